@@ -1,0 +1,113 @@
+"""Group ``ingestion``: what the sources landed for each hour, as received, and its images."""
+
+import io
+from collections import Counter
+
+import orjson
+import polars as pl
+from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, asset, multi_asset
+
+from sentiment_platform.cleaning import POST_SCHEMA
+from sentiment_platform.image_validation import ImageRules, validate_image
+from sentiment_platform.layout import cleansed_key, landing_prefix, quarantine_prefix
+from sentiment_platform.partitions import hourly_partitions, partition_hour
+from sentiment_platform.records import parse_records, split_lines
+from sentiment_platform.resources.sources import PostSource
+from sentiment_platform.resources.storage import LakeStorage
+
+LANDED_ASSETS = {"raw_posts": "posts", "raw_users": "users", "raw_interactions": "interactions"}
+
+
+def read_landing(storage: LakeStorage, dataset: str, partition_key: str) -> list[tuple[str, bytes]]:
+    """The landed batches of ``dataset`` for one hourly partition, as ``(key, bytes)`` in key order."""
+    prefix = landing_prefix(dataset, partition_hour(partition_key))
+    return [(key, storage.read_bytes(key)) for key in storage.list_keys(prefix) if key.endswith(".jsonl")]
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(name, description=f"The hour's landed {dataset} batches (JSON lines, as received).",
+                  group_name="ingestion", partitions_def=hourly_partitions, kinds={"json"})
+        for name, dataset in LANDED_ASSETS.items()
+    ],
+    can_subset=False,
+)
+def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source: PostSource):
+    """Land the hour from a pull source (if one is configured), then describe what is in landing."""
+    hour = partition_hour(context.partition_key)
+    landed = source.prepare_hour(storage, hour)
+    if landed:
+        context.log.info(f"pulled {landed} from the {source.kind} source")
+    for name, dataset in LANDED_ASSETS.items():
+        files = read_landing(storage, dataset, context.partition_key)
+        yield MaterializeResult(asset_key=name, metadata={
+            "files": len(files),
+            "records": split_lines(files).height,
+            "bytes": sum(len(data) for _, data in files),
+            "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
+        })
+
+
+IMAGE_MANIFEST_SCHEMA = {
+    "image_key": pl.String, "post_ids": pl.List(pl.String), "format": pl.String,
+    "width": pl.Int64, "height": pl.Int64, "bytes": pl.Int64,
+}
+
+
+@asset(
+    deps=["raw_posts"],
+    partitions_def=hourly_partitions,
+    group_name="ingestion",
+    kinds={"parquet", "pillow"},
+)
+def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
+    """The images referenced by the hour's posts, validated with Pillow.
+
+    Valid images are listed in a manifest (cleansed zone); missing, corrupt, truncated, unsupported
+    or decompression-bomb files are copied to quarantine with the reason.
+    """
+    hour = partition_hour(context.partition_key)
+    records, _ = parse_records(split_lines(read_landing(storage, "posts", context.partition_key)), POST_SCHEMA)
+    references = (
+        records.select(pl.col("id").alias("post_id"), pl.col("media").fill_null([]))
+        .explode("media").filter(pl.col("media").is_not_null())
+        .select("post_id", pl.col("media").struct.field("path").alias("image_key"))
+        .filter(pl.col("image_key").is_not_null())
+        .group_by("image_key").agg(pl.col("post_id").unique().sort().alias("post_ids"))
+        .sort("image_key")
+    )
+    rules = ImageRules()
+    valid, rejected, quarantine_files = [], [], {}
+    for image_key, post_ids in references.iter_rows():
+        if not image_key.startswith("landing/images/"):
+            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": "outside_landing_zone"})
+            continue
+        try:
+            data = storage.read_bytes(image_key)
+        except FileNotFoundError:
+            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": "missing_file"})
+            continue
+        check = validate_image(data, rules)
+        if check.ok:
+            valid.append({"image_key": image_key, "post_ids": post_ids, "format": check.format,
+                          "width": check.width, "height": check.height, "bytes": len(data)})
+        else:
+            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": check.reason})
+            quarantine_files[f"files/{image_key.rsplit('/', 1)[1]}"] = data
+
+    manifest = pl.DataFrame(valid, schema=IMAGE_MANIFEST_SCHEMA)
+    buffer = io.BytesIO()
+    manifest.write_parquet(buffer)
+    storage.write_bytes(cleansed_key("images", hour), buffer.getvalue())
+    if rejected:
+        quarantine_files["rejected.jsonl"] = b"".join(orjson.dumps(item) + b"\n" for item in rejected)
+    storage.replace_prefix(quarantine_prefix("images", hour), quarantine_files)
+
+    reasons = Counter(item["reason"].split(":")[0] for item in rejected)
+    return MaterializeResult(metadata={
+        "referenced": references.height,
+        "valid": manifest.height,
+        "quarantined": len(rejected),
+        **{f"quarantined_{reason}": count for reason, count in sorted(reasons.items())},
+        "manifest": MetadataValue.path(storage.uri(cleansed_key("images", hour))),
+    })

@@ -1,0 +1,248 @@
+"""Cleansing rules for landed posts, users and interactions (pure Polars, engine of the cleansed zone).
+
+Every input line ends up in exactly one place: the cleaned output, the duplicate count (exact
+re-sends and retweets), or the quarantine with a reason. ``records_in = cleaned + duplicates +
+quarantined`` holds for every batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import polars as pl
+
+from sentiment_platform.records import (
+    RecordField, RecordSchema, empty_rejects, parse_records, reject, split_lines,
+)
+
+POST_SCHEMA = RecordSchema("posts", (
+    RecordField("id", "string", required=True),
+    RecordField("author_id", "string", required=True),
+    RecordField("created_at", "string", required=True),
+    RecordField("text", "string", required=True),
+    RecordField("lang", "string"),
+    RecordField("topic", "string"),
+    RecordField("in_reply_to_id", "string"),
+    RecordField("retweet_of_id", "string"),
+    RecordField("source", "string"),
+    RecordField("like_count", "int"),
+    RecordField("repost_count", "int"),
+    RecordField("reply_count", "int"),
+    RecordField("media", "object_list", members=("path", "type", "media_key", "alt_text")),
+))
+
+USER_SCHEMA = RecordSchema("users", (
+    RecordField("user_id", "string", required=True),
+    RecordField("handle", "string", required=True),
+    RecordField("name", "string"),
+    RecordField("location", "string"),
+    RecordField("followers_count", "int"),
+    RecordField("language", "string"),
+    RecordField("created_at", "string"),
+    RecordField("observed_at", "string"),
+))
+
+INTERACTION_SCHEMA = RecordSchema("interactions", (
+    RecordField("interaction_id", "string", required=True),
+    RecordField("type", "string", required=True),
+    RecordField("user_id", "string", required=True),
+    RecordField("post_id", "string", required=True),
+    RecordField("created_at", "string", required=True),
+))
+
+INTERACTION_TYPES = ("like", "reply", "repost")
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
+_URL = r"(?i)\b(?:https?://|www\.)\S+"
+_MENTION = r"(^|[^\w@])@(\w{1,30})"
+_HASHTAG = r"#(\w+)"
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """Limits applied while cleansing."""
+
+    max_text_chars: int = 5_000
+
+
+@dataclass
+class CleaningResult:
+    """The outcome of cleansing one batch: kept rows, rejected rows and the accounting."""
+
+    cleaned: pl.DataFrame
+    quarantined: pl.DataFrame
+    records_in: int
+    duplicates: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, int]:
+        """Counts for asset metadata; ``records_in == cleaned + duplicates + quarantined``."""
+        reasons = (
+            self.quarantined.group_by(pl.col("reason").str.split(":").list.first()).len().rows()
+            if self.quarantined.height else []
+        )
+        return {
+            "records_in": self.records_in,
+            "cleaned": self.cleaned.height,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined.height,
+            **self.counts,
+            **{f"quarantined_{name}": count for name, count in sorted(reasons)},
+        }
+
+
+def parse_timestamp(column: str) -> pl.Expr:
+    """ISO-8601 timestamps (``Z`` or an offset, optional fraction) as UTC datetimes; null if invalid."""
+    return pl.col(column).str.to_datetime(_TIMESTAMP_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+
+
+def normalise_text(column: str) -> pl.Expr:
+    """Unicode NFKC, URLs as ``http``, mentions as ``@user``, whitespace collapsed and trimmed."""
+    return (
+        pl.col(column).str.normalize("NFKC")
+        .str.replace_all(_URL, "http")
+        .str.replace_all(_MENTION, "${1}@user")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+
+
+def _extract(column: str, pattern: str, group: int) -> pl.Expr:
+    """Distinct lower-cased captures of ``pattern`` in order of appearance."""
+    return (
+        pl.col(column).str.normalize("NFKC").str.extract_all(pattern)
+        .list.eval(pl.element().str.extract(pattern, group).str.to_lowercase())
+        .list.unique(maintain_order=True)
+    )
+
+
+def drop_duplicates(
+    frame: pl.DataFrame, key: str, content: Sequence[str]
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """Keep the first row per ``key`` (in file and line order).
+
+    Later rows with the same ``content`` are exact duplicates and only counted; later rows whose
+    content differs are rejected as ``conflicting_duplicate_id`` rather than silently dropped.
+    Returns ``(kept, duplicate_count, rejected)``.
+    """
+    ranked = frame.sort("source_file", "line_no").with_columns(
+        pl.int_range(pl.len()).over(key).alias("_rank"),
+        pl.struct(content).hash().alias("_content"),
+    ).with_columns(pl.col("_content").first().over(key).alias("_first_content"))
+    kept = ranked.filter(pl.col("_rank") == 0)
+    later = ranked.filter(pl.col("_rank") > 0)
+    duplicates = later.filter(pl.col("_content") == pl.col("_first_content")).height
+    _, conflicts = reject(later, pl.col("_content") != pl.col("_first_content"), "conflicting_duplicate_id")
+    return kept.drop("_rank", "_content", "_first_content"), duplicates, conflicts
+
+
+def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules()) -> CleaningResult:
+    """Cleanse landed post batches ``[(source_file, bytes), ...]`` of one partition."""
+    lines = split_lines(files)
+    records, rejected = parse_records(lines, POST_SCHEMA)
+    parts = [rejected]
+
+    records = records.with_columns(parse_timestamp("created_at").alias("created_at_ts"))
+    records, bad = reject(records, pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at")
+    parts.append(bad)
+    records, bad = reject(records, pl.col("text").str.len_chars() > rules.max_text_chars, "oversize_text")
+    parts.append(bad)
+    negative = pl.min_horizontal("like_count", "repost_count", "reply_count") < 0
+    records, bad = reject(records, negative, "invalid_value:negative_count")
+    parts.append(bad)
+    records = records.with_columns(normalise_text("text").alias("text_clean"))
+    records, bad = reject(records, pl.col("text_clean") == "", "empty_text")
+    parts.append(bad)
+
+    records, duplicates, conflicts = drop_duplicates(
+        records, "id", ["author_id", "created_at_ts", "text", "retweet_of_id", "in_reply_to_id"]
+    )
+    parts.append(conflicts)
+    is_retweet = pl.col("retweet_of_id").is_not_null() | pl.col("text").str.starts_with("RT @")
+    retweets = records.filter(is_retweet).height
+    records = records.filter(~is_retweet)
+
+    cleaned = records.select(
+        pl.col("id").alias("post_id"),
+        "author_id",
+        pl.col("created_at_ts").alias("created_at"),
+        pl.col("text_clean").alias("text"),
+        pl.col("text").alias("text_original"),
+        pl.col("lang").fill_null("und").str.to_lowercase().alias("lang"),
+        pl.col("topic").fill_null("unknown").str.to_lowercase().alias("topic"),
+        _extract("text", _HASHTAG, 1).alias("hashtags"),
+        _extract("text", _MENTION, 2).alias("mentions"),
+        "in_reply_to_id",
+        pl.col("in_reply_to_id").is_not_null().alias("is_reply"),
+        pl.col("like_count").fill_null(0),
+        pl.col("repost_count").fill_null(0),
+        pl.col("reply_count").fill_null(0),
+        pl.col("media").fill_null([]).list.eval(pl.element().struct.field("path").drop_nulls()).alias("image_keys"),
+        pl.col("source").fill_null("unknown"),
+        "source_file",
+        "line_no",
+    ).with_columns(pl.col("image_keys").list.len().gt(0).alias("has_image")).sort("created_at", "post_id")
+
+    return CleaningResult(
+        cleaned=cleaned,
+        quarantined=_concat_rejects(parts),
+        records_in=lines.height,
+        duplicates=duplicates + retweets,
+        counts={"exact_duplicates": duplicates, "retweets": retweets},
+    )
+
+
+def clean_users(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
+    """Cleanse landed user-profile batches: one row per user, the latest profile seen in the batch."""
+    lines = split_lines(files)
+    records, rejected = parse_records(lines, USER_SCHEMA)
+    parts = [rejected]
+    records = records.with_columns(
+        parse_timestamp("created_at").alias("created_at_ts"), parse_timestamp("observed_at").alias("observed_at_ts")
+    )
+    records, bad = reject(
+        records,
+        (pl.col("created_at").is_not_null() & pl.col("created_at_ts").is_null())
+        | (pl.col("observed_at").is_not_null() & pl.col("observed_at_ts").is_null()),
+        "invalid_timestamp",
+    )
+    parts.append(bad)
+    records, bad = reject(records, pl.col("followers_count") < 0, "invalid_value:followers_count")
+    parts.append(bad)
+    # Several profiles of one user in a batch: the most recent observation wins.
+    latest = records.sort("observed_at_ts", "source_file", "line_no", descending=[True, False, False], nulls_last=True)
+    kept = latest.unique("user_id", keep="first", maintain_order=True)
+    cleaned = kept.select(
+        "user_id", "handle", "name", "location", "followers_count",
+        pl.col("language").fill_null("und").str.to_lowercase().alias("language"),
+        pl.col("created_at_ts").alias("created_at"),
+        pl.col("observed_at_ts").alias("observed_at"),
+        "source_file", "line_no",
+    ).sort("user_id")
+    return CleaningResult(cleaned, _concat_rejects(parts), lines.height, records.height - kept.height)
+
+
+def clean_interactions(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
+    """Cleanse landed interaction batches (likes, replies, reposts)."""
+    lines = split_lines(files)
+    records, rejected = parse_records(lines, INTERACTION_SCHEMA)
+    parts = [rejected]
+    records = records.with_columns(parse_timestamp("created_at").alias("created_at_ts"), pl.col("type").str.to_lowercase())
+    records, bad = reject(records, pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at")
+    parts.append(bad)
+    records, bad = reject(records, ~pl.col("type").is_in(INTERACTION_TYPES), "invalid_value:type")
+    parts.append(bad)
+    records, duplicates, conflicts = drop_duplicates(
+        records, "interaction_id", ["type", "user_id", "post_id", "created_at_ts"]
+    )
+    parts.append(conflicts)
+    cleaned = records.select(
+        "interaction_id", "type", "user_id", "post_id", pl.col("created_at_ts").alias("created_at"),
+        "source_file", "line_no",
+    ).sort("created_at", "interaction_id")
+    return CleaningResult(cleaned, _concat_rejects(parts), lines.height, duplicates)
+
+
+def _concat_rejects(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    frames = [part for part in parts if part.height]
+    return pl.concat(frames) if frames else empty_rejects()

@@ -1,0 +1,40 @@
+"""The one hourly partitioning shared by every post-level asset, and helpers around its keys."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from dagster import HourlyPartitionsDefinition
+
+#: First hour the platform holds data for; every hourly asset shares it so backfills chain cleanly.
+PARTITIONS_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
+
+hourly_partitions = HourlyPartitionsDefinition(
+    start_date=PARTITIONS_START.strftime(PARTITION_KEY_FORMAT),
+    timezone="UTC",
+    fmt=PARTITION_KEY_FORMAT,
+)
+
+
+def partition_hour(partition_key: str) -> datetime:
+    """The UTC start of the hour a partition key names."""
+    return datetime.strptime(partition_key, PARTITION_KEY_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def hour_partition_key(moment: datetime) -> str:
+    """The partition key of the hour that contains ``moment`` (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return floor_hour(moment).strftime(PARTITION_KEY_FORMAT)
+
+
+def floor_hour(moment: datetime) -> datetime:
+    """``moment`` in UTC with minutes, seconds and microseconds cut off."""
+    return moment.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
+def last_complete_hours(count: int, now: datetime | None = None) -> list[datetime]:
+    """The ``count`` most recent hours that have fully ended, oldest first."""
+    current = floor_hour(now or datetime.now(timezone.utc))
+    return [current - timedelta(hours=offset) for offset in range(count, 0, -1)]

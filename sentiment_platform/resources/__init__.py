@@ -1,0 +1,1 @@
+"""Dagster resources: the lake storage and the sources of posts."""

@@ -1,0 +1,188 @@
+"""One storage resource over the data lake, whether it lives on the local disk or in S3."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+
+@dataclass(frozen=True)
+class LakeObject:
+    """An object found by a listing: its key under the lake root, size and last modification."""
+
+    key: str
+    size: int
+    last_modified: datetime
+
+
+@lru_cache(maxsize=8)
+def _s3_client(endpoint_url: str | None, region_name: str | None) -> Any:
+    # Credentials come from boto3's default chain (environment, profile, instance role): never config.
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region_name or None)
+
+
+class LakeStorage(ConfigurableResource):
+    """Reads, writes, lists and atomically replaces objects under the lake root.
+
+    ``root`` is a local folder (``data/lake`` by default) or ``s3://bucket/prefix``; assets use keys
+    relative to it and never branch on which one it is.
+    """
+
+    root: str = Field(default="data/lake", description="Local folder or s3://bucket/prefix.")
+    endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint (MinIO, a local server); None for AWS."
+    )
+    region_name: str | None = Field(default=None, description="AWS region of the bucket.")
+
+    # ----------------------------------------------------------------------------------- location
+    @property
+    def is_s3(self) -> bool:
+        return self.root.startswith("s3://")
+
+    @property
+    def _bucket_and_prefix(self) -> tuple[str, str]:
+        bucket, _, prefix = self.root[len("s3://") :].partition("/")
+        return bucket, prefix.strip("/")
+
+    def _s3_key(self, key: str) -> str:
+        _, prefix = self._bucket_and_prefix
+        return f"{prefix}/{key}" if prefix else key
+
+    def _local_path(self, key: str) -> Path:
+        return Path(self.root) / key
+
+    def uri(self, key: str) -> str:
+        """Full address of ``key`` (a local path or an s3:// URI), for reports and engines."""
+        if self.is_s3:
+            bucket, _ = self._bucket_and_prefix
+            return f"s3://{bucket}/{self._s3_key(key)}"
+        return str(self._local_path(key).resolve())
+
+    @property
+    def client(self) -> Any:
+        return _s3_client(self.endpoint_url, self.region_name)
+
+    # ------------------------------------------------------------------------------------ objects
+    def read_bytes(self, key: str) -> bytes:
+        """The content of ``key``; raises ``FileNotFoundError`` when it does not exist."""
+        if self.is_s3:
+            bucket, _ = self._bucket_and_prefix
+            try:
+                return self.client.get_object(Bucket=bucket, Key=self._s3_key(key))["Body"].read()
+            except self.client.exceptions.NoSuchKey as error:
+                raise FileNotFoundError(self.uri(key)) from error
+        return self._local_path(key).read_bytes()
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        """Write ``key`` atomically: readers see the old content or the new one, never a part."""
+        if self.is_s3:
+            bucket, _ = self._bucket_and_prefix
+            self.client.put_object(Bucket=bucket, Key=self._s3_key(key), Body=data)
+            return
+        path = self._local_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def exists(self, key: str) -> bool:
+        if self.is_s3:
+            bucket, _ = self._bucket_and_prefix
+            try:
+                self.client.head_object(Bucket=bucket, Key=self._s3_key(key))
+                return True
+            except self.client.exceptions.ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return False
+                raise
+        return self._local_path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        if self.is_s3:
+            bucket, _ = self._bucket_and_prefix
+            self.client.delete_object(Bucket=bucket, Key=self._s3_key(key))
+        else:
+            self._local_path(key).unlink(missing_ok=True)
+
+    def iter_objects(self, prefix: str, start_after: str | None = None) -> Iterator[LakeObject]:
+        """Objects whose key starts with ``prefix``, in key order, paging through any number."""
+        if self.is_s3:
+            yield from self._iter_s3(prefix, start_after)
+            return
+        base = Path(self.root)
+        folder = base / prefix if prefix.endswith("/") else (base / prefix).parent
+        if not folder.is_dir():
+            return
+        found = []
+        for path in folder.rglob("*"):
+            if not path.is_file() or path.name.startswith("."):
+                continue  # in-flight temporary files of atomic writes start with a dot
+            key = path.relative_to(base).as_posix()
+            if key.startswith(prefix) and (start_after is None or key > start_after):
+                stat = path.stat()
+                found.append(
+                    LakeObject(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc))
+                )
+        yield from sorted(found, key=lambda item: item.key)
+
+    def _iter_s3(self, prefix: str, start_after: str | None) -> Iterator[LakeObject]:
+        bucket, root_prefix = self._bucket_and_prefix
+        strip = len(root_prefix) + 1 if root_prefix else 0
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": self._s3_key(prefix)}
+        if start_after:
+            kwargs["StartAfter"] = self._s3_key(start_after)
+        for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
+            for item in page.get("Contents", []):
+                yield LakeObject(item["Key"][strip:], int(item["Size"]), item["LastModified"])
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Keys under ``prefix`` in key order."""
+        return [item.key for item in self.iter_objects(prefix)]
+
+    def replace_prefix(self, prefix: str, objects: Mapping[str, bytes]) -> None:
+        """Make ``objects`` (keys relative to ``prefix``) the whole content of ``prefix``.
+
+        Used to rewrite a partition: new objects are written first (each atomically), then objects
+        left over from an earlier run are removed, so a re-run never leaves duplicates behind.
+        """
+        if not prefix.endswith("/"):
+            raise ValueError(f"prefix must end with '/': {prefix!r}")
+        if self.is_s3:
+            stale = set(self.list_keys(prefix))
+            for name, data in objects.items():
+                self.write_bytes(prefix + name, data)
+                stale.discard(prefix + name)
+            for key in stale:
+                self.delete(key)
+            return
+        # Locally, build the folder aside and swap it in, so readers never see a half-written one.
+        target = self._local_path(prefix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.parent / f".{target.name}.{uuid.uuid4().hex}.staging"
+        staging.mkdir()
+        for name, data in objects.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        retired = target.parent / f".{target.name}.{uuid.uuid4().hex}.retired"
+        if target.exists():
+            os.replace(target, retired)
+        os.replace(staging, target)
+        shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,54 @@
+"""The one place where the deployment's configuration is read: environment variables to resources.
+
+A local deployment needs no variable at all. Variables that are set are passed as ``EnvVar`` so the
+Dagster UI shows where a value comes from; secrets (AWS keys) are never read here but by boto3.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from dagster import EnvVar
+
+from sentiment_platform.resources.sources import PostSource
+from sentiment_platform.resources.storage import LakeStorage
+
+LAKE_ROOT = "SENTIMENT_LAKE_ROOT"
+S3_ENDPOINT_URL = "SENTIMENT_S3_ENDPOINT_URL"
+S3_REGION = "SENTIMENT_S3_REGION"
+SOURCE_KIND = "SENTIMENT_SOURCE"
+MOCKFEED_SEED = "SENTIMENT_MOCKFEED_SEED"
+MOCKFEED_POSTS_PER_HOUR = "SENTIMENT_MOCKFEED_POSTS_PER_HOUR"
+
+
+def build_resources(env: Mapping[str, str] | None = None, as_env_vars: bool = True) -> dict[str, Any]:
+    """The resources of this deployment, from the environment (``os.environ`` by default).
+
+    With ``as_env_vars`` (for Definitions) set variables are passed as ``EnvVar``s that Dagster
+    resolves at run time; without it (for direct use, as the CLI does) their values are passed.
+    """
+    env = os.environ if env is None else env
+
+    def _setting(name: str, default: Any) -> Any:
+        if not env.get(name):
+            return default
+        return EnvVar(name) if as_env_vars else env[name]
+
+    def _int_setting(name: str, default: int) -> Any:
+        if not env.get(name):
+            return default
+        return EnvVar.int(name) if as_env_vars else int(env[name])
+
+    return {
+        "storage": LakeStorage(
+            root=_setting(LAKE_ROOT, "data/lake"),
+            endpoint_url=_setting(S3_ENDPOINT_URL, None),
+            region_name=_setting(S3_REGION, None),
+        ),
+        "source": PostSource(
+            kind=_setting(SOURCE_KIND, "mockfeed"),
+            seed=_int_setting(MOCKFEED_SEED, 7),
+            posts_per_hour=_int_setting(MOCKFEED_POSTS_PER_HOUR, 1200),
+        ),
+    }
