@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Sequence
 
@@ -19,21 +20,24 @@ from sentiment_platform import settings
 console = Console()
 
 
-def _apply_lake_options(args: argparse.Namespace) -> None:
-    # Command-line options are just another way to set the deployment's environment variables.
+def _environment(args: argparse.Namespace) -> dict[str, str]:
+    """The deployment's environment with the command-line options laid over it."""
+    env = dict(os.environ)
     if getattr(args, "lake", None):
-        os.environ[settings.LAKE_ROOT] = args.lake
+        env[settings.LAKE_ROOT] = args.lake
     if getattr(args, "endpoint_url", None):
-        os.environ[settings.S3_ENDPOINT_URL] = args.endpoint_url
+        env[settings.S3_ENDPOINT_URL] = args.endpoint_url
+    return env
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from sentiment_platform.definitions import build_definitions
     from sentiment_platform.demo import instance_for, run_demo
 
-    _apply_lake_options(args)
-    os.environ.setdefault(settings.SOURCE_KIND, "mockfeed")
-    defs = build_definitions()
+    env = _environment(args)
+    env.setdefault(settings.SOURCE_KIND, "mockfeed")
+    resources = settings.build_resources(env, as_env_vars=False)
+    defs = build_definitions(resources)
     dagster_home = Path(args.dagster_home)
     instance = instance_for(dagster_home)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} hours"),
@@ -46,7 +50,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         report = run_demo(defs, args.hours, instance, on_partition=on_partition)
         progress.update(task, completed=args.hours, description="done")
 
-    storage = settings.build_resources(as_env_vars=False)["storage"]
+    storage = resources["storage"]
     totals: dict[str, int] = {}
     for assets in report.materializations.values():
         for name in ("cleaned_posts", "raw_images"):
@@ -67,19 +71,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_mockfeed(args: argparse.Namespace) -> int:
     from sentiment_platform.mockfeed import MockFeedConfig, run_firehose
-    _apply_lake_options(args)
-    storage = settings.build_resources(as_env_vars=False)["storage"]
+    storage = settings.build_resources(_environment(args), as_env_vars=False)["storage"]
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     config = MockFeedConfig(seed=args.seed)
+    if args.since < 0:
+        raise SystemExit("--since must not be negative")
 
     def on_batch(start, end, counts) -> None:
         console.print(f"{end:%H:%M:%S} landed " + ", ".join(f"{k}={v}" for k, v in counts.items()))
 
     console.print(f"mock feed writing to {storage.uri('landing/')} every {args.interval}s (Ctrl-C stops)")
     run_firehose(storage, interval=args.interval, rate=args.rate, config=config, stop=stop,
-                 max_batches=args.max_batches, on_batch=on_batch)
+                 max_batches=args.max_batches, on_batch=on_batch, catch_up=timedelta(minutes=args.since))
     return 0
 
 
@@ -101,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     feed.add_argument("--seed", type=int, default=7)
     feed.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
     feed.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
+    feed.add_argument("--since", type=float, default=0.0,
+                      help="first batch also lands what was sent in the last N minutes (default 0)")
     feed.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
     feed.set_defaults(func=cmd_mockfeed)
     return parser

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dagster import Definitions, load_assets_from_modules
 
 from sentiment_platform.assets import cleansing, ingestion
@@ -10,11 +12,11 @@ from sentiment_platform.settings import build_resources
 ASSET_MODULES = [ingestion, cleansing]
 
 
-def build_definitions() -> Definitions:
-    """Assemble the Definitions; resources are read from the environment when this is called."""
+def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
+    """Assemble the Definitions; resources are read from the environment unless given."""
     return Definitions(
         assets=load_assets_from_modules(ASSET_MODULES),
-        resources=build_resources(),
+        resources=build_resources() if resources is None else resources,
     )
 
 

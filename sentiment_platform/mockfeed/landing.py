@@ -64,10 +64,12 @@ def run_firehose(
     max_batches: int | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     on_batch: Callable[[datetime, datetime, dict[str, int]], None] | None = None,
+    catch_up: timedelta | None = None,
 ) -> int:
     """Keep landing what the network sends, every ``interval`` seconds, until stopped.
 
-    ``rate`` is the mean number of posts per minute (it overrides ``config.posts_per_hour``).
+    ``rate`` is the mean number of posts per minute (it overrides ``config.posts_per_hour``);
+    ``catch_up`` makes the first batch also cover that much time before the start.
     Returns the number of batches written.
     """
     if interval <= 0:
@@ -75,7 +77,7 @@ def run_firehose(
     if rate is not None:
         config = replace(config, posts_per_hour=round(rate * 60))
     stop = stop or threading.Event()
-    last = clock() - timedelta(seconds=interval)
+    last = clock() - (catch_up or timedelta(seconds=interval))
     batches = 0
     while not stop.is_set() and (max_batches is None or batches < max_batches):
         now = clock()

@@ -1,0 +1,121 @@
+import orjson
+import polars as pl
+import pytest
+
+from sentiment_platform.cleaning import CleaningRules, clean_interactions, clean_posts, clean_users
+
+
+def post(**overrides):
+    record = {"id": "p1", "author_id": "u1", "created_at": "2026-11-20T13:05:00.000Z",
+              "text": "Hello world", "lang": "en", "topic": "tech", "like_count": 1}
+    record.update(overrides)
+    return {key: value for key, value in record.items() if value is not ...}
+
+
+def lines(*records) -> bytes:
+    return b"\n".join(r if isinstance(r, bytes) else orjson.dumps(r) for r in records) + b"\n"
+
+
+def reasons(result) -> dict[int, str]:
+    return dict(zip(result.quarantined["line_no"], result.quarantined["reason"]))
+
+
+def test_accounting_holds_and_every_bad_record_is_quarantined_with_its_reason():
+    data = lines(
+        post(id="ok1"),
+        b'{"id": "p2", "author_id": "u1", "text": "trunc',               # 2 broken JSON
+        post(id="p3", text=...),                                          # 3 missing field
+        post(id="p4", author_id=...),                                     # 4 missing field
+        post(id="p5", like_count="lots"),                                 # 5 wrong type
+        post(id="p6", text=12345),                                        # 6 wrong type
+        post(id="p7", created_at=1732111111),                             # 7 wrong type
+        post(id="p8", text="x" * 10_001),                                 # 8 oversize
+        orjson.dumps(["p9", "u1"]),                                       # 9 not an object
+        post(id="p10", created_at="yesterday"),                           # 10 bad timestamp
+        b'{"id":"p11","author_id":"u1","created_at":"2026-11-20T13:00:00Z","text":"bad \xff\xfe bytes"}',
+        post(id="p12", text="   \n\t "),                                  # 12 empty after normalising
+        post(id="ok1"),                                                   # 13 exact duplicate
+        post(id="ok1", text="edited"),                                    # 14 same id, other content
+        post(id="p15", text="RT @bob: Hello world", retweet_of_id="ok1"),  # 15 retweet
+        post(id="p16", like_count=-3),                                    # 16 negative count
+        post(id="ok2", text="Second good one"),
+    )
+    result = clean_posts([("batch.jsonl", data)], CleaningRules(max_text_chars=10_000))
+    assert reasons(result) == {
+        2: "invalid_json", 3: "missing_field:text", 4: "missing_field:author_id",
+        5: "wrong_type:like_count", 6: "wrong_type:text", 7: "wrong_type:created_at",
+        8: "oversize_text", 9: "not_an_object", 10: "invalid_timestamp:created_at",
+        11: "invalid_utf8", 12: "empty_text", 14: "conflicting_duplicate_id",
+        16: "invalid_value:negative_count",
+    }
+    assert result.cleaned["post_id"].to_list() == ["ok1", "ok2"]
+    counts = result.metadata()
+    assert counts["records_in"] == 17
+    assert counts["duplicates"] == 2 and counts["exact_duplicates"] == 1 and counts["retweets"] == 1
+    assert counts["records_in"] == counts["cleaned"] + counts["duplicates"] + counts["quarantined"]
+    # The quarantine keeps the rejected record as received.
+    assert result.quarantined.filter(pl.col("line_no") == 2)["record"].item().startswith('{"id": "p2"')
+    assert set(result.quarantined["source_file"]) == {"batch.jsonl"}
+
+
+def test_text_is_normalised_and_hashtags_mentions_extracted():
+    text = "Ｌｏｖｅ   this!! @Alice_1 and @bob see https://t.co/abc www.x.com #Tech #tech #AI mail a@b.com 😍"
+    result = clean_posts([("b.jsonl", lines(post(text=text, lang="FR", topic=None)))])
+    row = result.cleaned.row(0, named=True)
+    assert row["text"] == "Love this!! @user and @user see http http #Tech #tech #AI mail a@b.com 😍"
+    assert row["text_original"] == text
+    assert row["hashtags"] == ["tech", "ai"]
+    assert row["mentions"] == ["alice_1", "bob"]
+    assert row["lang"] == "fr" and row["topic"] == "unknown"
+    assert str(row["created_at"]) == "2026-11-20 13:05:00+00:00"
+
+
+def test_missing_optional_fields_get_defaults_and_media_paths_are_kept():
+    record = post(lang=..., topic=..., like_count=..., media=[{"path": "landing/images/a.jpg", "type": "photo"}])
+    row = clean_posts([("b.jsonl", lines(record))]).cleaned.row(0, named=True)
+    assert row["lang"] == "und" and row["like_count"] == 0
+    assert row["image_keys"] == ["landing/images/a.jpg"] and row["has_image"] is True
+
+
+def test_output_is_independent_of_batch_order_and_blank_lines_are_not_records():
+    a, b = lines(post(id="a"), post(id="b", created_at="2026-11-20T13:01:00Z")), b"\n\n" + lines(post(id="c"))
+    first = clean_posts([("1.jsonl", a), ("2.jsonl", b)])
+    second = clean_posts([("1.jsonl", a), ("2.jsonl", b)])
+    assert first.cleaned.equals(second.cleaned)
+    assert first.records_in == 3 and first.cleaned["post_id"].to_list() == ["b", "a", "c"]
+
+
+def test_empty_input_gives_empty_typed_output():
+    result = clean_posts([])
+    assert result.cleaned.height == 0 and result.records_in == 0
+    assert result.cleaned.schema["created_at"] == pl.Datetime("us", "UTC")
+
+
+def test_users_keep_the_latest_profile_and_quarantine_bad_ones():
+    data = lines(
+        {"user_id": "u1", "handle": "ann", "followers_count": 5, "observed_at": "2026-11-20T13:00:00Z"},
+        {"user_id": "u1", "handle": "ann", "followers_count": 9, "observed_at": "2026-11-20T13:30:00Z"},
+        {"user_id": "u2", "handle": 7},
+        {"user_id": "u3", "handle": "c", "followers_count": -1},
+        {"handle": "nobody"},
+    )
+    result = clean_users([("u.jsonl", data)])
+    assert result.cleaned.select("user_id", "followers_count").rows() == [("u1", 9)]
+    assert reasons(result) == {3: "wrong_type:handle", 4: "invalid_value:followers_count", 5: "missing_field:user_id"}
+    assert result.duplicates == 1
+
+
+def test_interactions_validate_type_and_deduplicate():
+    like = {"interaction_id": "i1", "type": "like", "user_id": "u1", "post_id": "p1", "created_at": "2026-11-20T13:00:00Z"}
+    data = lines(like, like, dict(like, interaction_id="i2", type="hug"), dict(like, interaction_id="i3", type="REPOST"))
+    result = clean_interactions([("i.jsonl", data)])
+    assert result.cleaned.select("interaction_id", "type").rows() == [("i1", "like"), ("i3", "repost")]
+    assert reasons(result) == {3: "invalid_value:type"}
+    assert result.duplicates == 1
+
+
+@pytest.mark.parametrize("bad", [b"\x00\x01\x02", b"[]", b"null", b"42", b'"text"', b"{}"])
+def test_odd_lines_never_crash_the_batch(bad):
+    result = clean_posts([("b.jsonl", lines(post(id="good")) + bad + b"\n")])
+    assert result.cleaned["post_id"].to_list() == ["good"]
+    assert result.quarantined.height == 1
