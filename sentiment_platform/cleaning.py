@@ -13,7 +13,7 @@ from typing import Sequence
 import polars as pl
 
 from sentiment_platform.records import (
-    RecordField, RecordSchema, empty_rejects, parse_records, reject, split_lines,
+    RecordField, RecordSchema, apply_checks, empty_rejects, parse_records, split_lines,
 )
 
 POST_SCHEMA = RecordSchema("posts", (
@@ -53,9 +53,12 @@ INTERACTION_SCHEMA = RecordSchema("interactions", (
 
 INTERACTION_TYPES = ("like", "reply", "repost")
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
-_URL = r"(?i)\b(?:https?://|www\.)\S+"
-_MENTION = r"(^|[^\w@])@(\w{1,30})"
-_HASHTAG = r"#(\w+)"
+_URL = r"(?i)(?:https?://|www\.)\S+"
+# \B before @ or # skips e-mail addresses and words like C#: the sign must not follow a word char.
+_MENTION = r"\B@\w+"
+_HASHTAG = r"\B#\w+"
+# Runs of whitespace, or any single whitespace other than a plain space (cheaper than \s+).
+_WHITESPACE = r"\s{2,}|[^\S ]"
 
 
 @dataclass(frozen=True)
@@ -97,21 +100,24 @@ def parse_timestamp(column: str) -> pl.Expr:
 
 
 def normalise_text(column: str) -> pl.Expr:
-    """Unicode NFKC, URLs as ``http``, mentions as ``@user``, whitespace collapsed and trimmed."""
+    """URLs as ``http``, mentions as ``@user``, whitespace collapsed and trimmed.
+
+    Expects text that is already NFKC-normalised (see :func:`clean_posts`).
+    """
     return (
-        pl.col(column).str.normalize("NFKC")
+        pl.col(column)
         .str.replace_all(_URL, "http")
-        .str.replace_all(_MENTION, "${1}@user")
-        .str.replace_all(r"\s+", " ")
+        .str.replace_all(_MENTION, "@user")
+        .str.replace_all(_WHITESPACE, " ")
         .str.strip_chars()
     )
 
 
-def _extract(column: str, pattern: str, group: int) -> pl.Expr:
-    """Distinct lower-cased captures of ``pattern`` in order of appearance."""
+def extract_tags(column: str, pattern: str) -> pl.Expr:
+    """Distinct lower-cased matches of ``pattern`` without their sign (# or @), in order."""
     return (
-        pl.col(column).str.normalize("NFKC").str.extract_all(pattern)
-        .list.eval(pl.element().str.extract(pattern, group).str.to_lowercase())
+        pl.col(column).str.extract_all(pattern)
+        .list.eval(pl.element().str.slice(1).str.to_lowercase())
         .list.unique(maintain_order=True)
     )
 
@@ -125,15 +131,19 @@ def drop_duplicates(
     content differs are rejected as ``conflicting_duplicate_id`` rather than silently dropped.
     Returns ``(kept, duplicate_count, rejected)``.
     """
-    ranked = frame.sort("source_file", "line_no").with_columns(
-        pl.int_range(pl.len()).over(key).alias("_rank"),
-        pl.struct(content).hash().alias("_content"),
-    ).with_columns(pl.col("_content").first().over(key).alias("_first_content"))
-    kept = ranked.filter(pl.col("_rank") == 0)
-    later = ranked.filter(pl.col("_rank") > 0)
-    duplicates = later.filter(pl.col("_content") == pl.col("_first_content")).height
-    _, conflicts = reject(later, pl.col("_content") != pl.col("_first_content"), "conflicting_duplicate_id")
-    return kept.drop("_rank", "_content", "_first_content"), duplicates, conflicts
+    frame = frame.sort("source_file", "line_no")
+    first = frame.select(pl.col(key).is_first_distinct()).to_series()
+    kept, later = frame.filter(first), frame.filter(~first)
+    if later.is_empty():
+        return kept, 0, empty_rejects()
+    # Only ids seen more than once need their content compared, a small share of a batch.
+    originals = kept.join(later.select(key).unique(), on=key, how="semi")
+    fingerprint = pl.struct(content).hash().alias("_content")
+    compared = later.with_columns(fingerprint).join(
+        originals.select(key, fingerprint.alias("_first_content")), on=key, how="left"
+    )
+    same, conflicts = apply_checks(compared, [(pl.col("_content") != pl.col("_first_content"), "conflicting_duplicate_id")])
+    return kept, same.height, conflicts
 
 
 def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules()) -> CleaningResult:
@@ -142,16 +152,16 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
     records, rejected = parse_records(lines, POST_SCHEMA)
     parts = [rejected]
 
-    records = records.with_columns(parse_timestamp("created_at").alias("created_at_ts"))
-    records, bad = reject(records, pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at")
-    parts.append(bad)
-    records, bad = reject(records, pl.col("text").str.len_chars() > rules.max_text_chars, "oversize_text")
-    parts.append(bad)
-    negative = pl.min_horizontal("like_count", "repost_count", "reply_count") < 0
-    records, bad = reject(records, negative, "invalid_value:negative_count")
-    parts.append(bad)
-    records = records.with_columns(normalise_text("text").alias("text_clean"))
-    records, bad = reject(records, pl.col("text_clean") == "", "empty_text")
+    records = records.with_columns(
+        parse_timestamp("created_at").alias("created_at_ts"),
+        pl.col("text").str.normalize("NFKC").alias("text_nfkc"),
+    ).with_columns(normalise_text("text_nfkc").alias("text_clean"))
+    records, bad = apply_checks(records, [
+        (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
+        (pl.col("text").str.len_chars() > rules.max_text_chars, "oversize_text"),
+        (pl.min_horizontal("like_count", "repost_count", "reply_count") < 0, "invalid_value:negative_count"),
+        (pl.col("text_clean") == "", "empty_text"),
+    ])
     parts.append(bad)
 
     records, duplicates, conflicts = drop_duplicates(
@@ -170,8 +180,8 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
         pl.col("text").alias("text_original"),
         pl.col("lang").fill_null("und").str.to_lowercase().alias("lang"),
         pl.col("topic").fill_null("unknown").str.to_lowercase().alias("topic"),
-        _extract("text", _HASHTAG, 1).alias("hashtags"),
-        _extract("text", _MENTION, 2).alias("mentions"),
+        extract_tags("text_nfkc", _HASHTAG).alias("hashtags"),
+        extract_tags("text_nfkc", _MENTION).alias("mentions"),
         "in_reply_to_id",
         pl.col("in_reply_to_id").is_not_null().alias("is_reply"),
         pl.col("like_count").fill_null(0),
@@ -200,14 +210,11 @@ def clean_users(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
     records = records.with_columns(
         parse_timestamp("created_at").alias("created_at_ts"), parse_timestamp("observed_at").alias("observed_at_ts")
     )
-    records, bad = reject(
-        records,
-        (pl.col("created_at").is_not_null() & pl.col("created_at_ts").is_null())
-        | (pl.col("observed_at").is_not_null() & pl.col("observed_at_ts").is_null()),
-        "invalid_timestamp",
-    )
-    parts.append(bad)
-    records, bad = reject(records, pl.col("followers_count") < 0, "invalid_value:followers_count")
+    records, bad = apply_checks(records, [
+        (pl.col("created_at").is_not_null() & pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
+        (pl.col("observed_at").is_not_null() & pl.col("observed_at_ts").is_null(), "invalid_timestamp:observed_at"),
+        (pl.col("followers_count") < 0, "invalid_value:followers_count"),
+    ])
     parts.append(bad)
     # Several profiles of one user in a batch: the most recent observation wins.
     latest = records.sort("observed_at_ts", "source_file", "line_no", descending=[True, False, False], nulls_last=True)
@@ -228,9 +235,10 @@ def clean_interactions(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
     records, rejected = parse_records(lines, INTERACTION_SCHEMA)
     parts = [rejected]
     records = records.with_columns(parse_timestamp("created_at").alias("created_at_ts"), pl.col("type").str.to_lowercase())
-    records, bad = reject(records, pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at")
-    parts.append(bad)
-    records, bad = reject(records, ~pl.col("type").is_in(INTERACTION_TYPES), "invalid_value:type")
+    records, bad = apply_checks(records, [
+        (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
+        (~pl.col("type").is_in(INTERACTION_TYPES), "invalid_value:type"),
+    ])
     parts.append(bad)
     records, duplicates, conflicts = drop_duplicates(
         records, "interaction_id", ["type", "user_id", "post_id", "created_at_ts"]

@@ -98,48 +98,63 @@ def parse_records(lines: pl.DataFrame, schema: RecordSchema) -> tuple[pl.DataFra
     connection = duckdb.connect()
     try:
         connection.register("lines", lines)
+        # json_type and json_transform run only on syntactically valid lines (CASE evaluates its
+        # branch on the selected rows only), which keeps the whole batch vectorised.
         typed = connection.sql(
-            f"SELECT source_file, line_no, line, try(json_type(line, {paths!r})) AS json_types, "
-            f"try(json_transform(line, {_sql_string(schema.transform_spec())})) AS record FROM lines"
+            f"SELECT source_file, line_no, line, "
+            f"CASE WHEN valid THEN json_type(line, {paths!r}) END AS json_types, "
+            f"CASE WHEN valid THEN json_transform(line, {_sql_string(schema.transform_spec())}) END AS record "
+            f"FROM (SELECT *, json_valid(line) AS valid FROM lines)"
         ).pl()
     finally:
         connection.close()
 
-    types = pl.col("json_types")
-    reason = pl.when(pl.col("line").str.contains("\ufffd", literal=True)).then(pl.lit("invalid_utf8"))
-    reason = reason.when(types.is_null()).then(pl.lit("invalid_json"))
-    reason = reason.when(types.list.get(0) != "OBJECT").then(pl.lit("not_an_object"))
-    for position, item in enumerate(schema.fields, start=1):
-        found = types.list.get(position)
+    # One column per field with its JSON type, then a cheap all-good test; the reason (the first
+    # rule a line breaks) is worked out only for the few lines that fail it.
+    type_columns = [f"_type_{position}" for position in range(len(paths))]
+    typed = typed.with_columns(
+        pl.col("json_types").list.get(position, null_on_oob=True).alias(name)
+        for position, name in enumerate(type_columns)
+    )
+    checks: list[tuple[pl.Expr, str]] = [
+        (pl.col("line").str.contains("\ufffd", literal=True), "invalid_utf8"),
+        (pl.col("json_types").is_null(), "invalid_json"),
+        (pl.col(type_columns[0]) != "OBJECT", "not_an_object"),
+    ]
+    for item, column in zip(schema.fields, type_columns[1:]):
+        found = pl.col(column)
         absent = found.is_null() | (found == "NULL")
         if item.required:
-            reason = reason.when(absent).then(pl.lit(f"missing_field:{item.name}"))
-        reason = reason.when(~absent & ~found.is_in(_ACCEPTED_JSON_TYPES[item.kind])).then(
-            pl.lit(f"wrong_type:{item.name}")
-        )
-    reason = reason.when(pl.col("record").is_null()).then(pl.lit("unparseable_record"))
-    typed = typed.with_columns(reason.otherwise(None).alias("reason"))
+            checks.append((absent, f"missing_field:{item.name}"))
+        checks.append((~absent & ~found.is_in(_ACCEPTED_JSON_TYPES[item.kind]), f"wrong_type:{item.name}"))
+    checks.append((pl.col("record").is_null(), "unparseable_record"))
 
-    rejected = typed.filter(pl.col("reason").is_not_null()).select(
-        "source_file", "line_no", "reason", pl.col("line").alias("record")
-    )
-    records = (
-        typed.filter(pl.col("reason").is_null())
-        .select("source_file", "line_no", "line", "record")
-        .unnest("record")
-    )
-    return records, rejected
+    records, rejected = apply_checks(typed, checks)
+    return records.select("source_file", "line_no", "line", "record").unnest("record"), rejected
 
 
-def reject(frame: pl.DataFrame, condition: pl.Expr, reason: str | pl.Expr) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split ``frame`` on ``condition``: (rows kept, rows rejected with ``reason``)."""
-    flagged = frame.with_columns(condition.fill_null(False).alias("_rejected"))
-    rejected = flagged.filter(pl.col("_rejected")).select(
-        "source_file", "line_no",
-        (reason if isinstance(reason, pl.Expr) else pl.lit(reason)).alias("reason"),
+Check = tuple[pl.Expr, str]
+
+
+def apply_checks(frame: pl.DataFrame, checks: Sequence[Check]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split ``frame`` into rows that pass every check and rows rejected with the first they fail.
+
+    ``checks`` are ``(condition that rejects, reason)`` pairs. All conditions are tested in one
+    vectorised pass; the reason is worked out only for the (usually few) rejected rows.
+    """
+    if not checks:
+        return frame, empty_rejects()
+    failing = pl.any_horizontal(condition.fill_null(False) for condition, _ in checks)
+    flagged = frame.with_columns(failing.alias("_failing"))
+    bad = flagged.filter(pl.col("_failing"))
+    reason = pl.when(checks[0][0].fill_null(False)).then(pl.lit(checks[0][1]))
+    for condition, name in checks[1:]:
+        reason = reason.when(condition.fill_null(False)).then(pl.lit(name))
+    rejected = bad.select(
+        "source_file", "line_no", reason.otherwise(pl.lit("invalid_record")).alias("reason"),
         pl.col("line").alias("record"),
     )
-    return flagged.filter(~pl.col("_rejected")).drop("_rejected"), rejected
+    return flagged.filter(~pl.col("_failing")).drop("_failing"), rejected
 
 
 def rejects_to_jsonl(rejected: pl.DataFrame) -> bytes:

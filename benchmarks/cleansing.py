@@ -1,0 +1,97 @@
+"""Cleansing throughput and peak memory on a 1,000,000-post hour: Polars path vs a pandas baseline.
+
+Run: python benchmarks/cleansing.py [--posts 1000000]
+
+The hour is made of mock-feed posts (with its duplicates, retweets and malformed records), repeated
+with fresh ids up to the requested size. Each engine runs in its own process so that its peak
+memory is its own; the time covers parsing, validation, cleansing and deduplication of bytes
+already in memory (the same for both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def build_hour(posts: int) -> bytes:
+    from sentiment_platform.mockfeed import MockFeedConfig, generate_hour
+
+    config = replace(MockFeedConfig(), posts_per_hour=20_000, image_share=0.0)
+    base = [record.line for record in generate_hour(datetime(2026, 11, 20, 13, tzinfo=timezone.utc), config).posts]
+    lines: list[bytes] = []
+    copy = 0
+    while len(lines) < posts:
+        prefix = f'"id":"r{copy:03d}'.encode()
+        lines.extend(line.replace(b'"id":"', prefix, 1) for line in base[: posts - len(lines)])
+        copy += 1
+    return b"\n".join(lines) + b"\n"
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _run(engine: str, path: str, queue) -> None:
+    data = Path(path).read_bytes()
+    if engine == "polars":
+        from sentiment_platform.cleaning import clean_posts
+
+        clean = lambda: clean_posts([("hour.jsonl", data)]).metadata()  # noqa: E731
+    else:
+        from pandas_cleansing import clean_posts_pandas
+
+        clean = lambda: clean_posts_pandas(data)  # noqa: E731
+    before = _peak_rss_mib()
+    started = time.perf_counter()
+    counts = clean()
+    seconds = time.perf_counter() - started
+    queue.put({"engine": engine, "seconds": seconds, "peak_mib": _peak_rss_mib(), "before_mib": before,
+               "cleaned": counts["cleaned"], "duplicates": counts["duplicates"],
+               "quarantined": counts["quarantined"], "records_in": counts["records_in"]})
+
+
+def measure(engine: str, path: str) -> dict:
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_run, args=(engine, path, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    data = build_hour(args.posts)
+    print(f"built an hour of {args.posts:,} posts ({len(data) / 2**20:.0f} MiB) in {time.perf_counter() - started:.1f}s "
+          f"on {os.cpu_count()} cores")
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as handle:
+        handle.write(data)
+        handle.flush()
+        del data
+        results = [measure("polars", handle.name), measure("pandas", handle.name)]
+    print(f"\n{'engine':<8} {'seconds':>8} {'posts/s':>10} {'peak MiB':>9} {'+MiB':>7} {'cleaned':>9} {'dups':>7} {'quarantined':>11}")
+    for r in results:
+        print(f"{r['engine']:<8} {r['seconds']:8.2f} {r['records_in'] / r['seconds']:10,.0f} {r['peak_mib']:9.0f} "
+              f"{r['peak_mib'] - r['before_mib']:7.0f} {r['cleaned']:9,} {r['duplicates']:7,} {r['quarantined']:11,}")
+    polars, pandas = results
+    same = all(polars[k] == pandas[k] for k in ("cleaned", "duplicates", "quarantined"))
+    print(f"\nspeed-up Polars vs pandas: {pandas['seconds'] / polars['seconds']:.1f}x; same accounting: {same}")
+
+
+if __name__ == "__main__":
+    main()
