@@ -4,7 +4,7 @@ from pathlib import Path
 
 from dagster import Definitions, EnvVar
 
-from sentiment_platform.definitions import build_definitions, defs
+from sentiment_platform.definitions import defs
 from sentiment_platform.partitions import hourly_partitions, last_complete_hours, partition_hour
 from sentiment_platform.settings import build_resources
 

@@ -1,6 +1,5 @@
 """Group ``cleansing``: landed batches parsed, validated, deduplicated and normalised into Parquet."""
 
-import io
 from typing import Callable, Sequence
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
@@ -22,9 +21,7 @@ def write_cleansed(
     """Cleanse one hour of ``dataset`` and replace that hour in the cleansed and quarantine zones."""
     hour = partition_hour(partition_key)
     result = clean(read_landing(storage, dataset, partition_key))
-    buffer = io.BytesIO()
-    result.cleaned.write_parquet(buffer, compression="zstd")
-    storage.write_bytes(cleansed_key(dataset, hour), buffer.getvalue())
+    storage.write_parquet(cleansed_key(dataset, hour), result.cleaned)
     quarantined = rejects_to_jsonl(result.quarantined)
     storage.replace_prefix(quarantine_prefix(dataset, hour), {"rejected.jsonl": quarantined} if quarantined else {})
     counts = result.metadata()

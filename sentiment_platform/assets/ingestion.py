@@ -1,6 +1,5 @@
 """Group ``ingestion``: what the sources landed for each hour, as received, and its images."""
 
-import io
 from collections import Counter
 
 import orjson
@@ -96,9 +95,7 @@ def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> Material
             quarantine_files[f"files/{image_key.rsplit('/', 1)[1]}"] = data
 
     manifest = pl.DataFrame(valid, schema=IMAGE_MANIFEST_SCHEMA)
-    buffer = io.BytesIO()
-    manifest.write_parquet(buffer)
-    storage.write_bytes(cleansed_key("images", hour), buffer.getvalue())
+    storage.write_parquet(cleansed_key("images", hour), manifest)
     if rejected:
         quarantine_files["rejected.jsonl"] = b"".join(orjson.dumps(item) + b"\n" for item in rejected)
     storage.replace_prefix(quarantine_prefix("images", hour), quarantine_files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -12,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+import polars as pl
 from dagster import ConfigurableResource
 from pydantic import Field
 
@@ -101,6 +103,15 @@ class LakeStorage(ConfigurableResource):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def write_parquet(self, key: str, frame: pl.DataFrame) -> None:
+        """Write ``frame`` as one Parquet object at ``key`` (atomically, as :meth:`write_bytes`)."""
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer, compression="zstd")
+        self.write_bytes(key, buffer.getvalue())
+
+    def read_parquet(self, key: str) -> pl.DataFrame:
+        return pl.read_parquet(io.BytesIO(self.read_bytes(key)))
 
     def exists(self, key: str) -> bool:
         if self.is_s3:

@@ -1,5 +1,3 @@
-import io
-
 import orjson
 import polars as pl
 from dagster import materialize
@@ -26,7 +24,7 @@ def run(storage, source=None, assets=ALL):
 
 
 def read_parquet(storage, key) -> pl.DataFrame:
-    return pl.read_parquet(io.BytesIO(storage.read_bytes(key)))
+    return storage.read_parquet(key)
 
 
 def test_whole_graph_for_one_hour_of_the_mock_feed(lake):

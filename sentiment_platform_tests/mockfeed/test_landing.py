@@ -1,5 +1,5 @@
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sentiment_platform.cli import main
 from sentiment_platform.mockfeed import MockFeedConfig, generate_hour, land_hour, land_window, run_firehose
