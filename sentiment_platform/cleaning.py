@@ -57,6 +57,12 @@ _URL = r"(?i)(?:https?://|www\.)\S+"
 # \B before @ or # skips e-mail addresses and words like C#: the sign must not follow a word char.
 _MENTION = r"\B@\w+"
 _HASHTAG = r"\B#\w+"
+# A character outside the ranges that NFKC leaves alone (checked in the tests with unicodedata):
+# ASCII, the Latin-1 letters and signs without compatibility forms, ZWJ, VS16, symbols and emoji.
+_NOT_NFKC_STABLE = (
+    r"[^\t\n\r\x20-\x7E\xA1-\xA7\xA9\xAB-\xAE\xB0\xB1\xB6\xB7\xBB\xBF-\xFF"
+    r"\x{200D}\x{2600}-\x{27BF}\x{FE0F}\x{1F300}-\x{1FAFF}]"
+)
 # Runs of whitespace, or any single whitespace other than a plain space (cheaper than \s+).
 _WHITESPACE = r"\s{2,}|[^\S ]"
 
@@ -97,6 +103,14 @@ class CleaningResult:
 def parse_timestamp(column: str) -> pl.Expr:
     """ISO-8601 timestamps (``Z`` or an offset, optional fraction) as UTC datetimes; null if invalid."""
     return pl.col(column).str.to_datetime(_TIMESTAMP_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+
+
+def nfkc(text: pl.Series) -> pl.Series:
+    """Unicode NFKC of ``text``, computed only for the rows that have a character it could change."""
+    needs = text.str.contains(_NOT_NFKC_STABLE).fill_null(False)
+    if not needs.any():
+        return text
+    return text.scatter(needs.arg_true(), text.filter(needs).str.normalize("NFKC"))
 
 
 def normalise_text(column: str) -> pl.Expr:
@@ -153,8 +167,7 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
     parts = [rejected]
 
     records = records.with_columns(
-        parse_timestamp("created_at").alias("created_at_ts"),
-        pl.col("text").str.normalize("NFKC").alias("text_nfkc"),
+        parse_timestamp("created_at").alias("created_at_ts"), nfkc(records["text"]).alias("text_nfkc")
     ).with_columns(normalise_text("text_nfkc").alias("text_clean"))
     records, bad = apply_checks(records, [
         (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),

@@ -119,3 +119,18 @@ def test_odd_lines_never_crash_the_batch(bad):
     result = clean_posts([("b.jsonl", lines(post(id="good")) + bad + b"\n")])
     assert result.cleaned["post_id"].to_list() == ["good"]
     assert result.quarantined.height == 1
+
+
+def test_selective_nfkc_equals_full_nfkc():
+    from sentiment_platform.cleaning import _NOT_NFKC_STABLE, nfkc
+
+    samples = ["plain ascii", "café ½ ² ﬁ ｆｕｌｌ", "e\u0301 composed", "emoji 😍👍🏽 ❤️ 🇫🇷", "ª º µ ¨",
+               "🄰 enclosed", "’quotes’ — dash", "Ⅻ roman", "\u00a0nbsp", "日本語テキスト ｶﾀｶﾅ", ""]
+    samples += ["".join(chr(c) for c in range(start, start + 64)) for start in range(0x20, 0x3000, 61)]
+    series = pl.Series(samples)
+    assert nfkc(series).to_list() == series.str.normalize("NFKC").to_list()
+    # Every character the fast path skips really is left alone by NFKC.
+    skipped = pl.Series([chr(c) for c in range(0x1FB00) if 0xD800 > c or c > 0xDFFF])
+    skipped = skipped.filter(~skipped.str.contains(_NOT_NFKC_STABLE))
+    assert skipped.len() > 2000
+    assert (skipped.str.normalize("NFKC") == skipped).all()
