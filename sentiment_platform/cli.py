@@ -40,15 +40,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     defs = build_definitions(resources)
     dagster_home = Path(args.dagster_home)
     instance = instance_for(dagster_home)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} hours"),
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
                   TimeElapsedColumn(), console=console) as progress:
-        task = progress.add_task("materializing", total=args.hours)
+        task = progress.add_task("materializing", total=None)
 
         def on_partition(key: str, done: int, total: int) -> None:
-            progress.update(task, completed=done, description=f"materializing {key}")
+            progress.update(task, completed=done, total=total, description=f"materializing {key}")
 
         report = run_demo(defs, args.hours, instance, on_partition=on_partition)
-        progress.update(task, completed=args.hours, description="done")
+        progress.update(task, completed=len(report.partitions), description="done")
 
     storage = resources["storage"]
     totals: dict[str, int] = {}
@@ -58,11 +58,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 value = assets.get(name, {}).get(field)
                 if isinstance(value, int):
                     totals[f"{name}.{field}"] = totals.get(f"{name}.{field}", 0) + value
-    console.print(f"\n[bold green]Materialized {len(report.partitions)} hourly partitions[/] "
-                  f"({report.partitions[0]} .. {report.partitions[-1]})")
+    console.print(f"\n[bold green]Materialized {args.hours} hourly partitions[/] "
+                  f"({report.partitions[0]} .. {report.partitions[args.hours - 1]}), the daily rollups and the report")
     for name, value in totals.items():
         console.print(f"  {name}: {value}")
-    console.print(f"\nOutputs under [bold]{storage.uri('')}[/]: landing/, cleansed/, quarantine/")
+    console.print(f"\nOutputs under [bold]{storage.uri('')}[/]: landing/, cleansed/, analytics/, quarantine/")
+    console.print(f"Warehouse: [bold]{resources['warehouse'].database}[/]; report: [bold]data/reports/sentiment_report/index.html[/]")
     console.print("Open the Dagster UI with:\n"
                   f"  DAGSTER_HOME={dagster_home.resolve()} dagster dev -w workspace.yaml\n"
                   "then browse http://127.0.0.1:3000 (Assets > asset graph)")
@@ -88,6 +89,20 @@ def cmd_mockfeed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sentiment_platform.api import create_app
+
+    env = _environment(args)
+    if args.warehouse:
+        env[settings.WAREHOUSE_PATH] = args.warehouse
+    warehouse = settings.build_resources(env, as_env_vars=False)["warehouse"]
+    console.print(f"serving {warehouse.database} read-only on http://{args.host}:{args.port} (docs at /docs)")
+    uvicorn.run(create_app(warehouse), host=args.host, port=args.port, workers=1, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentiment-platform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="first batch also lands what was sent in the last N minutes (default 0)")
     feed.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
     feed.set_defaults(func=cmd_mockfeed)
+
+    api = commands.add_parser("api", help="serve the read-only REST API over the warehouse")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    api.add_argument("--warehouse", help="DuckDB file (default data/warehouse.duckdb)")
+    api.set_defaults(func=cmd_api)
     return parser
 
 

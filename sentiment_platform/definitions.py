@@ -6,10 +6,10 @@ from typing import Any
 
 from dagster import Definitions, load_assets_from_modules
 
-from sentiment_platform.assets import cleansing, ingestion
+from sentiment_platform.assets import cleansing, ingestion, insights, models, sentiment, trends
 from sentiment_platform.settings import build_resources
 
-ASSET_MODULES = [ingestion, cleansing]
+ASSET_MODULES = [ingestion, cleansing, sentiment, trends, insights, models]
 
 
 def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:

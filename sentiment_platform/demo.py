@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from dagster import DagsterInstance, Definitions, materialize
 
-from sentiment_platform.partitions import hour_partition_key, last_complete_hours
+from sentiment_platform.partitions import daily_partitions, hour_partition_key, hourly_partitions, last_complete_hours
 
 
 # The progress display replaces Dagster's per-step debug log on the console; runs keep their logs.
@@ -28,6 +28,11 @@ class DemoReport:
 def instance_for(dagster_home: Path) -> DagsterInstance:
     """A persistent Dagster instance in ``dagster_home``, so ``dagster dev`` shows the demo's runs."""
     dagster_home.mkdir(parents=True, exist_ok=True)
+    settings_file = dagster_home / "dagster.yaml"
+    if not settings_file.exists():
+        # One run at a time in the DuckDB warehouse pool: parallel backfill runs queue in Dagster
+        # for the warehouse writes (the file locks would serialise them anyway).
+        settings_file.write_text("concurrency:\n  pools:\n    default_limit: 1\n")
     os.environ.setdefault("DAGSTER_HOME", str(dagster_home.resolve()))
     return DagsterInstance.get()
 
@@ -46,21 +51,32 @@ def run_demo(
     if hours < 1:
         raise ValueError("hours must be at least 1")
     # The graph's assets come with the deployment's resources bound to them.
+    # Hourly assets per hour, daily rollups per day touched, then the report; training and
+    # evaluating models (group "models") is not part of the job.
     graph = defs.resolve_asset_graph()
-    assets = list({id(node.assets_def): node.assets_def for node in graph.asset_nodes}.values())
+    assets = list({id(node.assets_def): node.assets_def for node in graph.asset_nodes
+                   if node.group_name != "models"}.values())
+    hourly = [a for a in assets if a.partitions_def == hourly_partitions]
+    daily = [a for a in assets if a.partitions_def == daily_partitions]
+    unpartitioned = [a for a in assets if a.partitions_def is None]
     report = DemoReport()
-    keys = [hour_partition_key(hour) for hour in last_complete_hours(hours, now)]
-    for done, key in enumerate(keys):
+    hours = last_complete_hours(hours, now)
+    days = sorted({hour.strftime("%Y-%m-%d") for hour in hours})
+    steps = [(hourly, hour_partition_key(hour)) for hour in hours]
+    steps += [(daily, day) for day in days if daily] + ([(unpartitioned, None)] if unpartitioned else [])
+    for done, (selection, key) in enumerate(steps):
+        label = key or "latest"
         if on_partition:
-            on_partition(key, done, len(keys))
-        result = materialize(assets, partition_key=key, instance=instance, run_config=_QUIET)
+            on_partition(label, done, len(steps))
+        # The whole graph is passed (so dependencies resolve); only the selection runs.
+        result = materialize(assets, selection=selection, partition_key=key, instance=instance, run_config=_QUIET)
         if not result.success:
-            raise RuntimeError(f"materialization of partition {key} failed")
-        report.partitions.append(key)
-        report.materializations[key] = {}
+            raise RuntimeError(f"materialization of {label} failed")
+        report.partitions.append(label)
+        report.materializations[label] = {}
         for event in result.get_asset_materialization_events():
             materialization = event.step_materialization_data.materialization
-            report.materializations[key][materialization.asset_key.to_user_string()] = {
+            report.materializations[label][materialization.asset_key.to_user_string()] = {
                 name: value.value for name, value in materialization.metadata.items()
             }
     return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from dagster import HourlyPartitionsDefinition
+from dagster import DailyPartitionsDefinition, FreshnessPolicy, HourlyPartitionsDefinition
 
 #: First hour the platform holds data for; every hourly asset shares it so backfills chain cleanly.
 PARTITIONS_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -15,6 +15,9 @@ hourly_partitions = HourlyPartitionsDefinition(
     timezone="UTC",
     fmt=PARTITION_KEY_FORMAT,
 )
+
+#: Daily rollups: each day maps onto its 24 hourly partitions (Dagster's time-window mapping).
+daily_partitions = DailyPartitionsDefinition(start_date=PARTITIONS_START.strftime("%Y-%m-%d"), timezone="UTC")
 
 
 def partition_hour(partition_key: str) -> datetime:
@@ -38,3 +41,8 @@ def last_complete_hours(count: int, now: datetime | None = None) -> list[datetim
     """The ``count`` most recent hours that have fully ended, oldest first."""
     current = floor_hour(now or datetime.now(timezone.utc))
     return [current - timedelta(hours=offset) for offset in range(count, 0, -1)]
+
+
+#: Something must be materialized in every hour up to half past (evaluated by the daemon; the
+#: UI shows the asset as late otherwise).
+hourly_freshness = FreshnessPolicy.cron(deadline_cron="30 * * * *", lower_bound_delta=timedelta(hours=1))

@@ -11,8 +11,12 @@ from typing import Any, Mapping
 
 from dagster import EnvVar
 
+from sentiment_platform.resources.labeled_data import LabeledTweets
+from sentiment_platform.resources.notifier import AlertNotifier
+from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.sources import PostSource
 from sentiment_platform.resources.storage import LakeStorage
+from sentiment_platform.resources.warehouse import Warehouse
 
 LAKE_ROOT = "SENTIMENT_LAKE_ROOT"
 S3_ENDPOINT_URL = "SENTIMENT_S3_ENDPOINT_URL"
@@ -20,6 +24,18 @@ S3_REGION = "SENTIMENT_S3_REGION"
 SOURCE_KIND = "SENTIMENT_SOURCE"
 MOCKFEED_SEED = "SENTIMENT_MOCKFEED_SEED"
 MOCKFEED_POSTS_PER_HOUR = "SENTIMENT_MOCKFEED_POSTS_PER_HOUR"
+TEXT_BACKEND = "SENTIMENT_TEXT_BACKEND"
+TEXT_MODEL = "SENTIMENT_TEXT_MODEL"
+TEXT_RUNTIME = "SENTIMENT_TEXT_RUNTIME"
+MODEL_CACHE_DIR = "SENTIMENT_MODEL_CACHE_DIR"
+IMAGE_BACKEND = "SENTIMENT_IMAGE_BACKEND"
+IMAGE_MODEL = "SENTIMENT_IMAGE_MODEL"
+DATASET_DIR = "SENTIMENT_DATASET_DIR"
+WAREHOUSE_PATH = "SENTIMENT_WAREHOUSE_PATH"
+NOTIFIER_KIND = "SENTIMENT_ALERTS_NOTIFIER"
+ALERTS_LOG = "SENTIMENT_ALERTS_LOG"
+ALERTS_WEBHOOK_URL = "SENTIMENT_ALERTS_WEBHOOK_URL"
+ALERTS_SNS_TOPIC_ARN = "SENTIMENT_ALERTS_SNS_TOPIC_ARN"
 
 
 def build_resources(env: Mapping[str, str] | None = None, as_env_vars: bool = True) -> dict[str, Any]:
@@ -51,4 +67,23 @@ def build_resources(env: Mapping[str, str] | None = None, as_env_vars: bool = Tr
             seed=_int_setting(MOCKFEED_SEED, 7),
             posts_per_hour=_int_setting(MOCKFEED_POSTS_PER_HOUR, 1200),
         ),
+        "text_scorer": TextScorer(
+            backend=_setting(TEXT_BACKEND, "minilm"),
+            model=_setting(TEXT_MODEL, None),
+            runtime=_setting(TEXT_RUNTIME, "onnx-int8"),
+            cache_dir=_setting(MODEL_CACHE_DIR, "data/models"),
+        ),
+        "image_scorer": ImageScorer(
+            backend=_setting(IMAGE_BACKEND, "affect"),
+            model=_setting(IMAGE_MODEL, "openai/clip-vit-base-patch32"),
+        ),
+        "warehouse": Warehouse(database=_setting(WAREHOUSE_PATH, "data/warehouse.duckdb")),
+        "notifier": AlertNotifier(
+            kind=_setting(NOTIFIER_KIND, "log"),
+            log_path=_setting(ALERTS_LOG, "data/alerts.log"),
+            webhook_url=_setting(ALERTS_WEBHOOK_URL, None),
+            sns_topic_arn=_setting(ALERTS_SNS_TOPIC_ARN, None),
+            region_name=_setting(S3_REGION, None),
+        ),
+        "labeled_tweets": LabeledTweets(**({"path": _setting(DATASET_DIR, None)} if env.get(DATASET_DIR) else {})),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 import pytest
@@ -54,3 +54,46 @@ def s3_lake(s3_endpoint, monkeypatch) -> LakeStorage:
 def any_lake(request) -> LakeStorage:
     """The same tests over the local lake and the S3 lake."""
     return request.getfixturevalue("lake" if request.param == "local" else "s3_lake")
+
+
+HOURS = [HOUR - timedelta(hours=2), HOUR - timedelta(hours=1), HOUR]
+
+
+def _trend_graph():
+    from sentiment_platform.assets.cleansing import cleaned_interactions, cleaned_posts, cleaned_users
+    from sentiment_platform.assets.ingestion import landed_batches, raw_images
+    from sentiment_platform.assets.sentiment import enriched_posts, image_sentiment, post_sentiment
+    from sentiment_platform.assets.trends import hashtag_trends, sentiment_trends_15m, user_sentiment_profile, warehouse_posts
+
+    upstream = [landed_batches, raw_images, cleaned_posts, cleaned_users, cleaned_interactions, post_sentiment,
+                image_sentiment, enriched_posts]
+    return upstream, [sentiment_trends_15m, hashtag_trends, user_sentiment_profile, warehouse_posts]
+
+
+UPSTREAM, HOURLY_TRENDS = _trend_graph()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """A lake with three enriched hours of the mock network (VADER scoring keeps it quick) and a
+    warehouse with their trend tables."""
+    from dagster import materialize
+
+    from sentiment_platform.assets.trends import topic_daily_summary
+    from sentiment_platform.partitions import hour_partition_key
+    from sentiment_platform.resources.notifier import AlertNotifier
+    from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+    from sentiment_platform.resources.sources import PostSource
+    from sentiment_platform.resources.warehouse import Warehouse
+
+    root = tmp_path_factory.mktemp("trends")
+    resources = {
+        "storage": LakeStorage(root=str(root / "lake")), "source": PostSource(),
+        "text_scorer": TextScorer(backend="vader"), "image_scorer": ImageScorer(),
+        "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
+        "notifier": AlertNotifier(log_path=str(root / "alerts.log")),
+    }
+    for hour in HOURS:
+        assert materialize(UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(hour), resources=resources).success
+    assert materialize([topic_daily_summary], partition_key=HOUR.strftime("%Y-%m-%d"), resources=resources).success
+    return resources

@@ -13,3 +13,13 @@ def test_demo_materializes_the_last_hours_into_data(tmp_path, monkeypatch, capsy
     assert len(parts) == 2
     assert all(pl.read_parquet(path).height > 500 for path in parts)
     assert (tmp_path / "data" / "dagster_home").is_dir()
+    enriched = sorted((tmp_path / "data" / "lake" / "analytics" / "enriched_posts").rglob("*.parquet"))
+    assert len(enriched) == 2
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as connection:
+        windows = connection.execute("SELECT count(DISTINCT window_start), sum(posts) FROM sentiment_trends_15m").fetchone()
+        assert windows[0] == 8 and windows[1] == sum(pl.read_parquet(path).height for path in enriched)
+        assert connection.execute("SELECT count(*) FROM topic_daily_summary").fetchone()[0] >= 6
+    report = tmp_path / "data" / "reports" / "sentiment_report"
+    assert (report / "index.html").exists() and (report / "sentiment_share.png").stat().st_size > 5_000

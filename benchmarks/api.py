@@ -1,0 +1,185 @@
+"""REST API load test and trend-table rebuild time.
+
+Run: python benchmarks/api.py [--seconds 20] [--clients 32] [--posts-per-hour 5000]
+
+1. A warehouse holding 30 days of 15-minute windows for 20 topics (57,600 rows of
+   sentiment_trends_15m) is served by `sentiment-platform api` (uvicorn, one process) on 127.0.0.1;
+   32 concurrent clients (asyncio + httpx, in this process) request /trends for a random topic, day
+   and window (15m, 1h or 1d) for --seconds. Prints requests/s and p50/p95/p99 latency.
+2. One day of enriched posts (24 hourly partitions made from a real mock-network hour scored with
+   VADER, replicated to --posts-per-hour with fresh ids) is rebuilt into the trend tables: once as
+   24 partition runs, once as a single run over the day (the assets' single-run backfill policy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+TOPICS = [f"topic_{i:02d}" for i in range(20)]
+START = datetime(2026, 10, 1, tzinfo=timezone.utc)
+
+
+def build_trend_warehouse(path: str) -> int:
+    """Synthetic 15-minute trend rows: 30 days x 96 windows x 20 topics."""
+    import duckdb
+
+    rng = np.random.default_rng(0)
+    windows = [START.replace(tzinfo=None) + timedelta(minutes=15 * i) for i in range(30 * 96)]
+    n = len(windows) * len(TOPICS)
+    positive, neutral, negative = (rng.integers(0, 40, n) for _ in range(3))
+    labeled = np.maximum(positive + neutral + negative, 1)
+    frame = pl.DataFrame({
+        "window_start": pl.Series([w for w in windows for _ in TOPICS], dtype=pl.Datetime("us")),
+        "topic": TOPICS * len(windows),
+        "posts": positive + neutral + negative, "positive": positive, "neutral": neutral, "negative": negative,
+        "positive_share": positive / labeled, "neutral_share": neutral / labeled, "negative_share": negative / labeled,
+        "mean_score": rng.uniform(-1, 1, n), "mean_confidence": rng.uniform(0.4, 1, n),
+        "image_posts": rng.integers(0, 10, n), "mean_image_score": rng.uniform(-1, 1, n),
+    }).with_columns(pl.col("window_start").dt.replace_time_zone("UTC"),
+                    (pl.col("window_start").dt.replace_time_zone("UTC") + pl.duration(minutes=15)).alias("window_end"))
+    connection = duckdb.connect(path)
+    connection.register("frame", frame)
+    connection.execute("CREATE TABLE sentiment_trends_15m AS SELECT * FROM frame")
+    connection.close()
+    return frame.height
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def load(base: str, seconds: float, clients: int) -> tuple[list[float], int]:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(seed: int) -> None:
+        nonlocal errors
+        rng = random.Random(seed)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            while time.perf_counter() < deadline:
+                day = START + timedelta(days=rng.randrange(29))
+                window = rng.choice(["15m", "1h", "1d"])
+                params = {"topic": rng.choice(TOPICS), "start": day.isoformat(),
+                          "end": (day + timedelta(days=1)).isoformat(), "window": window}
+                started = time.perf_counter()
+                response = await http.get("/trends", params=params)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200 or not response.json()["rows"]:
+                    errors += 1
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return latencies, errors
+
+
+def api_benchmark(seconds: float, clients: int) -> None:
+    import httpx
+
+    with tempfile.TemporaryDirectory() as folder:
+        database = str(Path(folder) / "warehouse.duckdb")
+        rows = build_trend_warehouse(database)
+        port = _free_port()
+        server = subprocess.Popen([sys.executable, "-m", "sentiment_platform.cli", "api", "--port", str(port),
+                                   "--warehouse", database], stdout=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(f"{base}/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            started = time.perf_counter()
+            latencies, errors = asyncio.run(load(base, seconds, clients))
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait()
+    p50, p95, p99 = (np.percentile(latencies, q) * 1000 for q in (50, 95, 99))
+    print(f"/trends over {rows:,} rows (30 days x 96 windows x 20 topics), {clients} clients, {elapsed:.0f}s:")
+    print(f"  {len(latencies) / elapsed:,.0f} requests/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
+          f"{errors} errors of {len(latencies):,}")
+
+
+def rebuild_benchmark(posts_per_hour: int) -> None:
+    from dagster import materialize
+
+    from sentiment_platform.assets.sentiment import enriched_posts, image_sentiment, post_sentiment
+    from sentiment_platform.assets.cleansing import cleaned_posts, cleaned_users
+    from sentiment_platform.assets.ingestion import landed_batches, raw_images
+    from sentiment_platform.assets.trends import (hashtag_trends, sentiment_trends_15m, topic_daily_summary,
+                                                  user_sentiment_profile, warehouse_posts)
+    from sentiment_platform.layout import analytics_key
+    from sentiment_platform.partitions import hour_partition_key
+    from sentiment_platform.resources.notifier import AlertNotifier
+    from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+    from sentiment_platform.resources.sources import PostSource
+    from sentiment_platform.resources.storage import LakeStorage
+    from sentiment_platform.resources.warehouse import Warehouse
+
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    day = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    with tempfile.TemporaryDirectory() as folder:
+        storage = LakeStorage(root=f"{folder}/lake")
+        resources = {"storage": storage, "source": PostSource(), "text_scorer": TextScorer(backend="vader"),
+                     "image_scorer": ImageScorer(), "notifier": AlertNotifier(log_path=f"{folder}/alerts.log")}
+        assert materialize([landed_batches, raw_images, cleaned_posts, cleaned_users, post_sentiment, image_sentiment,
+                            enriched_posts], partition_key=hour_partition_key(day + timedelta(hours=12)),
+                           resources=resources, run_config=quiet).success
+        sample = storage.read_parquet(analytics_key("enriched_posts", day + timedelta(hours=12)))
+        for hour in range(24):
+            copies = []
+            for copy in range(-(-posts_per_hour // sample.height)):
+                copies.append(sample.with_columns(
+                    (pl.col("post_id") + f"-{hour}-{copy}"),
+                    pl.col("created_at") + pl.duration(hours=hour - 12)))
+            storage.write_parquet(analytics_key("enriched_posts", day + timedelta(hours=hour)),
+                                  pl.concat(copies).head(posts_per_hour))
+        hourly = [sentiment_trends_15m, hashtag_trends, user_sentiment_profile, warehouse_posts]
+        for mode in ("24 runs", "1 run"):
+            resources["warehouse"] = Warehouse(database=f"{folder}/{mode.replace(' ', '_')}.duckdb")
+            started = time.perf_counter()
+            if mode == "24 runs":
+                for hour in range(24):
+                    assert materialize(hourly, partition_key=hour_partition_key(day + timedelta(hours=hour)),
+                                       resources=resources, run_config=quiet).success
+            else:
+                tags = {"dagster/asset_partition_range_start": hour_partition_key(day),
+                        "dagster/asset_partition_range_end": hour_partition_key(day + timedelta(hours=23))}
+                assert materialize(hourly, tags=tags, resources=resources, run_config=quiet).success
+            assert materialize([topic_daily_summary], partition_key=day.strftime("%Y-%m-%d"), resources=resources, run_config=quiet).success
+            seconds = time.perf_counter() - started
+            rows = resources["warehouse"].query("SELECT count(*) AS n FROM posts")["n"][0]
+            print(f"  rebuild of one day ({rows:,} posts) into the 5 trend tables, {mode}: {seconds:.1f}s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--posts-per-hour", type=int, default=5000)
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores")
+    api_benchmark(args.seconds, args.clients)
+    rebuild_benchmark(args.posts_per_hour)
+
+
+if __name__ == "__main__":
+    main()

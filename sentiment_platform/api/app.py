@@ -1,0 +1,110 @@
+"""FastAPI application: sentiment trends, hashtags, posts and users, read-only over the warehouse."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+import duckdb
+from fastapi import FastAPI, HTTPException, Path, Query
+from fastapi.responses import JSONResponse
+
+from sentiment_platform.api import queries
+from sentiment_platform.resources.warehouse import SharedReader, Warehouse
+
+WINDOWS = {"15m": "15 minutes", "1h": "1 hour", "1d": "1 day"}
+MAX_RANGE = timedelta(days=92)
+IDENTIFIER = r"^[A-Za-z0-9_\-:.]{1,64}$"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def create_app(warehouse: Warehouse) -> FastAPI:
+    """The API over ``warehouse``, through one shared read-only connection (see ``SharedReader``)."""
+    reader = SharedReader(warehouse)
+    app = FastAPI(title="sentiment_platform API", version="1.0",
+                  description="Read-only access to the sentiment trend tables, posts and user profiles.")
+
+    def fetch(sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            with reader.cursor() as connection:
+                cursor = connection.execute(sql, parameters)
+                columns = [column[0] for column in cursor.description]
+                return [{c: _json_value(v) for c, v in zip(columns, row)} for row in cursor.fetchall()]
+        except FileNotFoundError as error:
+            raise HTTPException(503, "the warehouse has not been built yet") from error
+        except duckdb.CatalogException as error:
+            raise HTTPException(503, "the warehouse table is not built yet; materialize the trend assets") from error
+        except (duckdb.IOException, TimeoutError) as error:
+            raise HTTPException(503, "the warehouse is busy; retry shortly") from error
+
+    app.router.on_shutdown.append(reader.close)
+
+    @app.get("/health", summary="Service and warehouse status")
+    def health() -> JSONResponse:
+        try:
+            tables = {row["table_name"]: row["estimated_size"] for row in fetch(queries.TABLE_COUNTS, {})}
+        except HTTPException as error:
+            return JSONResponse({"status": "unavailable", "detail": error.detail}, status_code=503)
+        return JSONResponse({"status": "ok", "tables": tables})
+
+    @app.get("/topics", summary="Topics with their post counts and time span")
+    def topics() -> list[dict[str, Any]]:
+        return fetch(queries.TOPICS, {})
+
+    @app.get("/trends", summary="Sentiment per time window (15m, 1h or 1d), optionally for one topic")
+    def trends(
+        start: Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no offset).")],
+        end: Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")],
+        topic: Annotated[str | None, Query(pattern=IDENTIFIER, description="One topic; all topics if absent.")] = None,
+        window: Annotated[Literal["15m", "1h", "1d"], Query()] = "15m",
+        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> dict[str, Any]:
+        start, end = _utc(start), _utc(end)
+        if end <= start:
+            raise HTTPException(422, "end must be after start")
+        if end - start > MAX_RANGE:
+            raise HTTPException(422, f"the range may span at most {MAX_RANGE.days} days")
+        rows = fetch(queries.TRENDS, {"window": WINDOWS[window], "start": start, "end": end, "topic": topic,
+                                      "limit": limit, "offset": offset})
+        return {"window": window, "topic": topic, "limit": limit, "offset": offset, "count": len(rows), "rows": rows}
+
+    @app.get("/hashtags/trending", summary="Hashtags rising most against their trailing 24 hours")
+    def trending_hashtags(
+        hours: Annotated[int, Query(ge=1, le=168, description="Hours up to the latest one.")] = 24,
+        limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    ) -> dict[str, Any]:
+        rows = fetch(queries.TRENDING_HASHTAGS, {"hours": hours, "limit": limit})
+        return {"hours": hours, "count": len(rows), "rows": rows}
+
+    @app.get("/posts/{post_id}", summary="One post with its sentiment")
+    def post(post_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> dict[str, Any]:
+        rows = fetch(queries.POST, {"post_id": post_id})
+        if not rows:
+            raise HTTPException(404, f"post {post_id} not found")
+        return rows[0]
+
+    @app.get("/users/{user_id}/sentiment", summary="A user's sentiment profile")
+    def user_sentiment(user_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> dict[str, Any]:
+        rows = fetch(queries.USER_SENTIMENT, {"user_id": user_id})
+        if not rows:
+            raise HTTPException(404, f"user {user_id} not found")
+        return rows[0]
+
+    return app

@@ -1,0 +1,54 @@
+"""The API's SQL: parameterised statements only (values are never formatted into SQL text)."""
+
+from __future__ import annotations
+
+# Aggregating 15-minute rows to a coarser window: counts add up, shares and means are recomputed
+# from the counts (weighted by the posts they were computed over).
+TRENDS = """
+WITH rows AS (
+    SELECT time_bucket(CAST($window AS INTERVAL), window_start::TIMESTAMP) AS window_start, topic, posts, positive, neutral,
+           negative, mean_score, mean_confidence, image_posts, mean_image_score,
+           positive + neutral + negative AS labeled
+    FROM sentiment_trends_15m
+    WHERE window_start >= $start AND window_start < $end AND ($topic IS NULL OR topic = $topic)
+)
+SELECT window_start, window_start + CAST($window AS INTERVAL) AS window_end, topic,
+       sum(posts) AS posts, sum(positive) AS positive, sum(neutral) AS neutral, sum(negative) AS negative,
+       sum(positive) / nullif(sum(labeled), 0) AS positive_share,
+       sum(neutral) / nullif(sum(labeled), 0) AS neutral_share,
+       sum(negative) / nullif(sum(labeled), 0) AS negative_share,
+       sum(mean_score * labeled) / nullif(sum(labeled) FILTER (WHERE mean_score IS NOT NULL), 0) AS mean_score,
+       sum(mean_confidence * labeled) / nullif(sum(labeled) FILTER (WHERE mean_confidence IS NOT NULL), 0) AS mean_confidence,
+       sum(image_posts) AS image_posts,
+       sum(mean_image_score * image_posts) / nullif(sum(image_posts) FILTER (WHERE mean_image_score IS NOT NULL), 0)
+           AS mean_image_score
+FROM rows
+GROUP BY ALL
+ORDER BY window_start, topic
+LIMIT $limit OFFSET $offset
+"""
+
+TOPICS = """
+SELECT topic, sum(posts) AS posts, min(window_start) AS first_window, max(window_start) AS last_window
+FROM sentiment_trends_15m GROUP BY topic ORDER BY topic
+"""
+
+TRENDING_HASHTAGS = """
+WITH latest AS (SELECT max(hour) AS hour FROM hashtag_trends)
+SELECT hashtag, sum(posts) AS posts, sum(mean_score * posts) / sum(posts) AS mean_score,
+       sum(negative_share * posts) / sum(posts) AS negative_share,
+       sum(posts_change_vs_24h) AS posts_change_vs_24h
+FROM hashtag_trends, latest
+WHERE hashtag_trends.hour > latest.hour - to_hours(CAST($hours AS BIGINT))
+GROUP BY hashtag
+ORDER BY posts_change_vs_24h DESC, posts DESC, hashtag
+LIMIT $limit
+"""
+
+POST = "SELECT * FROM posts WHERE post_id = $post_id"
+
+USER_SENTIMENT = "SELECT * FROM user_sentiment_profile WHERE user_id = $user_id"
+
+TABLE_COUNTS = """
+SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name
+"""

@@ -1,0 +1,169 @@
+"""Group ``trends``: trend tables in the DuckDB warehouse, one partition's rows replaced per run."""
+
+from datetime import datetime, timedelta
+
+import polars as pl
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from sentiment_platform.alerts import TRAILING_WINDOWS, AlertRules, detect_alerts
+from sentiment_platform.layout import analytics_key
+from sentiment_platform.partitions import daily_partitions, hourly_freshness, hourly_partitions
+from sentiment_platform.resources.notifier import AlertNotifier
+from sentiment_platform.resources.storage import LakeStorage
+from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse, as_utc
+from sentiment_platform.trends import (
+    USER_PROFILE_VIEW,
+    hashtag_trends as compute_hashtag_trends,
+    sentiment_trends_15m as compute_trends_15m,
+    topic_daily_summary as compute_topic_daily,
+    user_sentiment_hourly,
+)
+from sentiment_platform.warehouse_tables import replace_rows
+
+_COMMON = {"group_name": "trends", "kinds": {"duckdb"}, "pool": WAREHOUSE_POOL,
+           "backfill_policy": BackfillPolicy.single_run()}
+
+
+def read_enriched(storage: LakeStorage, hours: list[datetime]) -> pl.DataFrame | None:
+    """The enriched posts of the given hours that exist in the lake (None if none does)."""
+    frames = [storage.read_parquet(analytics_key("enriched_posts", hour)) for hour in hours
+              if storage.exists(analytics_key("enriched_posts", hour))]
+    return pl.concat(frames, how="vertical_relaxed") if frames else None
+
+
+def _partition_hours(context: AssetExecutionContext) -> list[datetime]:
+    """Every hour of the run's partition range (one for a normal run, many for a backfill)."""
+    window = context.partition_time_window
+    hours, hour = [], window.start
+    while hour < window.end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours
+
+
+def _require(frame: pl.DataFrame | None, hour: datetime) -> pl.DataFrame:
+    if frame is None:
+        raise FileNotFoundError(f"no enriched_posts for {hour:%Y-%m-%d %H:00}; materialize enriched_posts first")
+    return frame
+
+
+@asset(deps=["enriched_posts"], partitions_def=hourly_partitions, **_COMMON, freshness_policy=hourly_freshness, check_specs=[
+    AssetCheckSpec("shares_are_consistent", asset="sentiment_trends_15m", blocking=True,
+                   description="Label counts add up to at most the posts; shares sum to 1; no null keys."),
+    AssetCheckSpec("negative_share_spike", asset="sentiment_trends_15m",
+                   description="Negative share of a window far above its topic's trailing 24 hours (robust z)."),
+    AssetCheckSpec("volume_anomaly", asset="sentiment_trends_15m",
+                   description="Post volume of a window far above its topic's trailing 24 hours (robust z)."),
+])
+def sentiment_trends_15m(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse,
+                         notifier: AlertNotifier):
+    """Per 15-minute window and topic: posts, positive/neutral/negative counts and shares, mean
+    score and confidence, image-bearing posts and their mean image score."""
+    hours = _partition_hours(context)
+    trends = compute_trends_15m(_require(read_enriched(storage, hours), hours[0]))
+    start, end = hours[0], hours[-1] + timedelta(hours=1)
+    rules = AlertRules()
+    with warehouse.write() as connection:
+        replace_rows(connection, "sentiment_trends_15m", trends, "window_start >= ? AND window_start < ?", [start, end])
+        history = as_utc(connection.sql(
+            "SELECT window_start, topic, posts, negative_share FROM sentiment_trends_15m "
+            "WHERE window_start >= $1 AND window_start < $2",
+            params=[start - timedelta(minutes=15 * TRAILING_WINDOWS), end],
+        ).pl())
+        alerts = detect_alerts(trends, history, rules)
+        sent = notifier.notify(alerts, connection)
+    yield MaterializeResult(metadata={
+        "dagster/row_count": trends.height, "windows": trends["window_start"].n_unique(),
+        "topics": trends["topic"].n_unique(), "posts": int(trends["posts"].sum()),
+    })
+    labeled = trends["positive"] + trends["neutral"] + trends["negative"]
+    share_sum = trends.filter(labeled > 0).select(
+        (pl.col("positive_share") + pl.col("neutral_share") + pl.col("negative_share") - 1).abs().max()).item()
+    consistent = bool((labeled <= trends["posts"]).all() and (share_sum is None or share_sum < 1e-9)
+                      and trends.select(pl.col("window_start", "topic").null_count().sum()).row(0) == (0, 0))
+    yield AssetCheckResult(check_name="shares_are_consistent", passed=consistent,
+                           metadata={"max_share_sum_error": float(share_sum or 0.0)})
+    for kind in ("negative_share_spike", "volume_anomaly"):
+        found = [alert for alert in alerts if alert.kind == kind]
+        yield AssetCheckResult(
+            check_name=kind, passed=not found, severity=AssetCheckSeverity.WARN,
+            metadata={"alerts": MetadataValue.json([a.as_dict() for a in found]),
+                      "newly_sent": sum(1 for a in sent if a.kind == kind),
+                      "threshold_z": rules.negative_share_z if kind == "negative_share_spike" else rules.volume_z},
+        )
+
+
+@asset(deps=["enriched_posts"], partitions_def=hourly_partitions, **_COMMON)
+def hashtag_trends(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
+    """Per hour and hashtag: volume, mean score, negative share, and the change against the
+    previous hour and against the trailing 24 hours."""
+    hours = _partition_hours(context)
+    frames = []
+    for hour in hours:
+        current = _require(read_enriched(storage, [hour]), hour)
+        history = read_enriched(storage, [hour - timedelta(hours=h) for h in range(24, 0, -1)])
+        frames.append(compute_hashtag_trends(current, history if history is not None else current.clear(), hour))
+    table = pl.concat(frames)
+    with warehouse.write() as connection:
+        replace_rows(connection, "hashtag_trends", table, "hour >= ? AND hour < ?", [hours[0], hours[-1] + timedelta(hours=1)])
+    return MaterializeResult(metadata={"dagster/row_count": table.height, "hashtags": table["hashtag"].n_unique()})
+
+
+@asset(deps=["enriched_posts"], partitions_def=daily_partitions, **_COMMON)
+def topic_daily_summary(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
+    """Per day and topic: posts, label counts and shares, mean text and image score, active hours,
+    top hashtags; built from the hours of the day that exist."""
+    window = context.partition_time_window
+    days, day = [], window.start
+    while day < window.end:
+        days.append(day)
+        day += timedelta(days=1)
+    frames, hours_found = [], 0
+    for day in days:
+        enriched = read_enriched(storage, [day + timedelta(hours=h) for h in range(24)])
+        if enriched is not None:
+            hours_found += enriched["created_at"].dt.truncate("1h").n_unique()
+            frames.append(compute_topic_daily(enriched, day))
+    if not frames:
+        raise FileNotFoundError(f"no enriched_posts in {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d}")
+    table = pl.concat(frames)
+    with warehouse.write() as connection:
+        replace_rows(connection, "topic_daily_summary", table, "day >= ? AND day < ?", [days[0].date(), window.end.date()])
+    return MaterializeResult(metadata={"dagster/row_count": table.height, "hours_with_posts": hours_found})
+
+
+@asset(deps=["enriched_posts"], partitions_def=hourly_partitions, **_COMMON)
+def user_sentiment_profile(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
+    """Per author over all hours: posts, mean score, dominant sentiment, last seen. The hour's
+    per-author rows are replaced in ``user_sentiment_hourly``; the profile is a view summing them."""
+    hours = _partition_hours(context)
+    table = user_sentiment_hourly(_require(read_enriched(storage, hours), hours[0]))
+    with warehouse.write() as connection:
+        replace_rows(connection, "user_sentiment_hourly", table, "hour >= ? AND hour < ?", [hours[0], hours[-1] + timedelta(hours=1)])
+        connection.execute(USER_PROFILE_VIEW)
+        users = connection.execute("SELECT count(*) FROM user_sentiment_profile").fetchone()[0]
+    return MaterializeResult(metadata={"dagster/row_count": table.height, "users_in_profile": users})
+
+
+POST_COLUMNS = ["post_id", "author_id", "created_at", "topic", "lang", "text", "hashtags", "sentiment", "score",
+                "p_negative", "p_neutral", "p_positive", "confidence", "text_model", "image_count", "image_score",
+                "image_label", "like_count", "repost_count", "reply_count"]
+
+
+@asset(deps=["enriched_posts"], partitions_def=hourly_partitions, **_COMMON)
+def warehouse_posts(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
+    """The hour's enriched posts in the warehouse (``posts`` table), for lookups by id in the API."""
+    hours = _partition_hours(context)
+    posts = _require(read_enriched(storage, hours), hours[0]).select(POST_COLUMNS)
+    with warehouse.write() as connection:
+        replace_rows(connection, "posts", posts, "created_at >= ? AND created_at < ?", [hours[0], hours[-1] + timedelta(hours=1)])
+    return MaterializeResult(metadata={"dagster/row_count": posts.height})

@@ -1,0 +1,46 @@
+"""Joining a post with its text sentiment, its images' sentiment and its author (pure Polars)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def image_sentiment_per_post(image_scores: pl.DataFrame) -> pl.DataFrame:
+    """One row per post with scored images: how many, their mean score, and the majority label."""
+    scored = image_scores.filter(pl.col("status") == "ok").explode("post_ids").rename({"post_ids": "post_id"})
+    return scored.group_by("post_id").agg(
+        pl.len().cast(pl.Int32).alias("image_count"),
+        pl.col("score").mean().cast(pl.Float32).alias("image_score"),
+        pl.col("label").mode().sort().first().alias("image_label"),
+    )
+
+
+def enrich_posts(posts: pl.DataFrame, text_scores: pl.DataFrame, image_scores: pl.DataFrame,
+                 users: pl.DataFrame) -> pl.DataFrame:
+    """Every cleaned post (none dropped) with its text sentiment, image sentiment and author profile.
+
+    Posts without a scorable text keep null sentiment and their ``sentiment_status``; posts
+    without a valid image keep null image columns.
+    """
+    text = text_scores.select(
+        "post_id", pl.col("status").alias("sentiment_status"), pl.col("label").alias("sentiment"),
+        "p_negative", "p_neutral", "p_positive", "score",
+        pl.max_horizontal("p_negative", "p_neutral", "p_positive").alias("confidence"),
+        pl.col("model").alias("text_model"),
+    )
+    authors = users.select(
+        pl.col("user_id").alias("author_id"), pl.col("handle").alias("author_handle"),
+        pl.col("location").alias("author_location"), pl.col("followers_count").alias("author_followers"),
+        pl.col("language").alias("author_language"),
+    ).unique("author_id", keep="first")
+    enriched = (
+        posts.select("post_id", "author_id", "created_at", "text", "lang", "topic", "hashtags", "mentions",
+                     "is_reply", "in_reply_to_id", "like_count", "repost_count", "reply_count", "has_image", "source")
+        .join(text, on="post_id", how="left", maintain_order="left")
+        .join(image_sentiment_per_post(image_scores), on="post_id", how="left", maintain_order="left")
+        .join(authors, on="author_id", how="left", maintain_order="left")
+        .with_columns(pl.col("image_count").fill_null(0), pl.col("topic").fill_null("unknown"))
+    )
+    if enriched.height != posts.height:
+        raise RuntimeError(f"enrichment changed the number of posts: {posts.height} -> {enriched.height}")
+    return enriched

@@ -1,0 +1,1 @@
+"""Sentiment models: text and image scorers, their training and evaluation."""

@@ -1,0 +1,48 @@
+"""Checks and preparation of the texts handed to a text model.
+
+Every input gets a status: ``ok`` (scored), ``empty`` (nothing but whitespace), ``not_text`` (None,
+numbers, other objects) or ``invalid_encoding`` (bytes that are not UTF-8). Only ``ok`` rows reach
+the model, so no model ever guesses a sentiment for something that is not text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+OK, EMPTY, NOT_TEXT, INVALID_ENCODING = "ok", "empty", "not_text", "invalid_encoding"
+
+_WHITESPACE = re.compile(r"\s+")
+# Pictographs, dingbats and other symbols; modifiers, joiners and variation selectors are dropped.
+_SYMBOLS = re.compile(r"[\u2190-\u2bff\U0001f000-\U0001faff\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
+
+
+def check_text(value: Any) -> tuple[str, str]:
+    """(status, text) for one input: bytes are decoded as UTF-8, whitespace is collapsed."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            value = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return INVALID_ENCODING, ""
+    if not isinstance(value, str):
+        return NOT_TEXT, ""
+    text = _WHITESPACE.sub(" ", value).strip()
+    return (OK, text) if text else (EMPTY, "")
+
+
+@lru_cache(maxsize=4096)
+def _symbol_words(char: str) -> str:
+    if unicodedata.category(char) in ("Mn", "Cf", "Sk"):
+        return " "
+    name = unicodedata.name(char, "")
+    return f" {name.lower()} " if name else " "
+
+
+def describe_symbols(text: str) -> str:
+    """Emoji and pictographs replaced by their Unicode names (``😍`` -> ``smiling face with
+    heart-shaped eyes``), for tokenizers whose vocabulary maps them all to one unknown token."""
+    if not _SYMBOLS.search(text):
+        return text
+    return _WHITESPACE.sub(" ", _SYMBOLS.sub(lambda m: _symbol_words(m.group()), text)).strip()

@@ -1,0 +1,165 @@
+"""The REST API served by uvicorn on 127.0.0.1 over the warehouse built from three mock hours."""
+
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import httpx
+import polars as pl
+import pytest
+import uvicorn
+
+from sentiment_platform.api import create_app
+from sentiment_platform_tests.conftest import HOUR, HOURS
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(warehouse):
+    server = uvicorn.Server(uvicorn.Config(create_app(warehouse), host="127.0.0.1", port=_free_port(), log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    return server, thread
+
+
+@pytest.fixture(scope="module")
+def api(built):
+    server, thread = serve(built["warehouse"])
+    with httpx.Client(base_url=f"http://127.0.0.1:{server.config.port}", timeout=10) as client:
+        yield client
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def test_health_topics_and_openapi(api):
+    health = api.get("/health").json()
+    assert health["status"] == "ok" and {"sentiment_trends_15m", "posts", "hashtag_trends"} <= set(health["tables"])
+    topics = api.get("/topics").json()
+    assert {"tech", "sports", "politics"} <= {t["topic"] for t in topics}
+    paths = api.get("/openapi.json").json()["paths"]
+    assert {"/trends", "/hashtags/trending", "/posts/{post_id}", "/users/{user_id}/sentiment"} <= set(paths)
+
+
+def test_trends_at_three_granularities_add_up(api, built):
+    params = {"start": HOURS[0].isoformat(), "end": (HOUR + timedelta(hours=1)).isoformat(), "topic": "tech"}
+    fine = api.get("/trends", params={**params, "window": "15m"}).json()["rows"]
+    hourly = api.get("/trends", params={**params, "window": "1h"}).json()["rows"]
+    daily = api.get("/trends", params={**params, "window": "1d"}).json()["rows"]
+    assert len(fine) == 12 and len(hourly) == 3 and len(daily) == 1
+    assert sum(r["posts"] for r in fine) == sum(r["posts"] for r in hourly) == daily[0]["posts"]
+    posts = built["warehouse"].query("SELECT * FROM posts WHERE topic = 'tech'")
+    assert daily[0]["posts"] == posts.height
+    assert daily[0]["mean_score"] == pytest.approx(posts["score"].mean(), abs=1e-6)
+    first_hour = posts.filter(pl.col("created_at") < HOURS[1])
+    assert hourly[0]["negative"] == (first_hour["sentiment"] == "negative").sum()
+    assert hourly[0]["window_start"].startswith(HOURS[0].strftime("%Y-%m-%dT%H:00"))
+
+
+def test_pagination_limits(api):
+    params = {"start": HOURS[0].isoformat(), "end": (HOUR + timedelta(hours=1)).isoformat()}
+    everything = api.get("/trends", params=params).json()["rows"]
+    page = api.get("/trends", params={**params, "limit": 5, "offset": 5}).json()
+    assert page["count"] == 5 and page["rows"] == everything[5:10]
+    assert api.get("/trends", params={**params, "limit": 100000}).status_code == 422
+
+
+@pytest.mark.parametrize("params", [
+    {"start": "yesterday", "end": "2026-11-20T14:00:00Z"},
+    {"start": "2026-11-20T14:00:00Z", "end": "2026-11-20T13:00:00Z"},
+    {"start": "2026-01-01T00:00:00Z", "end": "2026-11-20T13:00:00Z"},
+    {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "window": "5m"},
+    {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "topic": "tech'; DROP TABLE posts; --"},
+    {"end": "2026-11-20T14:00:00Z"},
+])
+def test_invalid_parameters_get_clear_4xx_errors(api, params):
+    response = api.get("/trends", params=params)
+    assert response.status_code == 422 and response.json()["detail"]
+
+
+def test_trending_hashtags(api, built):
+    body = api.get("/hashtags/trending", params={"hours": 1, "limit": 5}).json()
+    assert body["count"] == 5
+    rows = built["warehouse"].query("SELECT * FROM hashtag_trends WHERE hour = $1", [HOUR])
+    best = rows.sort(["posts_change_vs_24h", "posts", "hashtag"], descending=[True, True, False]).row(0, named=True)
+    assert body["rows"][0]["hashtag"] == best["hashtag"] and body["rows"][0]["posts"] == best["posts"]
+    assert api.get("/hashtags/trending", params={"hours": 0}).status_code == 422
+    assert api.get("/hashtags/trending", params={"limit": 1000}).status_code == 422
+
+
+def test_posts_and_users(api, built):
+    post = built["warehouse"].query("SELECT post_id, author_id, score FROM posts LIMIT 1").row(0, named=True)
+    body = api.get(f"/posts/{post['post_id']}").json()
+    assert body["post_id"] == post["post_id"] and body["score"] == pytest.approx(post["score"])
+    assert api.get("/posts/does-not-exist").status_code == 404
+    assert api.get("/posts/bad%20id%3B").status_code == 422
+    user = api.get(f"/users/{post['author_id']}/sentiment").json()
+    assert user["user_id"] == post["author_id"] and user["posts"] >= 1
+    assert user["dominant_sentiment"] in ("negative", "neutral", "positive")
+    assert api.get("/users/nobody/sentiment").status_code == 404
+
+
+def test_the_api_cannot_change_data(built):
+    import duckdb
+
+    with built["warehouse"].read() as connection:
+        with pytest.raises(duckdb.Error):
+            connection.execute("DELETE FROM posts")
+
+
+def test_missing_warehouse_is_a_503(tmp_path):
+    from sentiment_platform.resources.warehouse import Warehouse
+
+    server, thread = serve(Warehouse(database=str(tmp_path / "none.duckdb")))
+    try:
+        response = httpx.get(f"http://127.0.0.1:{server.config.port}/topics")
+        assert response.status_code == 503
+        assert httpx.get(f"http://127.0.0.1:{server.config.port}/health").json()["status"] == "unavailable"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def test_writers_get_through_a_busy_api_and_readers_then_see_their_rows(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sentiment_platform.resources.warehouse import Warehouse
+
+    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"), lock_timeout_s=20)
+    with warehouse.write() as connection:
+        connection.execute("CREATE TABLE posts AS SELECT 'p1' AS post_id, 0.5 AS score")
+    server, thread = serve(warehouse)
+    base = f"http://127.0.0.1:{server.config.port}"
+    stop = threading.Event()
+
+    def hammer() -> int:
+        done = 0
+        with httpx.Client(base_url=base, timeout=20) as client:
+            while not stop.is_set():
+                assert client.get("/posts/p1").status_code == 200
+                done += 1
+        return done
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(hammer) for _ in range(8)]
+            time.sleep(0.5)
+            assert httpx.get(f"{base}/posts/p2").status_code == 404
+            for i in range(3):  # each write waits for the API to step aside, then the API reopens
+                started = time.perf_counter()
+                with warehouse.write() as connection:
+                    connection.execute("INSERT INTO posts VALUES (?, 0.1)", [f"p{i + 2}"])
+                assert time.perf_counter() - started < 10
+                assert httpx.get(f"{base}/posts/p{i + 2}").status_code == 200
+            stop.set()
+            assert all(f.result() > 0 for f in futures)
+    finally:
+        stop.set()
+        server.should_exit = True
+        thread.join(timeout=5)
