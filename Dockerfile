@@ -7,13 +7,18 @@ RUN apt-get update \
 
 ENV DAGSTER_HOME=/opt/dagster/home \
     SENTIMENT_LAKE_ROOT=/opt/dagster/data/lake \
+    SENTIMENT_WAREHOUSE_PATH=/opt/dagster/data/warehouse.duckdb \
+    SENTIMENT_MODEL_CACHE_DIR=/opt/dagster/data/models \
     PYTHONUNBUFFERED=1
 WORKDIR /opt/dagster/app
 
 COPY pyproject.toml README.md workspace.yaml ./
 COPY sentiment_platform ./sentiment_platform
-RUN pip install --no-cache-dir . \
-    && mkdir -p "$DAGSTER_HOME" /opt/dagster/data
+# The CPU build of torch first, so the package's torch==2.13.0 pin does not pull CUDA libraries.
+RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+    && pip install --no-cache-dir . \
+    && mkdir -p "$DAGSTER_HOME" /opt/dagster/data \
+    && printf 'concurrency:\n  pools:\n    default_limit: 1\n' > "$DAGSTER_HOME/dagster.yaml"
 
 EXPOSE 3000
 ENTRYPOINT ["tini", "--"]

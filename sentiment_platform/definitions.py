@@ -7,6 +7,7 @@ from typing import Any
 from dagster import Definitions, load_assets_from_modules
 
 from sentiment_platform.assets import cleansing, ingestion, insights, models, sentiment, trends
+from sentiment_platform.sensors import landing_sensor
 from sentiment_platform.settings import build_resources
 
 ASSET_MODULES = [ingestion, cleansing, sentiment, trends, insights, models]
@@ -16,6 +17,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
     """Assemble the Definitions; resources are read from the environment unless given."""
     return Definitions(
         assets=load_assets_from_modules(ASSET_MODULES),
+        sensors=[landing_sensor],
         resources=build_resources() if resources is None else resources,
     )
 

@@ -17,6 +17,7 @@ from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.sources import PostSource
 from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.resources.warehouse import Warehouse
+from sentiment_platform.sensors import LandingScan
 
 LAKE_ROOT = "SENTIMENT_LAKE_ROOT"
 S3_ENDPOINT_URL = "SENTIMENT_S3_ENDPOINT_URL"
@@ -85,5 +86,6 @@ def build_resources(env: Mapping[str, str] | None = None, as_env_vars: bool = Tr
             sns_topic_arn=_setting(ALERTS_SNS_TOPIC_ARN, None),
             region_name=_setting(S3_REGION, None),
         ),
+        "landing_scan": LandingScan(),
         "labeled_tweets": LabeledTweets(**({"path": _setting(DATASET_DIR, None)} if env.get(DATASET_DIR) else {})),
     }
