@@ -1,4 +1,4 @@
-"""The code location: every asset, check and resource of the platform."""
+"""The code location: every asset, check, job, schedule, sensor and resource of the platform."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ from typing import Any
 from dagster import Definitions, load_assets_from_modules
 
 from sentiment_platform.assets import cleansing, ingestion, insights, models, sentiment, trends
+from sentiment_platform.schedules import (
+    daily_rollups_job,
+    daily_rollups_schedule,
+    hourly_ingestion_job,
+    hourly_pull_schedule,
+)
 from sentiment_platform.sensors import landing_sensor
 from sentiment_platform.settings import build_resources
 
@@ -17,6 +23,8 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
     """Assemble the Definitions; resources are read from the environment unless given."""
     return Definitions(
         assets=load_assets_from_modules(ASSET_MODULES),
+        jobs=[hourly_ingestion_job, daily_rollups_job],
+        schedules=[hourly_pull_schedule, daily_rollups_schedule],
         sensors=[landing_sensor],
         resources=build_resources() if resources is None else resources,
     )

@@ -2,23 +2,45 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster import Definitions, EnvVar
+from datetime import datetime, timezone
+
+from dagster import AssetKey, Definitions, EnvVar
 
 from sentiment_platform.definitions import defs
-from sentiment_platform.partitions import hourly_partitions, last_complete_hours, partition_hour
+from sentiment_platform.partitions import daily_partitions, hourly_partitions, last_complete_hours, partition_hour
 from sentiment_platform.settings import build_resources
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_definitions_load_with_every_asset_on_the_hourly_partitions():
+def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
     Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
-    names = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert {"raw_posts", "raw_images", "raw_users", "raw_interactions", "cleaned_posts", "cleaned_users",
-            "cleaned_interactions"} <= names
-    for key in graph.get_all_asset_keys():
-        assert graph.get(key).partitions_def == hourly_partitions
+    partitions = {key.to_user_string(): graph.get(key).partitions_def for key in graph.get_all_asset_keys()}
+    unpartitioned = {"sentiment_model", "sentiment_model_evaluation", "sentiment_report"}
+    assert partitions["topic_daily_summary"] == daily_partitions
+    hourly = set(partitions) - unpartitioned - {"topic_daily_summary"}
+    assert {"raw_posts", "raw_images", "cleaned_posts", "post_sentiment", "image_sentiment", "enriched_posts",
+            "sentiment_trends_15m", "hashtag_trends", "user_sentiment_profile"} <= hourly
+    assert all(partitions[name] == hourly_partitions for name in hourly)
+    assert all(partitions[name] is None for name in unpartitioned)
+
+
+def test_downstream_assets_follow_by_automation_and_schedules_target_closed_periods():
+    from dagster import build_schedule_context
+
+    from sentiment_platform.schedules import daily_rollups_schedule, hourly_pull_schedule
+
+    graph = defs.resolve_asset_graph()
+    for name in ("cleaned_posts", "post_sentiment", "enriched_posts", "sentiment_trends_15m", "hashtag_trends"):
+        assert graph.get(AssetKey(name)).automation_condition.label == "eager (all partitions)"
+    assert graph.get(AssetKey("raw_posts")).automation_condition is None  # started by the sensor or schedule
+    moment = datetime(2026, 11, 20, 14, 1, tzinfo=timezone.utc)
+    hourly = list(hourly_pull_schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=moment)).run_requests)
+    assert [r.partition_key for r in hourly] == ["2026-11-20-13:00"]
+    daily = list(daily_rollups_schedule.evaluate_tick(
+        build_schedule_context(scheduled_execution_time=datetime(2026, 11, 21, 0, 30, tzinfo=timezone.utc))).run_requests)
+    assert [r.partition_key for r in daily] == ["2026-11-20"]
 
 
 def test_dagster_loads_the_code_location_like_dagster_dev():

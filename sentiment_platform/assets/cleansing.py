@@ -4,6 +4,7 @@ from typing import Callable, Sequence
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from sentiment_platform.automation import FOLLOW_UPSTREAM
 from sentiment_platform.assets.ingestion import read_landing
 from sentiment_platform.cleaning import CleaningResult, CleaningRules, clean_interactions, clean_posts, clean_users
 from sentiment_platform.layout import cleansed_key, quarantine_prefix
@@ -35,20 +36,23 @@ def write_cleansed(
     })
 
 
-@asset(deps=["raw_posts"], partitions_def=hourly_partitions, group_name="cleansing", kinds={"polars", "parquet"})
+@asset(deps=["raw_posts"], partitions_def=hourly_partitions, group_name="cleansing",
+       kinds={"polars", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
 def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
     """The hour's posts: schema enforced, duplicates and retweets removed, text normalised, hashtags
     and mentions extracted; rejected records go to quarantine with their reason."""
     return write_cleansed(storage, "posts", context.partition_key, lambda files: clean_posts(files, CleaningRules()))
 
 
-@asset(deps=["raw_users"], partitions_def=hourly_partitions, group_name="cleansing", kinds={"polars", "parquet"})
+@asset(deps=["raw_users"], partitions_def=hourly_partitions, group_name="cleansing",
+       kinds={"polars", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
 def cleaned_users(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
     """The hour's user profiles, one row per user (the latest observation)."""
     return write_cleansed(storage, "users", context.partition_key, clean_users)
 
 
-@asset(deps=["raw_interactions"], partitions_def=hourly_partitions, group_name="cleansing", kinds={"polars", "parquet"})
+@asset(deps=["raw_interactions"], partitions_def=hourly_partitions, group_name="cleansing",
+       kinds={"polars", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
 def cleaned_interactions(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
     """The hour's likes, replies and reposts, validated and deduplicated."""
     return write_cleansed(storage, "interactions", context.partition_key, clean_interactions)

@@ -9,6 +9,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
+from sentiment_platform.automation import REPORT_REFRESH
 from sentiment_platform.charts import (
     score_with_volume,
     share_over_time,
@@ -28,7 +29,7 @@ class ReportConfig(Config):
 
 
 @asset(deps=["sentiment_trends_15m", "hashtag_trends", "warehouse_posts"], group_name="insights",
-       kinds={"altair", "html"})
+       kinds={"altair", "html"}, automation_condition=REPORT_REFRESH)
 def sentiment_report(context: AssetExecutionContext, config: ReportConfig, warehouse: Warehouse) -> MaterializeResult:
     """Charts of the latest hours (HTML and PNG under ``data/reports/sentiment_report/``): sentiment
     share over time, mean score with volume, top hashtags by score, text vs image sentiment, and a

@@ -5,6 +5,7 @@ import time
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from sentiment_platform.automation import FOLLOW_UPSTREAM
 from sentiment_platform.enrichment import enrich_posts
 from sentiment_platform.layout import analytics_key, cleansed_key
 from sentiment_platform.partitions import hourly_freshness, hourly_partitions, partition_hour
@@ -23,7 +24,8 @@ def _label_shares(frame: pl.DataFrame) -> dict[str, float]:
     return {f"share_{label}": round(counts.get(label, 0) / scored.height, 4) for label in ("negative", "neutral", "positive")}
 
 
-@asset(deps=["cleaned_posts"], partitions_def=hourly_partitions, group_name="sentiment", kinds={"pytorch", "parquet"})
+@asset(deps=["cleaned_posts"], partitions_def=hourly_partitions, group_name="sentiment", kinds={"pytorch", "parquet"},
+       automation_condition=FOLLOW_UPSTREAM)
 def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_scorer: TextScorer) -> MaterializeResult:
     """Text sentiment of every cleaned post of the hour: label, class probabilities, score in
     [-1, 1] and model; texts seen before (this run or any earlier one) come from the score cache."""
@@ -48,7 +50,8 @@ def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_sc
     })
 
 
-@asset(deps=["raw_images"], partitions_def=hourly_partitions, group_name="sentiment", kinds={"pytorch", "parquet"})
+@asset(deps=["raw_images"], partitions_def=hourly_partitions, group_name="sentiment", kinds={"pytorch", "parquet"},
+       automation_condition=FOLLOW_UPSTREAM)
 def image_sentiment(context: AssetExecutionContext, storage: LakeStorage, image_scorer: ImageScorer) -> MaterializeResult:
     """Sentiment of every valid image of the hour (from the `raw_images` manifest), with the posts
     that carry it; an image that cannot be read now is kept with its status, not dropped."""
@@ -104,7 +107,7 @@ def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
 
 @asset(deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment"], partitions_def=hourly_partitions,
        group_name="sentiment", kinds={"polars", "parquet"}, check_specs=ENRICHED_CHECKS,
-       freshness_policy=hourly_freshness)
+       freshness_policy=hourly_freshness, automation_condition=FOLLOW_UPSTREAM)
 def enriched_posts(context: AssetExecutionContext, storage: LakeStorage):
     """Every cleaned post of the hour with its text sentiment, image sentiment and author profile
     (analytics zone): the table the trends, reports and API are built from."""

@@ -14,6 +14,7 @@ from dagster import (
     asset,
 )
 
+from sentiment_platform.automation import FOLLOW_UPSTREAM
 from sentiment_platform.alerts import TRAILING_WINDOWS, AlertRules, detect_alerts
 from sentiment_platform.layout import analytics_key
 from sentiment_platform.partitions import daily_partitions, hourly_freshness, hourly_partitions
@@ -31,6 +32,7 @@ from sentiment_platform.warehouse_tables import replace_rows
 
 _COMMON = {"group_name": "trends", "kinds": {"duckdb"}, "pool": WAREHOUSE_POOL,
            "backfill_policy": BackfillPolicy.single_run()}
+_HOURLY = {**_COMMON, "partitions_def": hourly_partitions, "automation_condition": FOLLOW_UPSTREAM}
 
 
 def read_enriched(storage: LakeStorage, hours: list[datetime]) -> pl.DataFrame | None:
@@ -56,7 +58,7 @@ def _require(frame: pl.DataFrame | None, hour: datetime) -> pl.DataFrame:
     return frame
 
 
-@asset(deps=["enriched_posts"], partitions_def=hourly_partitions, **_COMMON, freshness_policy=hourly_freshness, check_specs=[
+@asset(deps=["enriched_posts"], **_HOURLY, freshness_policy=hourly_freshness, check_specs=[
     AssetCheckSpec("shares_are_consistent", asset="sentiment_trends_15m", blocking=True,
                    description="Label counts add up to at most the posts; shares sum to 1; no null keys."),
     AssetCheckSpec("negative_share_spike", asset="sentiment_trends_15m",
@@ -102,7 +104,7 @@ def sentiment_trends_15m(context: AssetExecutionContext, storage: LakeStorage, w
         )
 
 
-@asset(deps=["enriched_posts"], partitions_def=hourly_partitions, **_COMMON)
+@asset(deps=["enriched_posts"], **_HOURLY)
 def hashtag_trends(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
     """Per hour and hashtag: volume, mean score, negative share, and the change against the
     previous hour and against the trailing 24 hours."""
@@ -141,7 +143,7 @@ def topic_daily_summary(context: AssetExecutionContext, storage: LakeStorage, wa
     return MaterializeResult(metadata={"dagster/row_count": table.height, "hours_with_posts": hours_found})
 
 
-@asset(deps=["enriched_posts"], partitions_def=hourly_partitions, **_COMMON)
+@asset(deps=["enriched_posts"], **_HOURLY)
 def user_sentiment_profile(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
     """Per author over all hours: posts, mean score, dominant sentiment, last seen. The hour's
     per-author rows are replaced in ``user_sentiment_hourly``; the profile is a view summing them."""
@@ -159,7 +161,7 @@ POST_COLUMNS = ["post_id", "author_id", "created_at", "topic", "lang", "text", "
                 "image_label", "like_count", "repost_count", "reply_count"]
 
 
-@asset(deps=["enriched_posts"], partitions_def=hourly_partitions, **_COMMON)
+@asset(deps=["enriched_posts"], **_HOURLY)
 def warehouse_posts(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
     """The hour's enriched posts in the warehouse (``posts`` table), for lookups by id in the API."""
     hours = _partition_hours(context)

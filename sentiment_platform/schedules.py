@@ -1,0 +1,25 @@
+"""Jobs and schedules: pull sources every hour, daily rollups every day."""
+
+from dagster import AssetSelection, DefaultScheduleStatus, build_schedule_from_partitioned_job, define_asset_job
+
+from sentiment_platform.partitions import daily_partitions, hourly_partitions
+
+hourly_ingestion_job = define_asset_job(
+    "hourly_ingestion", selection=AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images"),
+    partitions_def=hourly_partitions,
+    description="Pull (or read) one hour of posts and images; the rest of the graph follows by automation.",
+)
+daily_rollups_job = define_asset_job(
+    "daily_rollups", selection=AssetSelection.assets("topic_daily_summary"), partitions_def=daily_partitions,
+    description="The daily rollups of one day.",
+)
+
+# A minute past the hour, for the hour just closed (the schedule targets the last complete partition).
+hourly_pull_schedule = build_schedule_from_partitioned_job(
+    hourly_ingestion_job, minute_of_hour=1, name="hourly_pull", default_status=DefaultScheduleStatus.STOPPED,
+)
+# Half past midnight UTC, for the day just closed (its last hour has had time to arrive).
+daily_rollups_schedule = build_schedule_from_partitioned_job(
+    daily_rollups_job, hour_of_day=0, minute_of_hour=30, name="daily_rollups_schedule",
+    default_status=DefaultScheduleStatus.STOPPED,
+)
