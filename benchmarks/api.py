@@ -121,11 +121,20 @@ def api_benchmark(seconds: float, clients: int) -> None:
 def rebuild_benchmark(posts_per_hour: int) -> None:
     from dagster import materialize
 
-    from sentiment_platform.assets.sentiment import enriched_posts, image_sentiment, post_sentiment
     from sentiment_platform.assets.cleansing import cleaned_posts, cleaned_users
     from sentiment_platform.assets.ingestion import landed_batches, raw_images
-    from sentiment_platform.assets.trends import (hashtag_trends, sentiment_trends_15m, topic_daily_summary,
-                                                  user_sentiment_profile, warehouse_posts)
+    from sentiment_platform.assets.sentiment import (
+        enriched_posts,
+        image_sentiment,
+        post_sentiment,
+    )
+    from sentiment_platform.assets.trends import (
+        hashtag_trends,
+        sentiment_trends_15m,
+        topic_daily_summary,
+        user_sentiment_profile,
+        warehouse_posts,
+    )
     from sentiment_platform.layout import analytics_key
     from sentiment_platform.partitions import hour_partition_key
     from sentiment_platform.resources.notifier import AlertNotifier

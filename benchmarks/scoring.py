@@ -43,7 +43,13 @@ def _naive_predict(texts: list[str]):
     import torch
     from transformers import pipeline
 
-    from sentiment_platform.scoring.minilm import DEFAULT_WEIGHTS, MiniLMSentiment, TrainedPart, load_encoder, load_tokenizer
+    from sentiment_platform.scoring.minilm import (
+        DEFAULT_WEIGHTS,
+        MiniLMSentiment,
+        TrainedPart,
+        load_encoder,
+        load_tokenizer,
+    )
 
     torch.set_num_threads(2)
     encoder = load_encoder()

@@ -13,7 +13,12 @@ from typing import Sequence
 import polars as pl
 
 from sentiment_platform.records import (
-    RecordField, RecordSchema, apply_checks, empty_rejects, parse_records, split_lines,
+    RecordField,
+    RecordSchema,
+    apply_checks,
+    empty_rejects,
+    parse_records,
+    split_lines,
 )
 
 POST_SCHEMA = RecordSchema("posts", (

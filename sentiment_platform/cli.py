@@ -103,6 +103,30 @@ def cmd_api(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from sentiment_platform.backfill import partition_range, run_backfill
+    from sentiment_platform.definitions import build_definitions
+    from sentiment_platform.demo import instance_for
+
+    defs = build_definitions(settings.build_resources(_environment(args), as_env_vars=False))
+    partitions = partition_range(args.start, args.end)
+    assets = [name.strip() for name in args.assets.split(",")] if args.assets else None
+    instance = instance_for(Path(args.dagster_home))
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("backfill", total=len(partitions))
+
+        def on_progress(key: str, done: int, total: int, status: str) -> None:
+            progress.update(task, completed=done, description=f"{key}: {status}")
+
+        report = run_backfill(defs, instance, partitions, assets, args.id, on_progress)
+    console.print(f"backfill {report.backfill_id}: {len(report.succeeded)} ran, {len(report.skipped)} already done, "
+                  f"{len(report.failed)} failed" + (f" ({', '.join(report.failed)})" if report.failed else ""))
+    if report.failed:
+        console.print("Re-run the same command to retry the failed partitions; finished ones are skipped.")
+    return 1 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentiment-platform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
                       help="first batch also lands what was sent in the last N minutes (default 0)")
     feed.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
     feed.set_defaults(func=cmd_mockfeed)
+
+    backfill = commands.add_parser("backfill", help="materialize a range of hourly partitions, resumable")
+    backfill.add_argument("--start", required=True, help="first hour: a partition key (2026-11-20-00:00) or ISO time")
+    backfill.add_argument("--end", required=True, help="last hour, inclusive")
+    backfill.add_argument("--assets", help="comma-separated hourly assets (default: all of them)")
+    backfill.add_argument("--id", help="backfill id to resume (default: derived from the range and assets)")
+    backfill.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
+    backfill.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
+    backfill.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME", "data/dagster_home"))
+    backfill.set_defaults(func=cmd_backfill)
 
     api = commands.add_parser("api", help="serve the read-only REST API over the warehouse")
     api.add_argument("--host", default="127.0.0.1")

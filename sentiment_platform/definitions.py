@@ -6,7 +6,14 @@ from typing import Any
 
 from dagster import Definitions, load_assets_from_modules
 
-from sentiment_platform.assets import cleansing, ingestion, insights, models, sentiment, trends
+from sentiment_platform.assets import (
+    cleansing,
+    ingestion,
+    insights,
+    models,
+    sentiment,
+    trends,
+)
 from sentiment_platform.schedules import (
     daily_rollups_job,
     daily_rollups_schedule,

@@ -10,8 +10,12 @@ from typing import Any, Callable
 
 from dagster import DagsterInstance, Definitions, materialize
 
-from sentiment_platform.partitions import daily_partitions, hour_partition_key, hourly_partitions, last_complete_hours
-
+from sentiment_platform.partitions import (
+    daily_partitions,
+    hour_partition_key,
+    hourly_partitions,
+    last_complete_hours,
+)
 
 # The progress display replaces Dagster's per-step debug log on the console; runs keep their logs.
 _QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sentiment_platform.layout import LANDING_DATASETS, landing_prefix
-from sentiment_platform.partitions import PARTITIONS_START, floor_hour, hour_partition_key
+from sentiment_platform.partitions import (
+    PARTITIONS_START,
+    floor_hour,
+    hour_partition_key,
+)
 from sentiment_platform.resources.storage import LakeObject, LakeStorage
 
 _KEY = re.compile(r"^landing/(?P<dataset>[a-z]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<h>\d{2})/[^/]+\.jsonl$")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from dagster import DailyPartitionsDefinition, FreshnessPolicy, HourlyPartitionsDefinition
+from dagster import (
+    BackfillPolicy,
+    DailyPartitionsDefinition,
+    FreshnessPolicy,
+    HourlyPartitionsDefinition,
+)
 
 #: First hour the platform holds data for; every hourly asset shares it so backfills chain cleanly.
 PARTITIONS_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -46,3 +51,7 @@ def last_complete_hours(count: int, now: datetime | None = None) -> list[datetim
 #: Something must be materialized in every hour up to half past (evaluated by the daemon; the
 #: UI shows the asset as late otherwise).
 hourly_freshness = FreshnessPolicy.cron(deadline_cron="30 * * * *", lower_bound_delta=timedelta(hours=1))
+
+#: Assets that read and write one hour at a time: a backfill runs them one partition per run (the
+#: DuckDB trend assets use a single run over the whole range instead).
+one_partition_per_run = BackfillPolicy.multi_run(max_partitions_per_run=1)

@@ -1,6 +1,11 @@
 """Jobs and schedules: pull sources every hour, daily rollups every day."""
 
-from dagster import AssetSelection, DefaultScheduleStatus, build_schedule_from_partitioned_job, define_asset_job
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+)
 
 from sentiment_platform.partitions import daily_partitions, hourly_partitions
 

@@ -12,7 +12,6 @@ from dagster import (
     SkipReason,
     sensor,
 )
-
 from pydantic import Field
 
 from sentiment_platform.landing_scan import ScanCursor, run_key, scan_landing

@@ -60,10 +60,23 @@ HOURS = [HOUR - timedelta(hours=2), HOUR - timedelta(hours=1), HOUR]
 
 
 def _trend_graph():
-    from sentiment_platform.assets.cleansing import cleaned_interactions, cleaned_posts, cleaned_users
+    from sentiment_platform.assets.cleansing import (
+        cleaned_interactions,
+        cleaned_posts,
+        cleaned_users,
+    )
     from sentiment_platform.assets.ingestion import landed_batches, raw_images
-    from sentiment_platform.assets.sentiment import enriched_posts, image_sentiment, post_sentiment
-    from sentiment_platform.assets.trends import hashtag_trends, sentiment_trends_15m, user_sentiment_profile, warehouse_posts
+    from sentiment_platform.assets.sentiment import (
+        enriched_posts,
+        image_sentiment,
+        post_sentiment,
+    )
+    from sentiment_platform.assets.trends import (
+        hashtag_trends,
+        sentiment_trends_15m,
+        user_sentiment_profile,
+        warehouse_posts,
+    )
 
     upstream = [landed_batches, raw_images, cleaned_posts, cleaned_users, cleaned_interactions, post_sentiment,
                 image_sentiment, enriched_posts]

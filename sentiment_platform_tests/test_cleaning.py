@@ -2,7 +2,12 @@ import orjson
 import polars as pl
 import pytest
 
-from sentiment_platform.cleaning import CleaningRules, clean_interactions, clean_posts, clean_users
+from sentiment_platform.cleaning import (
+    CleaningRules,
+    clean_interactions,
+    clean_posts,
+    clean_users,
+)
 
 
 def post(**overrides):

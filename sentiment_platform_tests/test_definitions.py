@@ -1,13 +1,17 @@
 import subprocess
 import sys
-from pathlib import Path
-
 from datetime import datetime, timezone
+from pathlib import Path
 
 from dagster import AssetKey, Definitions, EnvVar
 
 from sentiment_platform.definitions import defs
-from sentiment_platform.partitions import daily_partitions, hourly_partitions, last_complete_hours, partition_hour
+from sentiment_platform.partitions import (
+    daily_partitions,
+    hourly_partitions,
+    last_complete_hours,
+    partition_hour,
+)
 from sentiment_platform.settings import build_resources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +33,10 @@ def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
 def test_downstream_assets_follow_by_automation_and_schedules_target_closed_periods():
     from dagster import build_schedule_context
 
-    from sentiment_platform.schedules import daily_rollups_schedule, hourly_pull_schedule
+    from sentiment_platform.schedules import (
+        daily_rollups_schedule,
+        hourly_pull_schedule,
+    )
 
     graph = defs.resolve_asset_graph()
     for name in ("cleaned_posts", "post_sentiment", "enriched_posts", "sentiment_trends_15m", "hashtag_trends"):

@@ -4,11 +4,21 @@ from typing import Callable, Sequence
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from sentiment_platform.automation import FOLLOW_UPSTREAM
 from sentiment_platform.assets.ingestion import read_landing
-from sentiment_platform.cleaning import CleaningResult, CleaningRules, clean_interactions, clean_posts, clean_users
+from sentiment_platform.automation import FOLLOW_UPSTREAM
+from sentiment_platform.cleaning import (
+    CleaningResult,
+    CleaningRules,
+    clean_interactions,
+    clean_posts,
+    clean_users,
+)
 from sentiment_platform.layout import cleansed_key, quarantine_prefix
-from sentiment_platform.partitions import hourly_partitions, partition_hour
+from sentiment_platform.partitions import (
+    hourly_partitions,
+    one_partition_per_run,
+    partition_hour,
+)
 from sentiment_platform.records import rejects_to_jsonl
 from sentiment_platform.resources.storage import LakeStorage
 
@@ -36,7 +46,7 @@ def write_cleansed(
     })
 
 
-@asset(deps=["raw_posts"], partitions_def=hourly_partitions, group_name="cleansing",
+@asset(deps=["raw_posts"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="cleansing",
        kinds={"polars", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
 def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
     """The hour's posts: schema enforced, duplicates and retweets removed, text normalised, hashtags
@@ -44,14 +54,14 @@ def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage) -> Mater
     return write_cleansed(storage, "posts", context.partition_key, lambda files: clean_posts(files, CleaningRules()))
 
 
-@asset(deps=["raw_users"], partitions_def=hourly_partitions, group_name="cleansing",
+@asset(deps=["raw_users"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="cleansing",
        kinds={"polars", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
 def cleaned_users(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
     """The hour's user profiles, one row per user (the latest observation)."""
     return write_cleansed(storage, "users", context.partition_key, clean_users)
 
 
-@asset(deps=["raw_interactions"], partitions_def=hourly_partitions, group_name="cleansing",
+@asset(deps=["raw_interactions"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="cleansing",
        kinds={"polars", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
 def cleaned_interactions(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
     """The hour's likes, replies and reposts, validated and deduplicated."""

@@ -4,12 +4,23 @@ from collections import Counter
 
 import orjson
 import polars as pl
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, asset, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
 
 from sentiment_platform.cleaning import POST_SCHEMA
 from sentiment_platform.image_validation import ImageRules, validate_image
 from sentiment_platform.layout import cleansed_key, landing_prefix, quarantine_prefix
-from sentiment_platform.partitions import hourly_partitions, partition_hour
+from sentiment_platform.partitions import (
+    hourly_partitions,
+    one_partition_per_run,
+    partition_hour,
+)
 from sentiment_platform.records import parse_records, split_lines
 from sentiment_platform.resources.sources import PostSource
 from sentiment_platform.resources.storage import LakeStorage
@@ -30,6 +41,7 @@ def read_landing(storage: LakeStorage, dataset: str, partition_key: str) -> list
         for name, dataset in LANDED_ASSETS.items()
     ],
     can_subset=False,
+    backfill_policy=one_partition_per_run,
 )
 def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source: PostSource):
     """Land the hour from a pull source (if one is configured), then describe what is in landing."""
@@ -54,6 +66,7 @@ IMAGE_MANIFEST_SCHEMA = {
 
 
 @asset(
+    backfill_policy=one_partition_per_run,
     deps=["raw_posts"],
     partitions_def=hourly_partitions,
     group_name="ingestion",

@@ -6,7 +6,13 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 from pydantic import Field
 
 from sentiment_platform.automation import REPORT_REFRESH

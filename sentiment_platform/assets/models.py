@@ -2,14 +2,23 @@
 
 import json
 
-from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 from pydantic import Field
 
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.scoring.charts import confusion_png
-from sentiment_platform.scoring.evaluation import evaluate_image_model, evaluate_text_model
+from sentiment_platform.scoring.evaluation import (
+    evaluate_image_model,
+    evaluate_text_model,
+)
 from sentiment_platform.scoring.labels import LABELS
 from sentiment_platform.scoring.text_models import VaderTextModel, file_digest
 from sentiment_platform.scoring.training import TrainConfig, train_sentiment_model

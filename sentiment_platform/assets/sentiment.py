@@ -3,12 +3,24 @@
 import time
 
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from sentiment_platform.automation import FOLLOW_UPSTREAM
 from sentiment_platform.enrichment import enrich_posts
 from sentiment_platform.layout import analytics_key, cleansed_key
-from sentiment_platform.partitions import hourly_freshness, hourly_partitions, partition_hour
+from sentiment_platform.partitions import (
+    hourly_freshness,
+    hourly_partitions,
+    one_partition_per_run,
+    partition_hour,
+)
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.scoring.image_scoring import score_images
@@ -24,7 +36,7 @@ def _label_shares(frame: pl.DataFrame) -> dict[str, float]:
     return {f"share_{label}": round(counts.get(label, 0) / scored.height, 4) for label in ("negative", "neutral", "positive")}
 
 
-@asset(deps=["cleaned_posts"], partitions_def=hourly_partitions, group_name="sentiment", kinds={"pytorch", "parquet"},
+@asset(deps=["cleaned_posts"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="sentiment", kinds={"pytorch", "parquet"},
        automation_condition=FOLLOW_UPSTREAM)
 def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_scorer: TextScorer) -> MaterializeResult:
     """Text sentiment of every cleaned post of the hour: label, class probabilities, score in
@@ -50,7 +62,7 @@ def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_sc
     })
 
 
-@asset(deps=["raw_images"], partitions_def=hourly_partitions, group_name="sentiment", kinds={"pytorch", "parquet"},
+@asset(deps=["raw_images"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="sentiment", kinds={"pytorch", "parquet"},
        automation_condition=FOLLOW_UPSTREAM)
 def image_sentiment(context: AssetExecutionContext, storage: LakeStorage, image_scorer: ImageScorer) -> MaterializeResult:
     """Sentiment of every valid image of the hour (from the `raw_images` manifest), with the posts
@@ -105,7 +117,7 @@ def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
     ]
 
 
-@asset(deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment"], partitions_def=hourly_partitions,
+@asset(deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run,
        group_name="sentiment", kinds={"polars", "parquet"}, check_specs=ENRICHED_CHECKS,
        freshness_policy=hourly_freshness, automation_condition=FOLLOW_UPSTREAM)
 def enriched_posts(context: AssetExecutionContext, storage: LakeStorage):

@@ -14,19 +14,29 @@ from dagster import (
     asset,
 )
 
-from sentiment_platform.automation import FOLLOW_UPSTREAM
 from sentiment_platform.alerts import TRAILING_WINDOWS, AlertRules, detect_alerts
+from sentiment_platform.automation import FOLLOW_UPSTREAM
 from sentiment_platform.layout import analytics_key
-from sentiment_platform.partitions import daily_partitions, hourly_freshness, hourly_partitions
+from sentiment_platform.partitions import (
+    daily_partitions,
+    hourly_freshness,
+    hourly_partitions,
+)
 from sentiment_platform.resources.notifier import AlertNotifier
 from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse, as_utc
 from sentiment_platform.trends import (
     USER_PROFILE_VIEW,
-    hashtag_trends as compute_hashtag_trends,
-    sentiment_trends_15m as compute_trends_15m,
-    topic_daily_summary as compute_topic_daily,
     user_sentiment_hourly,
+)
+from sentiment_platform.trends import (
+    hashtag_trends as compute_hashtag_trends,
+)
+from sentiment_platform.trends import (
+    sentiment_trends_15m as compute_trends_15m,
+)
+from sentiment_platform.trends import (
+    topic_daily_summary as compute_topic_daily,
 )
 from sentiment_platform.warehouse_tables import replace_rows
 

@@ -17,7 +17,14 @@ from sentiment_platform.layout import landing_image_key
 from sentiment_platform.mockfeed.config import MockFeedConfig
 from sentiment_platform.mockfeed.images import corrupt_image, render_image
 from sentiment_platform.mockfeed.world import (
-    EMOJI, EN_PHRASES, FOREIGN_PHRASES, SENTIMENTS, TOPICS, User, population, sentiment_weights,
+    EMOJI,
+    EN_PHRASES,
+    FOREIGN_PHRASES,
+    SENTIMENTS,
+    TOPICS,
+    User,
+    population,
+    sentiment_weights,
     topic_mood,
 )
 

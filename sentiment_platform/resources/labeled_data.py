@@ -7,7 +7,11 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from sentiment_platform.scoring.datasets import DEFAULT_DATASET_DIR, LabeledTexts, load_split
+from sentiment_platform.scoring.datasets import (
+    DEFAULT_DATASET_DIR,
+    LabeledTexts,
+    load_split,
+)
 
 
 class LabeledTweets(ConfigurableResource):

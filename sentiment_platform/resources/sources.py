@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from sentiment_platform.mockfeed import MockFeedConfig, land_hour
 from sentiment_platform.resources.storage import LakeStorage
-
 
 SOURCE_KINDS = ("mockfeed", "landing")
 

@@ -62,7 +62,12 @@ class MiniLMTextModel:
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        from sentiment_platform.scoring.minilm import MODEL_NAME, MiniLMSentiment, TrainedPart, load_tokenizer
+        from sentiment_platform.scoring.minilm import (
+            MODEL_NAME,
+            MiniLMSentiment,
+            TrainedPart,
+            load_tokenizer,
+        )
 
         if self.runtime not in ("onnx-int8", "torch"):
             raise ValueError(f"unknown runtime {self.runtime!r}; expected onnx-int8 or torch")

@@ -21,7 +21,12 @@ from torch import nn
 
 from sentiment_platform.scoring.datasets import LabeledTexts, load_split
 from sentiment_platform.scoring.metrics import classification_report
-from sentiment_platform.scoring.minilm import MiniLMSentiment, SentimentTop, TrainedPart, load_tokenizer
+from sentiment_platform.scoring.minilm import (
+    MiniLMSentiment,
+    SentimentTop,
+    TrainedPart,
+    load_tokenizer,
+)
 
 Log = Callable[[str], None]
 

@@ -2,7 +2,11 @@ import orjson
 import polars as pl
 from dagster import materialize
 
-from sentiment_platform.assets.cleansing import cleaned_interactions, cleaned_posts, cleaned_users
+from sentiment_platform.assets.cleansing import (
+    cleaned_interactions,
+    cleaned_posts,
+    cleaned_users,
+)
 from sentiment_platform.assets.ingestion import landed_batches, raw_images
 from sentiment_platform.layout import cleansed_key, landing_image_key, quarantine_prefix
 from sentiment_platform.mockfeed.images import decompression_bomb_png, render_image

@@ -4,10 +4,23 @@ import polars as pl
 import pytest
 from dagster import materialize
 
-from sentiment_platform.assets.cleansing import cleaned_interactions, cleaned_posts, cleaned_users
+from sentiment_platform.assets.cleansing import (
+    cleaned_interactions,
+    cleaned_posts,
+    cleaned_users,
+)
 from sentiment_platform.assets.ingestion import landed_batches, raw_images
-from sentiment_platform.assets.models import EVALUATION_PREFIX, SentimentModelConfig, sentiment_model, sentiment_model_evaluation
-from sentiment_platform.assets.sentiment import enriched_posts, image_sentiment, post_sentiment
+from sentiment_platform.assets.models import (
+    EVALUATION_PREFIX,
+    SentimentModelConfig,
+    sentiment_model,
+    sentiment_model_evaluation,
+)
+from sentiment_platform.assets.sentiment import (
+    enriched_posts,
+    image_sentiment,
+    post_sentiment,
+)
 from sentiment_platform.layout import analytics_key, cleansed_key
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer

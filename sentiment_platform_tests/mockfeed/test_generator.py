@@ -70,9 +70,11 @@ def test_an_hour_has_the_variety_the_platform_must_handle():
 
 
 def test_image_content_follows_sentiment():
-    from PIL import Image, ImageStat
     import io
     import random
+
+    from PIL import Image, ImageStat
+
     from sentiment_platform.mockfeed.images import render_image
 
     def stat(sentiment, band):

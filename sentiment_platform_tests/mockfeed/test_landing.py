@@ -2,7 +2,13 @@ import threading
 from datetime import timedelta
 
 from sentiment_platform.cli import main
-from sentiment_platform.mockfeed import MockFeedConfig, generate_hour, land_hour, land_window, run_firehose
+from sentiment_platform.mockfeed import (
+    MockFeedConfig,
+    generate_hour,
+    land_hour,
+    land_window,
+    run_firehose,
+)
 from sentiment_platform_tests.conftest import HOUR
 
 

@@ -7,7 +7,11 @@ from PIL import Image
 
 from sentiment_platform.mockfeed.images import decompression_bomb_png, render_image
 from sentiment_platform.scoring.evaluation import evaluate_image_model
-from sentiment_platform.scoring.image_models import AffectImageModel, ClipImageModel, colour_features
+from sentiment_platform.scoring.image_models import (
+    AffectImageModel,
+    ClipImageModel,
+    colour_features,
+)
 from sentiment_platform.scoring.image_scoring import score_images
 from sentiment_platform_tests.scoring.tiny_models import tiny_clip
 

@@ -1,8 +1,20 @@
 import pytest
 
-from sentiment_platform.scoring.labels import NEGATIVE, NEUTRAL, POSITIVE, map_model_labels
+from sentiment_platform.scoring.labels import (
+    NEGATIVE,
+    NEUTRAL,
+    POSITIVE,
+    map_model_labels,
+)
 from sentiment_platform.scoring.metrics import classification_report
-from sentiment_platform.scoring.text_input import EMPTY, INVALID_ENCODING, NOT_TEXT, OK, check_text, describe_symbols
+from sentiment_platform.scoring.text_input import (
+    EMPTY,
+    INVALID_ENCODING,
+    NOT_TEXT,
+    OK,
+    check_text,
+    describe_symbols,
+)
 
 
 @pytest.mark.parametrize("id2label, expected", [

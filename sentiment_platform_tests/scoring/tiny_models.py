@@ -11,7 +11,11 @@ import torch
 def tiny_text_classifier(folder: Path, id2label: dict[int, str], favour: int | None = None) -> Path:
     """A 2-layer BERT sequence classifier with the MiniLM vocabulary; with ``favour`` its head is
     set so that output ``favour`` wins for every input (to test the label mapping)."""
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import (
+        BertConfig,
+        BertForSequenceClassification,
+        BertTokenizerFast,
+    )
 
     from sentiment_platform.scoring.minilm import base_model_dir
 
@@ -32,7 +36,13 @@ def tiny_text_classifier(folder: Path, id2label: dict[int, str], favour: int | N
 
 def tiny_clip(folder: Path) -> Path:
     """A tiny CLIP (vision and text towers of 2 layers) with a byte-level BPE vocabulary of letters."""
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
+    from transformers import (
+        CLIPConfig,
+        CLIPImageProcessor,
+        CLIPModel,
+        CLIPProcessor,
+        CLIPTokenizer,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     letters = "abcdefghijklmnopqrstuvwxyz,."
