@@ -72,6 +72,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_mockfeed(args: argparse.Namespace) -> int:
     from sentiment_platform.mockfeed import MockFeedConfig, run_firehose
+
+    if args.serve_x_api:
+        from sentiment_platform.mockfeed.x_api import MockXApiServer
+
+        server = MockXApiServer(MockFeedConfig(seed=args.seed), port=args.port,
+                                bearer_token=os.environ.get("X_BEARER_TOKEN"))
+        console.print(f"mock X API v2 at {server.url}/2/tweets/search/recent (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        return 0
     storage = settings.build_resources(_environment(args), as_env_vars=False)["storage"]
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -148,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     feed.add_argument("--since", type=float, default=0.0,
                       help="first batch also lands what was sent in the last N minutes (default 0)")
     feed.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
+    feed.add_argument("--serve-x-api", action="store_true",
+                      help="instead, serve the network as the X API v2 recent search on 127.0.0.1")
+    feed.add_argument("--port", type=int, default=8700, help="port of --serve-x-api (default 8700)")
     feed.set_defaults(func=cmd_mockfeed)
 
     backfill = commands.add_parser("backfill", help="materialize a range of hourly partitions, resumable")

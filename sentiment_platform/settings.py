@@ -33,6 +33,9 @@ IMAGE_BACKEND = "SENTIMENT_IMAGE_BACKEND"
 IMAGE_MODEL = "SENTIMENT_IMAGE_MODEL"
 DATASET_DIR = "SENTIMENT_DATASET_DIR"
 WAREHOUSE_PATH = "SENTIMENT_WAREHOUSE_PATH"
+X_API_BASE_URL = "SENTIMENT_X_API_BASE_URL"
+X_TOPICS = "SENTIMENT_X_TOPICS"
+X_BEARER_TOKEN = "X_BEARER_TOKEN"
 NOTIFIER_KIND = "SENTIMENT_ALERTS_NOTIFIER"
 ALERTS_LOG = "SENTIMENT_ALERTS_LOG"
 ALERTS_WEBHOOK_URL = "SENTIMENT_ALERTS_WEBHOOK_URL"
@@ -67,6 +70,10 @@ def build_resources(env: Mapping[str, str] | None = None, as_env_vars: bool = Tr
             kind=_setting(SOURCE_KIND, "mockfeed"),
             seed=_int_setting(MOCKFEED_SEED, 7),
             posts_per_hour=_int_setting(MOCKFEED_POSTS_PER_HOUR, 1200),
+            x_api_base_url=_setting(X_API_BASE_URL, "https://api.x.com"),
+            x_topics=_setting(X_TOPICS, "tech,sports,politics,climate,entertainment,travel"),
+            # The token is only ever passed as an EnvVar reference (or read at run time): never stored.
+            x_bearer_token=(EnvVar(X_BEARER_TOKEN) if as_env_vars else env[X_BEARER_TOKEN]) if env.get(X_BEARER_TOKEN) else None,
         ),
         "text_scorer": TextScorer(
             backend=_setting(TEXT_BACKEND, "minilm"),

@@ -73,3 +73,10 @@ def test_partition_helpers_round_trip():
     key = hours[-1].strftime("%Y-%m-%d-%H:%M")
     assert partition_hour(key) == hours[-1]
     assert key in hourly_partitions.get_partition_keys()
+
+
+def test_the_x_bearer_token_is_only_referenced_through_the_environment():
+    resources = build_resources({"SENTIMENT_SOURCE": "x_api", "X_BEARER_TOKEN": "s3cr3t"})
+    assert resources["source"].x_bearer_token == EnvVar("X_BEARER_TOKEN")
+    assert "s3cr3t" not in repr(resources["source"])
+    assert build_resources({})["source"].x_bearer_token is None

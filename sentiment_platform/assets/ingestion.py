@@ -56,6 +56,7 @@ def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source:
             "records": split_lines(files).height,
             "bytes": sum(len(data) for _, data in files),
             "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
+            **({"pulled": MetadataValue.json(landed)} if landed and name == "raw_posts" else {}),
         })
 
 

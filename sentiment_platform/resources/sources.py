@@ -9,8 +9,9 @@ from pydantic import Field
 
 from sentiment_platform.mockfeed import MockFeedConfig, land_hour
 from sentiment_platform.resources.storage import LakeStorage
+from sentiment_platform.x_api import XApiClient, land_x_api_hour
 
-SOURCE_KINDS = ("mockfeed", "landing")
+SOURCE_KINDS = ("mockfeed", "landing", "x_api")
 
 
 class PostSource(ConfigurableResource):
@@ -25,6 +26,11 @@ class PostSource(ConfigurableResource):
     seed: int = Field(default=7, description="Seed of the mock network (pull mode).")
     posts_per_hour: int = Field(default=1200, description="Mean posts per hour of the mock network.")
     malformed_share: float = Field(default=0.01, description="Share of malformed records it sends.")
+    x_api_base_url: str = Field(default="https://api.x.com", description="X API v2 base URL (x_api).")
+    x_topics: str = Field(default="tech,sports,politics,climate,entertainment,travel",
+                          description="Comma-separated topics searched each hour (x_api).")
+    x_max_requests: int = Field(default=200, description="Request budget per run (x_api).")
+    x_bearer_token: str | None = Field(default=None, description="Bearer token; set from X_BEARER_TOKEN only.")
 
     def mockfeed_config(self) -> MockFeedConfig:
         return MockFeedConfig(
@@ -37,4 +43,10 @@ class PostSource(ConfigurableResource):
             return land_hour(storage, hour, self.mockfeed_config())
         if self.kind == "landing":
             return {}
+        if self.kind == "x_api":
+            if not self.x_bearer_token:
+                raise ValueError("the x_api source needs the X_BEARER_TOKEN environment variable")
+            client = XApiClient(self.x_api_base_url.rstrip("/"), self.x_bearer_token, max_requests=self.x_max_requests)
+            topics = [topic.strip() for topic in self.x_topics.split(",") if topic.strip()]
+            return land_x_api_hour(storage, hour, client, topics)
         raise ValueError(f"unknown post source {self.kind!r}: expected one of {SOURCE_KINDS}")
