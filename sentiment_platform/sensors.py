@@ -28,7 +28,7 @@ class LandingScan(ConfigurableResource):
 INGESTION = AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images")
 
 
-@sensor(target=INGESTION, minimum_interval_seconds=30, default_status=DefaultSensorStatus.STOPPED,
+@sensor(target=INGESTION, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
         description="Requests a run of an hour's ingestion when new batches land for it (downstream assets "
                     "follow by their automation conditions).")
 def landing_sensor(context: SensorEvaluationContext, storage: LakeStorage, landing_scan: LandingScan) -> SensorResult:

@@ -73,6 +73,7 @@ class TrainedPart:
         tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in self.state.items()}
         metadata = {"trainable_layers": str(self.trainable_layers), "info": json.dumps(self.info)}
         save_file(tensors, str(tmp), metadata=metadata)
+        tmp.chmod(0o644)  # a package data file: readable by everyone who installs it
         tmp.replace(path)
         return path
 

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+
+class _ExportGraph:
+    """``MiniLMSentiment`` rebuilt on the stock ``BertModel`` forward: the same weights and maths,
+    in the graph shape ONNX Runtime's optimizer recognises (it fuses each layer's attention)."""
+
+    @staticmethod
+    def build(model):
+        import torch
+
+        from sentiment_platform.scoring.minilm import load_encoder, mean_pool
+
+        encoder = load_encoder()
+        frozen = len(model.bottom)
+        for index, layer in enumerate(model.top.layers):
+            encoder.encoder.layer[frozen + index] = layer
+        top = model.top
+
+        class Graph(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.encoder, self.top = encoder, top
+
+            def forward(self, input_ids, attention_mask):
+                hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                logits = self.top.head(mean_pool(hidden, attention_mask)) + self.top.logit_bias
+                return torch.softmax(logits, dim=-1)
+
+        return Graph().eval()
 
 
 def export_int8(model, path: str | Path) -> Path:
@@ -18,21 +48,28 @@ def export_int8(model, path: str | Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    config = model.embeddings.word_embeddings.weight.shape
+    hidden_size = model.embeddings.word_embeddings.weight.shape[1]
     with tempfile.TemporaryDirectory() as tmp:
         plain, fused, quantized = (Path(tmp) / name for name in ("plain.onnx", "fused.onnx", "int8.onnx"))
         example = (torch.ones((2, 8), dtype=torch.long), torch.ones((2, 8), dtype=torch.long))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                model.eval(), example, str(plain),
+                _ExportGraph.build(model), example, str(plain),
                 input_names=["input_ids", "attention_mask"], output_names=["probabilities"],
                 dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}},
                 opset_version=17, dynamo=False,
             )
         heads = model.top.layers[0].attention.self.num_attention_heads
-        optimizer.optimize_model(str(plain), model_type="bert", num_heads=heads, hidden_size=config[1]).save_model_to_file(str(fused))
-        quantize_dynamic(str(fused), str(quantized), weight_type=QuantType.QInt8, extra_options={"DefaultTensorType": 1})
+        optimizer.optimize_model(str(plain), model_type="bert", num_heads=heads, hidden_size=hidden_size).save_model_to_file(str(fused))
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # the quantizer logs advice about static quantization as a warning
+        try:
+            quantize_dynamic(str(fused), str(quantized), weight_type=QuantType.QInt8,
+                             extra_options={"DefaultTensorType": 1})
+        finally:
+            root.setLevel(level)
         tmp_target = path.with_suffix(".tmp")
         tmp_target.write_bytes(quantized.read_bytes())
         tmp_target.replace(path)
