@@ -14,6 +14,7 @@ from sentiment_platform.assets import (
     sentiment,
     trends,
 )
+from sentiment_platform.automation import automation_sensor
 from sentiment_platform.schedules import (
     daily_rollups_job,
     daily_rollups_schedule,
@@ -32,7 +33,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
         assets=load_assets_from_modules(ASSET_MODULES),
         jobs=[hourly_ingestion_job, daily_rollups_job],
         schedules=[hourly_pull_schedule, daily_rollups_schedule],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, automation_sensor],
         resources=build_resources() if resources is None else resources,
     )
 

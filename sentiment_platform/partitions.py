@@ -15,10 +15,13 @@ from dagster import (
 PARTITIONS_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 
+#: ``end_offset=1``: the hour in progress is a partition too, so pushed data (the landing sensor)
+#: is processed as it arrives, not only once the hour has closed.
 hourly_partitions = HourlyPartitionsDefinition(
     start_date=PARTITIONS_START.strftime(PARTITION_KEY_FORMAT),
     timezone="UTC",
     fmt=PARTITION_KEY_FORMAT,
+    end_offset=1,
 )
 
 #: Daily rollups: each day maps onto its 24 hourly partitions (Dagster's time-window mapping).

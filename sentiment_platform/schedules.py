@@ -1,13 +1,23 @@
 """Jobs and schedules: pull sources every hour, daily rollups every day."""
 
+from datetime import timedelta
+
 from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
     build_schedule_from_partitioned_job,
     define_asset_job,
+    schedule,
 )
 
-from sentiment_platform.partitions import daily_partitions, hourly_partitions
+from sentiment_platform.partitions import (
+    daily_partitions,
+    floor_hour,
+    hour_partition_key,
+    hourly_partitions,
+)
 
 hourly_ingestion_job = define_asset_job(
     "hourly_ingestion", selection=AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images"),
@@ -19,10 +29,16 @@ daily_rollups_job = define_asset_job(
     description="The daily rollups of one day.",
 )
 
-# A minute past the hour, for the hour just closed (the schedule targets the last complete partition).
-hourly_pull_schedule = build_schedule_from_partitioned_job(
-    hourly_ingestion_job, minute_of_hour=1, name="hourly_pull", default_status=DefaultScheduleStatus.STOPPED,
-)
+@schedule(job=hourly_ingestion_job, cron_schedule="1 * * * *", execution_timezone="UTC", name="hourly_pull",
+          default_status=DefaultScheduleStatus.STOPPED)
+def hourly_pull_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    """A minute past the hour, for the hour just closed (the partitions include the hour in
+    progress, so the last partition is not the one to pull)."""
+    closed = floor_hour(context.scheduled_execution_time) - timedelta(hours=1)
+    key = hour_partition_key(closed)
+    return RunRequest(run_key=key, partition_key=key)
+
+
 # Half past midnight UTC, for the day just closed (its last hour has had time to arrive).
 daily_rollups_schedule = build_schedule_from_partitioned_job(
     daily_rollups_job, hour_of_day=0, minute_of_hour=30, name="daily_rollups_schedule",

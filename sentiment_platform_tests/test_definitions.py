@@ -43,10 +43,13 @@ def test_downstream_assets_follow_by_automation_and_schedules_target_closed_peri
         assert graph.get(AssetKey(name)).automation_condition.label == "eager (all partitions)"
     assert graph.get(AssetKey("raw_posts")).automation_condition is None  # started by the sensor or schedule
     moment = datetime(2026, 11, 20, 14, 1, tzinfo=timezone.utc)
-    hourly = list(hourly_pull_schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=moment)).run_requests)
+    repository = defs.get_repository_def()
+    hourly = list(hourly_pull_schedule.evaluate_tick(
+        build_schedule_context(scheduled_execution_time=moment, repository_def=repository)).run_requests)
     assert [r.partition_key for r in hourly] == ["2026-11-20-13:00"]
     daily = list(daily_rollups_schedule.evaluate_tick(
-        build_schedule_context(scheduled_execution_time=datetime(2026, 11, 21, 0, 30, tzinfo=timezone.utc))).run_requests)
+        build_schedule_context(scheduled_execution_time=datetime(2026, 11, 21, 0, 30, tzinfo=timezone.utc),
+                               repository_def=repository)).run_requests)
     assert [r.partition_key for r in daily] == ["2026-11-20"]
 
 
@@ -80,3 +83,11 @@ def test_the_x_bearer_token_is_only_referenced_through_the_environment():
     assert resources["source"].x_bearer_token == EnvVar("X_BEARER_TOKEN")
     assert "s3cr3t" not in repr(resources["source"])
     assert build_resources({})["source"].x_bearer_token is None
+
+
+def test_the_hour_in_progress_is_a_partition_so_pushed_data_runs_as_it_arrives():
+    from sentiment_platform.partitions import hour_partition_key
+
+    before = hour_partition_key(datetime.now(timezone.utc))
+    last = hourly_partitions.get_last_partition_key()
+    assert last in {before, hour_partition_key(datetime.now(timezone.utc))}  # the clock may pass the hour

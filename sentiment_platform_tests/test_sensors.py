@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from dagster import build_sensor_context
 
+from sentiment_platform.definitions import defs
 from sentiment_platform.landing_scan import ScanCursor, hour_of_key, scan_landing
 from sentiment_platform.layout import landing_prefix
 from sentiment_platform.mockfeed import MockFeedConfig
@@ -24,8 +25,9 @@ def test_keys_map_to_hours_or_to_nothing():
 
 def tick(storage, cursor, now, **options):
     """One sensor evaluation through Dagster, returning (partition keys requested, new cursor)."""
-    context = build_sensor_context(cursor=cursor, resources={"storage": storage, "landing_scan": LandingScan(
-        lookback_hours=30, rotation_hours=6, **options)})
+    # With the repository, Dagster checks each requested partition exists, as the daemon does.
+    context = build_sensor_context(cursor=cursor, repository_def=defs.get_repository_def(), resources={
+        "storage": storage, "landing_scan": LandingScan(lookback_hours=30, rotation_hours=6, **options)})
     result = landing_sensor(context)
     requests = sorted(r.partition_key for r in (result.run_requests or []))
     return requests, result.cursor, result
