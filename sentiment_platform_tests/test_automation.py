@@ -1,6 +1,11 @@
 """Downstream assets follow new raw data by their automation conditions, for past hours too."""
 
-from dagster import AssetKey, DagsterInstance, evaluate_automation_conditions, materialize
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    evaluate_automation_conditions,
+    materialize,
+)
 
 from sentiment_platform.definitions import build_definitions
 from sentiment_platform.resources.scorers import TextScorer
