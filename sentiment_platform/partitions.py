@@ -24,8 +24,10 @@ hourly_partitions = HourlyPartitionsDefinition(
     end_offset=1,
 )
 
-#: Daily rollups: each day maps onto its 24 hourly partitions (Dagster's time-window mapping).
-daily_partitions = DailyPartitionsDefinition(start_date=PARTITIONS_START.strftime("%Y-%m-%d"), timezone="UTC")
+#: Daily rollups: each day maps onto its 24 hourly partitions (Dagster's time-window mapping); today
+#: is a partition too, a rollup of the hours so far.
+daily_partitions = DailyPartitionsDefinition(start_date=PARTITIONS_START.strftime("%Y-%m-%d"), timezone="UTC",
+                                             end_offset=1)
 
 
 def partition_hour(partition_key: str) -> datetime:

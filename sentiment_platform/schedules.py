@@ -7,7 +7,6 @@ from dagster import (
     DefaultScheduleStatus,
     RunRequest,
     ScheduleEvaluationContext,
-    build_schedule_from_partitioned_job,
     define_asset_job,
     schedule,
 )
@@ -39,8 +38,9 @@ def hourly_pull_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     return RunRequest(run_key=key, partition_key=key)
 
 
-# Half past midnight UTC, for the day just closed (its last hour has had time to arrive).
-daily_rollups_schedule = build_schedule_from_partitioned_job(
-    daily_rollups_job, hour_of_day=0, minute_of_hour=30, name="daily_rollups_schedule",
-    default_status=DefaultScheduleStatus.STOPPED,
-)
+@schedule(job=daily_rollups_job, cron_schedule="30 0 * * *", execution_timezone="UTC", name="daily_rollups_schedule",
+          default_status=DefaultScheduleStatus.STOPPED)
+def daily_rollups_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    """Half past midnight UTC, for the day just closed (its last hour has had time to arrive)."""
+    key = (floor_hour(context.scheduled_execution_time) - timedelta(days=1)).strftime("%Y-%m-%d")
+    return RunRequest(run_key=key, partition_key=key)
