@@ -43,7 +43,8 @@ def score_with_volume(trends: pl.DataFrame) -> alt.LayerChart:
     """Bars of post volume with the mean score as a line, on independent axes."""
     data = _windows(trends).to_pandas()
     base = alt.Chart(data, title="Mean sentiment score and volume").encode(x=alt.X("window_start:T", title="window (UTC)"))
-    bars = base.mark_bar(opacity=0.35, color="#4c78a8").encode(y=alt.Y("posts:Q", title="posts"))
+    bars = base.mark_bar(opacity=0.35, color="#4c78a8", size=max(2, min(24, 700 // max(len(data), 1) - 2))).encode(
+        y=alt.Y("posts:Q", title="posts"))
     line = base.mark_line(color="#e45756", strokeWidth=2).encode(
         y=alt.Y("mean_score:Q", title="mean score (p_pos - p_neg)", scale=alt.Scale(domain=[-1, 1])))
     return alt.layer(bars, line).resolve_scale(y="independent").properties(width=760, height=260)
