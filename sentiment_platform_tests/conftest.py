@@ -15,7 +15,8 @@ HOUR = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
 PARTITION = "2026-11-20-13:00"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -31,7 +32,7 @@ def s3_endpoint() -> Iterator[str]:
     """A moto S3 server over HTTP on 127.0.0.1, for the whole test session."""
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"

@@ -3,7 +3,6 @@ temporary instance, a partition launched through the webserver's GraphQL API, ro
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from sentiment_platform.resources.warehouse import Warehouse
-from sentiment_platform_tests.conftest import HOUR, PARTITION
+from sentiment_platform_tests.conftest import HOUR, PARTITION, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ["raw_posts", "raw_users", "raw_interactions", "raw_images", "cleaned_posts", "cleaned_users",
@@ -32,17 +31,12 @@ STATUS = 'query Status($id: ID!) { runOrError(runId: $id) { __typename ... on Ru
 JOBS = '{ repositoriesOrError { ... on RepositoryConnection { nodes { name jobs { name } } } } }'
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture
 def dagster_dev(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "SENTIMENT_LAKE_ROOT": str(tmp_path / "lake"),
            "SENTIMENT_WAREHOUSE_PATH": str(tmp_path / "warehouse.duckdb"), "SENTIMENT_TEXT_BACKEND": "vader",
            "SENTIMENT_ALERTS_LOG": str(tmp_path / "alerts.log")}

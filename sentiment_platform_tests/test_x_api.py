@@ -88,13 +88,12 @@ def test_x_api_hour_lands_and_cleanses_like_any_source(server, lake, monkeypatch
 
 
 def test_mockfeed_command_serves_the_x_api(tmp_path):
-    import socket
     import subprocess
     import sys
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    from sentiment_platform_tests.conftest import free_port
+
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "sentiment_platform.cli", "mockfeed", "--serve-x-api",
                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -14,7 +14,7 @@ from pydantic import Field
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.storage import LakeStorage
-from sentiment_platform.scoring.charts import confusion_png
+from sentiment_platform.scoring.confusion_chart import confusion_png
 from sentiment_platform.scoring.evaluation import (
     evaluate_image_model,
     evaluate_text_model,

@@ -12,16 +12,9 @@ from PIL import Image
 from sentiment_platform.image_validation import ImageRules, validate_image
 from sentiment_platform.scoring.image_models import ImageModel
 from sentiment_platform.scoring.labels import LABELS
+from sentiment_platform.scoring.text_scoring import SCORE_SCHEMA
 
-IMAGE_SCORE_SCHEMA = {
-    "status": pl.String,
-    "label": pl.String,
-    "p_negative": pl.Float32,
-    "p_neutral": pl.Float32,
-    "p_positive": pl.Float32,
-    "score": pl.Float32,
-    "model": pl.String,
-}
+IMAGE_SCORE_SCHEMA = {name: dtype for name, dtype in SCORE_SCHEMA.items() if name != "truncated"}
 
 
 def decode_rgb(data: bytes) -> Image.Image:

@@ -1,6 +1,5 @@
 """The REST API served by uvicorn on 127.0.0.1 over the warehouse built from three mock hours."""
 
-import socket
 import threading
 import time
 from datetime import timedelta
@@ -11,17 +10,11 @@ import pytest
 import uvicorn
 
 from sentiment_platform.api import create_app
-from sentiment_platform_tests.conftest import HOUR, HOURS
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from sentiment_platform_tests.conftest import HOUR, HOURS, free_port
 
 
 def serve(warehouse):
-    server = uvicorn.Server(uvicorn.Config(create_app(warehouse), host="127.0.0.1", port=_free_port(), log_level="error"))
+    server = uvicorn.Server(uvicorn.Config(create_app(warehouse), host="127.0.0.1", port=free_port(), log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
