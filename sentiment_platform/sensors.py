@@ -25,6 +25,7 @@ class LandingScan(ConfigurableResource):
     rotation_hours: int = Field(default=24, description="Older hours listed per tick, newest first, in rotation.")
     max_new_objects: int = Field(default=1000, description="New objects taken per tick; the rest waits a tick.")
 
+
 INGESTION = AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images")
 
 
