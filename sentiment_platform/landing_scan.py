@@ -126,14 +126,13 @@ def scan_landing(storage: LakeStorage, cursor: ScanCursor, now: datetime, lookba
     taken, left = candidates[:max_new_objects], candidates[max_new_objects:]
 
     prefixes = dict(cursor.prefixes)
-    touched: dict[str, list[str]] = {}
+    touched: dict[datetime, list[str]] = {}
     for obj, prefix in taken:
         seen_at, seen_keys = prefixes.get(prefix, (None, []))
         instant = _iso(obj.last_modified)
         prefixes[prefix] = (instant, [*seen_keys, obj.key] if seen_at == instant else [obj.key])
-        touched.setdefault(hour_partition_key(hour_of_key(obj.key)), []).append(obj.key)
+        touched.setdefault(hour_of_key(obj.key), []).append(obj.key)
     unfinished = {hour_of_key(obj.key) for obj, _ in left}
-    requests = {key: keys for key, keys in touched.items()
-                if datetime.strptime(key, "%Y-%m-%d-%H:%M").replace(tzinfo=timezone.utc) not in unfinished}
+    requests = {hour_partition_key(hour): keys for hour, keys in touched.items() if hour not in unfinished}
     new_cursor = ScanCursor(prefixes, rotation, sorted(_iso(hour) for hour in unfinished))
     return ScanResult(requests, sorted(set(unmatched)), listed, len(taken), bool(left), new_cursor)

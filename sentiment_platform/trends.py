@@ -68,15 +68,15 @@ def hashtag_hour_stats(enriched: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def hashtag_trends(current: pl.DataFrame, history: pl.DataFrame, hour: datetime) -> pl.DataFrame:
+def hashtag_trends(stats: pl.DataFrame, hour: datetime) -> pl.DataFrame:
     """Per hashtag of ``hour``: volume, mean score, negative share, and their change against the
     previous hour and against the mean of the trailing 24 hours (hours without the tag count as 0).
 
-    ``current`` and ``history`` come from :func:`hashtag_hour_stats`; ``history`` may hold any
-    hours, only the 24 before ``hour`` are used.
+    ``stats`` comes from :func:`hashtag_hour_stats` and may hold any hours; only ``hour`` and the
+    24 before it are used.
     """
-    now = hashtag_hour_stats(current).filter(pl.col("hour") == hour)
-    past = hashtag_hour_stats(history).filter((pl.col("hour") >= hour - timedelta(hours=24)) & (pl.col("hour") < hour))
+    now = stats.filter(pl.col("hour") == hour)
+    past = stats.filter((pl.col("hour") >= hour - timedelta(hours=24)) & (pl.col("hour") < hour))
     previous = past.filter(pl.col("hour") == hour - timedelta(hours=1)).select(
         "hashtag", pl.col("posts").alias("prev_posts"),
         pl.when(pl.col("scored") > 0).then(pl.col("score_sum") / pl.col("scored")).alias("prev_mean_score"),

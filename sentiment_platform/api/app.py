@@ -53,6 +53,12 @@ def create_app(warehouse: Warehouse) -> FastAPI:
         except (duckdb.IOException, TimeoutError) as error:
             raise HTTPException(503, "the warehouse is busy; retry shortly") from error
 
+    def fetch_one(sql: str, parameters: dict[str, Any], missing: str) -> dict[str, Any]:
+        rows = fetch(sql, parameters)
+        if not rows:
+            raise HTTPException(404, missing)
+        return rows[0]
+
     app.router.on_shutdown.append(reader.close)
 
     @app.get("/health", summary="Service and warehouse status")
@@ -95,16 +101,10 @@ def create_app(warehouse: Warehouse) -> FastAPI:
 
     @app.get("/posts/{post_id}", summary="One post with its sentiment")
     def post(post_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> dict[str, Any]:
-        rows = fetch(queries.POST, {"post_id": post_id})
-        if not rows:
-            raise HTTPException(404, f"post {post_id} not found")
-        return rows[0]
+        return fetch_one(queries.POST, {"post_id": post_id}, f"post {post_id} not found")
 
     @app.get("/users/{user_id}/sentiment", summary="A user's sentiment profile")
     def user_sentiment(user_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> dict[str, Any]:
-        rows = fetch(queries.USER_SENTIMENT, {"user_id": user_id})
-        if not rows:
-            raise HTTPException(404, f"user {user_id} not found")
-        return rows[0]
+        return fetch_one(queries.USER_SENTIMENT, {"user_id": user_id}, f"user {user_id} not found")
 
     return app

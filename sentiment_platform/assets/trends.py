@@ -27,6 +27,7 @@ from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse, as_utc
 from sentiment_platform.trends import (
     USER_PROFILE_VIEW,
+    hashtag_hour_stats,
     user_sentiment_hourly,
 )
 from sentiment_platform.trends import (
@@ -119,12 +120,13 @@ def hashtag_trends(context: AssetExecutionContext, storage: LakeStorage, warehou
     """Per hour and hashtag: volume, mean score, negative share, and the change against the
     previous hour and against the trailing 24 hours."""
     hours = _partition_hours(context)
-    frames = []
     for hour in hours:
-        current = _require(read_enriched(storage, [hour]), hour)
-        history = read_enriched(storage, [hour - timedelta(hours=h) for h in range(24, 0, -1)])
-        frames.append(compute_hashtag_trends(current, history if history is not None else current.clear(), hour))
-    table = pl.concat(frames)
+        if not storage.exists(analytics_key("enriched_posts", hour)):
+            _require(None, hour)
+    # One read of the range and the day before it, however many hours the run covers.
+    trailing = [hours[0] - timedelta(hours=h) for h in range(24, 0, -1)]
+    stats = hashtag_hour_stats(read_enriched(storage, trailing + hours))
+    table = pl.concat([compute_hashtag_trends(stats, hour) for hour in hours])
     with warehouse.write() as connection:
         replace_rows(connection, "hashtag_trends", table, "hour >= ? AND hour < ?", [hours[0], hours[-1] + timedelta(hours=1)])
     return MaterializeResult(metadata={"dagster/row_count": table.height, "hashtags": table["hashtag"].n_unique()})

@@ -10,33 +10,30 @@ from pathlib import Path
 import numpy as np
 
 
-class _ExportGraph:
+def _stock_graph(model):
     """``MiniLMSentiment`` rebuilt on the stock ``BertModel`` forward: the same weights and maths,
     in the graph shape ONNX Runtime's optimizer recognises (it fuses each layer's attention)."""
+    import torch
 
-    @staticmethod
-    def build(model):
-        import torch
+    from sentiment_platform.scoring.minilm import load_encoder, mean_pool
 
-        from sentiment_platform.scoring.minilm import load_encoder, mean_pool
+    encoder = load_encoder()
+    frozen = len(model.bottom)
+    for index, layer in enumerate(model.top.layers):
+        encoder.encoder.layer[frozen + index] = layer
+    top = model.top
 
-        encoder = load_encoder()
-        frozen = len(model.bottom)
-        for index, layer in enumerate(model.top.layers):
-            encoder.encoder.layer[frozen + index] = layer
-        top = model.top
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder, self.top = encoder, top
 
-        class Graph(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.encoder, self.top = encoder, top
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            logits = self.top.head(mean_pool(hidden, attention_mask)) + self.top.logit_bias
+            return torch.softmax(logits, dim=-1)
 
-            def forward(self, input_ids, attention_mask):
-                hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-                logits = self.top.head(mean_pool(hidden, attention_mask)) + self.top.logit_bias
-                return torch.softmax(logits, dim=-1)
-
-        return Graph().eval()
+    return Graph().eval()
 
 
 def export_int8(model, path: str | Path) -> Path:
@@ -55,7 +52,7 @@ def export_int8(model, path: str | Path) -> Path:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _ExportGraph.build(model), example, str(plain),
+                _stock_graph(model), example, str(plain),
                 input_names=["input_ids", "attention_mask"], output_names=["probabilities"],
                 dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}},
                 opset_version=17, dynamo=False,
