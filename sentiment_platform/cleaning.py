@@ -165,12 +165,24 @@ def drop_duplicates(
     return kept, same.height, conflicts
 
 
-def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules()) -> CleaningResult:
-    """Cleanse landed post batches ``[(source_file, bytes), ...]`` of one partition."""
-    lines = split_lines(files)
-    records, rejected = parse_records(lines, POST_SCHEMA)
-    parts = [rejected]
+#: Post columns whose equality makes a repeated id an exact duplicate (otherwise a conflict).
+POST_CONTENT = ("author_id", "created_at", "text_original", "retweet_of_id", "in_reply_to_id")
+#: The cleaned posts' columns, in order.
+CLEANED_POST_COLUMNS = (
+    "post_id", "author_id", "created_at", "text", "text_original", "lang", "topic", "hashtags", "mentions",
+    "in_reply_to_id", "is_reply", "like_count", "repost_count", "reply_count", "image_keys", "source",
+    "source_file", "line_no", "has_image",
+)
 
+
+def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules()) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The row-level rules: parse, validate, normalise text, extract hashtags and mentions.
+
+    Each line is handled on its own, so these rules run the same on a whole partition (Polars) or
+    on one file at a time (Spark workers). Returns ``(prepared, rejected)``: ``prepared`` has the
+    cleaned columns plus ``retweet_of_id``, ``is_retweet`` and ``line`` for the set-level rules.
+    """
+    records, rejected = parse_records(lines, POST_SCHEMA)
     records = records.with_columns(
         parse_timestamp("created_at").alias("created_at_ts"), nfkc(records["text"]).alias("text_nfkc")
     ).with_columns(normalise_text("text_nfkc").alias("text_clean"))
@@ -180,17 +192,7 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
         (pl.min_horizontal("like_count", "repost_count", "reply_count") < 0, "invalid_value:negative_count"),
         (pl.col("text_clean") == "", "empty_text"),
     ])
-    parts.append(bad)
-
-    records, duplicates, conflicts = drop_duplicates(
-        records, "id", ["author_id", "created_at_ts", "text", "retweet_of_id", "in_reply_to_id"]
-    )
-    parts.append(conflicts)
-    is_retweet = pl.col("retweet_of_id").is_not_null() | pl.col("text").str.starts_with("RT @")
-    retweets = records.filter(is_retweet).height
-    records = records.filter(~is_retweet)
-
-    cleaned = records.select(
+    prepared = records.select(
         pl.col("id").alias("post_id"),
         "author_id",
         pl.col("created_at_ts").alias("created_at"),
@@ -209,11 +211,24 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
         pl.col("source").fill_null("unknown"),
         "source_file",
         "line_no",
-    ).with_columns(pl.col("image_keys").list.len().gt(0).alias("has_image")).sort("created_at", "post_id")
+        "retweet_of_id",
+        (pl.col("retweet_of_id").is_not_null() | pl.col("text").str.starts_with("RT @")).alias("is_retweet"),
+        "line",
+    ).with_columns(pl.col("image_keys").list.len().gt(0).alias("has_image"))
+    return prepared, _concat_rejects([rejected, bad])
 
+
+def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules()) -> CleaningResult:
+    """Cleanse landed post batches ``[(source_file, bytes), ...]`` of one partition."""
+    lines = split_lines(files)
+    prepared, rejected = prepare_posts(lines, rules)
+    # The set-level rules (the Spark engine applies the same ones with a window over the id).
+    records, duplicates, conflicts = drop_duplicates(prepared, "post_id", list(POST_CONTENT))
+    retweets = int(records["is_retweet"].sum())
+    cleaned = records.filter(~pl.col("is_retweet")).select(CLEANED_POST_COLUMNS).sort("created_at", "post_id")
     return CleaningResult(
         cleaned=cleaned,
-        quarantined=_concat_rejects(parts),
+        quarantined=_concat_rejects([rejected, conflicts]),
         records_in=lines.height,
         duplicates=duplicates + retweets,
         counts={"exact_duplicates": duplicates, "retweets": retweets},

@@ -11,6 +11,7 @@ from sentiment_platform.assets import (
     ingestion,
     insights,
     models,
+    recommendations,
     sentiment,
     trends,
 )
@@ -24,7 +25,7 @@ from sentiment_platform.schedules import (
 from sentiment_platform.sensors import landing_sensor
 from sentiment_platform.settings import build_resources
 
-ASSET_MODULES = [ingestion, cleansing, sentiment, trends, insights, models]
+ASSET_MODULES = [ingestion, cleansing, sentiment, trends, insights, recommendations, models]
 
 
 def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:

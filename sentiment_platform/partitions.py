@@ -60,3 +60,18 @@ hourly_freshness = FreshnessPolicy.cron(deadline_cron="30 * * * *", lower_bound_
 #: Assets that read and write one hour at a time: a backfill runs them one partition per run (the
 #: DuckDB trend assets use a single run over the whole range instead).
 one_partition_per_run = BackfillPolicy.multi_run(max_partitions_per_run=1)
+
+
+#: Assets that can process a whole range at once (the DuckDB trend tables, and the assets that
+#: switch to Spark): a backfill runs them as one run over the range.
+single_run = BackfillPolicy.single_run()
+
+
+def run_hours(context) -> list[datetime]:
+    """Every hour of a run's partition range: one for a normal run, many for a single-run backfill."""
+    window = context.partition_time_window
+    hours, hour = [], window.start
+    while hour < window.end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours

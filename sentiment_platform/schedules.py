@@ -24,8 +24,8 @@ hourly_ingestion_job = define_asset_job(
     description="Pull (or read) one hour of posts and images; the rest of the graph follows by automation.",
 )
 daily_rollups_job = define_asset_job(
-    "daily_rollups", selection=AssetSelection.assets("topic_daily_summary"), partitions_def=daily_partitions,
-    description="The daily rollups of one day.",
+    "daily_rollups", selection=AssetSelection.assets("topic_daily_summary", "recommendations"), partitions_def=daily_partitions,
+    description="The daily rollups and recommendations of one day.",
 )
 
 @schedule(job=hourly_ingestion_job, cron_schedule="1 * * * *", execution_timezone="UTC", name="hourly_pull",

@@ -6,6 +6,7 @@ Dagster UI shows where a value comes from; secrets (AWS keys) are never read her
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Mapping
 
@@ -15,6 +16,7 @@ from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.notifier import AlertNotifier
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.sources import PostSource
+from sentiment_platform.resources.spark import SparkEngine
 from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.resources.warehouse import Warehouse
 from sentiment_platform.sensors import LandingScan
@@ -40,6 +42,12 @@ NOTIFIER_KIND = "SENTIMENT_ALERTS_NOTIFIER"
 ALERTS_LOG = "SENTIMENT_ALERTS_LOG"
 ALERTS_WEBHOOK_URL = "SENTIMENT_ALERTS_WEBHOOK_URL"
 ALERTS_SNS_TOPIC_ARN = "SENTIMENT_ALERTS_SNS_TOPIC_ARN"
+ENGINE = "SENTIMENT_ENGINE"
+SPARK_MASTER = "SENTIMENT_SPARK_MASTER"
+SPARK_DRIVER_MEMORY = "SENTIMENT_SPARK_DRIVER_MEMORY"
+SPARK_ROW_THRESHOLD = "SENTIMENT_SPARK_ROW_THRESHOLD"
+SPARK_BYTE_THRESHOLD = "SENTIMENT_SPARK_BYTE_THRESHOLD"
+SPARK_CONF = "SENTIMENT_SPARK_CONF"  # JSON object of extra spark.* settings
 
 
 def build_resources(env: Mapping[str, str] | None = None, as_env_vars: bool = True) -> dict[str, Any]:
@@ -92,6 +100,15 @@ def build_resources(env: Mapping[str, str] | None = None, as_env_vars: bool = Tr
             webhook_url=_setting(ALERTS_WEBHOOK_URL, None),
             sns_topic_arn=_setting(ALERTS_SNS_TOPIC_ARN, None),
             region_name=_setting(S3_REGION, None),
+        ),
+        "spark": SparkEngine(
+            engine=_setting(ENGINE, "auto"),
+            master=_setting(SPARK_MASTER, "local[*]"),
+            driver_memory=_setting(SPARK_DRIVER_MEMORY, "4g"),
+            row_threshold=_int_setting(SPARK_ROW_THRESHOLD, 2_000_000),
+            byte_threshold=_int_setting(SPARK_BYTE_THRESHOLD, 512 * 1024 * 1024),
+            # Settings, not secrets: read here so they can be a nested dict.
+            spark_config=json.loads(env[SPARK_CONF]) if env.get(SPARK_CONF) else {},
         ),
         "landing_scan": LandingScan(),
         "labeled_tweets": LabeledTweets(**({"path": _setting(DATASET_DIR, None)} if env.get(DATASET_DIR) else {})),

@@ -25,6 +25,10 @@ def _with_topic(enriched: pl.DataFrame) -> pl.DataFrame:
     return enriched.with_columns(pl.col("topic").fill_null("unknown"))
 
 
+#: The input columns the 15-minute trends read from enriched posts.
+TRENDS_15M_INPUT = ("created_at", "topic", "sentiment", "score", "confidence", "image_score")
+
+
 def sentiment_trends_15m(enriched: pl.DataFrame) -> pl.DataFrame:
     """Per 15-minute window and topic: posts, label counts and shares, mean score and confidence,
     image-bearing posts and their mean image score."""
@@ -41,7 +45,12 @@ def sentiment_trends_15m(enriched: pl.DataFrame) -> pl.DataFrame:
             pl.col("image_score").mean().alias("mean_image_score"),
         )
     )
-    return _shares(frame).with_columns(
+    return finish_trends_15m(frame)
+
+
+def finish_trends_15m(windows: pl.DataFrame) -> pl.DataFrame:
+    """Shares, window end and column order of the per-window aggregates (any engine's)."""
+    return _shares(windows).with_columns(
         (pl.col("window_start") + pl.duration(minutes=15)).alias("window_end"),
         pl.col("mean_score", "mean_confidence", "mean_image_score").cast(pl.Float64),
     ).select(

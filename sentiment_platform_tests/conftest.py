@@ -98,6 +98,7 @@ def built(tmp_path_factory):
     from sentiment_platform.resources.notifier import AlertNotifier
     from sentiment_platform.resources.scorers import ImageScorer, TextScorer
     from sentiment_platform.resources.sources import PostSource
+    from sentiment_platform.resources.spark import SparkEngine
     from sentiment_platform.resources.warehouse import Warehouse
 
     root = tmp_path_factory.mktemp("trends")
@@ -106,6 +107,7 @@ def built(tmp_path_factory):
         "text_scorer": TextScorer(backend="vader"), "image_scorer": ImageScorer(),
         "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
         "notifier": AlertNotifier(log_path=str(root / "alerts.log")),
+        "spark": SparkEngine(),
     }
     for hour in HOURS:
         assert materialize(UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(hour), resources=resources).success

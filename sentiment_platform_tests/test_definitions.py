@@ -22,8 +22,9 @@ def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
     graph = defs.resolve_asset_graph()
     partitions = {key.to_user_string(): graph.get(key).partitions_def for key in graph.get_all_asset_keys()}
     unpartitioned = {"sentiment_model", "sentiment_model_evaluation", "sentiment_report"}
-    assert partitions["topic_daily_summary"] == daily_partitions
-    hourly = set(partitions) - unpartitioned - {"topic_daily_summary"}
+    daily = {"topic_daily_summary", "recommendations"}
+    assert all(partitions[name] == daily_partitions for name in daily)
+    hourly = set(partitions) - unpartitioned - daily
     assert {"raw_posts", "raw_images", "cleaned_posts", "post_sentiment", "image_sentiment", "enriched_posts",
             "sentiment_trends_15m", "hashtag_trends", "user_sentiment_profile"} <= hourly
     assert all(partitions[name] == hourly_partitions for name in hourly)

@@ -12,6 +12,7 @@ from sentiment_platform.assets.ingestion import landed_batches, raw_images
 from sentiment_platform.layout import cleansed_key, landing_prefix
 from sentiment_platform.mockfeed.x_api import MockXApiServer
 from sentiment_platform.resources.sources import PostSource
+from sentiment_platform.resources.spark import SparkEngine
 from sentiment_platform.x_api import XApiClient, XApiError, land_x_api_hour
 from sentiment_platform_tests.conftest import HOUR, PARTITION
 
@@ -69,7 +70,7 @@ def test_x_api_hour_lands_and_cleanses_like_any_source(server, lake, monkeypatch
     monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
     source = PostSource(kind="x_api", x_api_base_url=server.url, x_topics="tech,climate", x_bearer_token=TOKEN)
     result = materialize([landed_batches, raw_images, cleaned_posts], partition_key=PARTITION,
-                         resources={"storage": lake, "source": source})
+                         resources={"storage": lake, "source": source, "spark": SparkEngine()})
     assert result.success
     landed = [k for k in lake.list_keys(landing_prefix("posts", HOUR))]
     assert landed == [f"{landing_prefix('posts', HOUR)}x_api-climate.jsonl", f"{landing_prefix('posts', HOUR)}x_api-tech.jsonl"]

@@ -107,4 +107,19 @@ def create_app(warehouse: Warehouse) -> FastAPI:
     def user_sentiment(user_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> dict[str, Any]:
         return fetch_one(queries.USER_SENTIMENT, {"user_id": user_id}, f"user {user_id} not found")
 
+    @app.get("/users/{user_id}/recommendations",
+             summary="Posts recommended to a user; the most popular posts when the user has no history")
+    def user_recommendations(
+        user_id: Annotated[str, Path(pattern=IDENTIFIER)],
+        limit: Annotated[int, Query(ge=1, le=10)] = 10,
+    ) -> dict[str, Any]:
+        rows = fetch(queries.RECOMMENDATIONS, {"user_id": user_id, "limit": limit})
+        if rows:
+            return {"user_id": user_id, "source": "personalized", "personalized": True, "day": rows[0]["day"],
+                    "count": len(rows), "rows": rows}
+        popular = fetch(queries.POPULAR_POSTS, {"limit": limit})
+        return {"user_id": user_id, "source": "popular_fallback", "personalized": False,
+                "reason": "no interaction history for this user: the most popular posts instead",
+                "day": popular[0]["day"] if popular else None, "count": len(popular), "rows": popular}
+
     return app

@@ -52,3 +52,20 @@ USER_SENTIMENT = "SELECT * FROM user_sentiment_profile WHERE user_id = $user_id"
 TABLE_COUNTS = """
 SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name
 """
+
+# A user's recommendations from the latest day they were computed for.
+RECOMMENDATIONS = """
+SELECT day, rank, post_id, topic, score, model_score, topic_affinity
+FROM recommendations
+WHERE user_id = $user_id AND day = (SELECT max(day) FROM recommendations WHERE user_id = $user_id)
+ORDER BY rank
+LIMIT $limit
+"""
+
+POPULAR_POSTS = """
+SELECT day, rank, post_id, topic, score
+FROM popular_posts
+WHERE day = (SELECT max(day) FROM popular_posts)
+ORDER BY rank
+LIMIT $limit
+"""

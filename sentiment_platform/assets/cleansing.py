@@ -1,10 +1,11 @@
 """Group ``cleansing``: landed batches parsed, validated, deduplicated and normalised into Parquet."""
 
+from datetime import datetime
 from typing import Callable, Sequence
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from sentiment_platform.assets.ingestion import read_landing
+from sentiment_platform.assets.ingestion import landed_objects, read_landing
 from sentiment_platform.automation import FOLLOW_UPSTREAM
 from sentiment_platform.cleaning import (
     CleaningResult,
@@ -13,14 +14,30 @@ from sentiment_platform.cleaning import (
     clean_posts,
     clean_users,
 )
+from sentiment_platform.engine_runs import engine_metadata, input_bytes, sum_counts
 from sentiment_platform.layout import cleansed_key, quarantine_prefix
 from sentiment_platform.partitions import (
     hourly_partitions,
     one_partition_per_run,
     partition_hour,
+    run_hours,
+    single_run,
 )
 from sentiment_platform.records import rejects_to_jsonl
+from sentiment_platform.resources.spark import SparkEngine
 from sentiment_platform.resources.storage import LakeStorage
+from sentiment_platform.spark_engine.cleansing import clean_posts_spark
+
+
+def store_cleansed(storage: LakeStorage, dataset: str, hour: datetime, result: CleaningResult) -> dict[str, int]:
+    """Replace ``hour`` of ``dataset`` in the cleansed and quarantine zones; returns the counts."""
+    counts = result.metadata()
+    if counts["records_in"] != counts["cleaned"] + counts["duplicates"] + counts["quarantined"]:
+        raise RuntimeError(f"cleansing of {dataset} {hour:%Y-%m-%d %H:00} lost records: {counts}")
+    storage.write_parquet(cleansed_key(dataset, hour), result.cleaned)
+    quarantined = rejects_to_jsonl(result.quarantined)
+    storage.replace_prefix(quarantine_prefix(dataset, hour), {"rejected.jsonl": quarantined} if quarantined else {})
+    return counts
 
 
 def write_cleansed(
@@ -32,12 +49,7 @@ def write_cleansed(
     """Cleanse one hour of ``dataset`` and replace that hour in the cleansed and quarantine zones."""
     hour = partition_hour(partition_key)
     result = clean(read_landing(storage, dataset, partition_key))
-    storage.write_parquet(cleansed_key(dataset, hour), result.cleaned)
-    quarantined = rejects_to_jsonl(result.quarantined)
-    storage.replace_prefix(quarantine_prefix(dataset, hour), {"rejected.jsonl": quarantined} if quarantined else {})
-    counts = result.metadata()
-    if counts["records_in"] != counts["cleaned"] + counts["duplicates"] + counts["quarantined"]:
-        raise RuntimeError(f"cleansing of {dataset} {partition_key} lost records: {counts}")
+    counts = store_cleansed(storage, dataset, hour, result)
     return MaterializeResult(metadata={
         **counts,
         "dagster/row_count": result.cleaned.height,
@@ -46,12 +58,30 @@ def write_cleansed(
     })
 
 
-@asset(deps=["raw_posts"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="cleansing",
-       kinds={"polars", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
-def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
+@asset(deps=["raw_posts"], partitions_def=hourly_partitions, backfill_policy=single_run, group_name="cleansing",
+       kinds={"polars", "spark", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
+def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage, spark: SparkEngine) -> MaterializeResult:
     """The hour's posts: schema enforced, duplicates and retweets removed, text normalised, hashtags
-    and mentions extracted; rejected records go to quarantine with their reason."""
-    return write_cleansed(storage, "posts", context.partition_key, lambda files: clean_posts(files, CleaningRules()))
+    and mentions extracted; rejected records go to quarantine with their reason. Runs on Polars, or
+    on Spark when the run's input is over the `spark` resource's thresholds (or Spark is forced)."""
+    hours = run_hours(context)
+    rules = CleaningRules()
+    landed = {hour: landed_objects(storage, "posts", hour) for hour in hours}
+    choice = spark.choose(size_bytes=input_bytes(landed))
+    context.log.info(f"cleaned_posts on {choice.engine}: {choice.reason}")
+    if choice.engine == "spark":
+        results = clean_posts_spark(spark.spark_session, storage, landed, rules)
+    else:
+        results = {hour: clean_posts([(obj.key, storage.read_bytes(obj.key)) for obj in objects], rules)
+                   for hour, objects in landed.items()}
+    counts = sum_counts([store_cleansed(storage, "posts", hour, result) for hour, result in results.items()])
+    return MaterializeResult(metadata={
+        **counts,
+        **engine_metadata(choice, spark, hours),
+        "dagster/row_count": counts["cleaned"],
+        "path": MetadataValue.path(storage.uri(cleansed_key("posts", hours[-1]))),
+        "quarantine": MetadataValue.path(storage.uri(quarantine_prefix("posts", hours[-1]))),
+    })
 
 
 @asset(deps=["raw_users"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="cleansing",

@@ -1,6 +1,7 @@
 """Group ``ingestion``: what the sources landed for each hour, as received, and its images."""
 
 from collections import Counter
+from datetime import datetime
 
 import orjson
 import polars as pl
@@ -23,15 +24,20 @@ from sentiment_platform.partitions import (
 )
 from sentiment_platform.records import parse_records, split_lines
 from sentiment_platform.resources.sources import PostSource
-from sentiment_platform.resources.storage import LakeStorage
+from sentiment_platform.resources.storage import LakeObject, LakeStorage
 
 LANDED_ASSETS = {"raw_posts": "posts", "raw_users": "users", "raw_interactions": "interactions"}
 
 
+def landed_objects(storage: LakeStorage, dataset: str, hour: datetime) -> list[LakeObject]:
+    """The landed JSON-lines batches of ``dataset`` for ``hour``, in key order."""
+    return [obj for obj in storage.iter_objects(landing_prefix(dataset, hour)) if obj.key.endswith(".jsonl")]
+
+
 def read_landing(storage: LakeStorage, dataset: str, partition_key: str) -> list[tuple[str, bytes]]:
     """The landed batches of ``dataset`` for one hourly partition, as ``(key, bytes)`` in key order."""
-    prefix = landing_prefix(dataset, partition_hour(partition_key))
-    return [(key, storage.read_bytes(key)) for key in storage.list_keys(prefix) if key.endswith(".jsonl")]
+    objects = landed_objects(storage, dataset, partition_hour(partition_key))
+    return [(obj.key, storage.read_bytes(obj.key)) for obj in objects]
 
 
 @multi_asset(

@@ -1,6 +1,7 @@
 """Group ``sentiment``: text and image sentiment per hour, and posts enriched with both."""
 
 import time
+from datetime import datetime
 
 import polars as pl
 from dagster import (
@@ -13,6 +14,13 @@ from dagster import (
 )
 
 from sentiment_platform.automation import FOLLOW_UPSTREAM
+from sentiment_platform.engine_runs import (
+    engine_metadata,
+    existing_objects,
+    input_bytes,
+    parquet_input_rows,
+    sum_counts,
+)
 from sentiment_platform.enrichment import enrich_posts
 from sentiment_platform.layout import analytics_key, cleansed_key
 from sentiment_platform.partitions import (
@@ -20,12 +28,16 @@ from sentiment_platform.partitions import (
     hourly_partitions,
     one_partition_per_run,
     partition_hour,
+    run_hours,
+    single_run,
 )
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+from sentiment_platform.resources.spark import SparkEngine
 from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.scoring.image_scoring import score_images
 from sentiment_platform.scoring.score_cache import ScoreCache
 from sentiment_platform.scoring.text_scoring import score_texts
+from sentiment_platform.spark_engine.scoring import score_posts_spark
 
 
 def _label_shares(frame: pl.DataFrame) -> dict[str, float]:
@@ -36,29 +48,49 @@ def _label_shares(frame: pl.DataFrame) -> dict[str, float]:
     return {f"share_{label}": round(counts.get(label, 0) / scored.height, 4) for label in ("negative", "neutral", "positive")}
 
 
-@asset(deps=["cleaned_posts"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="sentiment", kinds={"pytorch", "parquet"},
-       automation_condition=FOLLOW_UPSTREAM)
-def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_scorer: TextScorer) -> MaterializeResult:
-    """Text sentiment of every cleaned post of the hour: label, class probabilities, score in
-    [-1, 1] and model; texts seen before (this run or any earlier one) come from the score cache."""
-    hour = partition_hour(context.partition_key)
+def _score_hour(storage: LakeStorage, hour: datetime, model, cache: ScoreCache) -> tuple[pl.DataFrame, dict]:
     posts = storage.read_parquet(cleansed_key("posts", hour)).select("post_id", "created_at", "topic", "text")
+    scores, counts = score_texts(posts["text"].to_list(), model, cache)
+    return pl.concat([posts.drop("text"), scores], how="horizontal"), counts
+
+
+@asset(deps=["cleaned_posts"], partitions_def=hourly_partitions, backfill_policy=single_run, group_name="sentiment",
+       kinds={"pytorch", "spark", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
+def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_scorer: TextScorer,
+                   spark: SparkEngine) -> MaterializeResult:
+    """Text sentiment of every cleaned post of the hour: label, class probabilities, score in
+    [-1, 1] and model; texts seen before (this run or any earlier one) come from the score cache.
+    Scores in this process, or in Spark tasks when the run's input is over the thresholds."""
+    hours = run_hours(context)
+    inputs = existing_objects(storage, {hour: cleansed_key("posts", hour) for hour in hours})
+    missing = [hour for hour, objects in inputs.items() if not objects]
+    if missing:
+        raise FileNotFoundError(f"no cleaned_posts for {missing[0]:%Y-%m-%d %H:00}; materialize cleaned_posts first")
+    choice = spark.choose(rows=parquet_input_rows(storage, inputs), size_bytes=input_bytes(inputs))
+    context.log.info(f"post_sentiment on {choice.engine}: {choice.reason}")
     model = text_scorer.load()
     cache = ScoreCache.load(storage, model.fingerprint)
     started = time.perf_counter()
-    scores, counts = score_texts(posts["text"].to_list(), model, cache)
+    if choice.engine == "spark":
+        settings = {**text_scorer.model_dump(), "threads": spark.task_threads}
+        results = score_posts_spark(spark.spark_session, storage, inputs, model, settings, cache)
+    else:
+        results = {hour: _score_hour(storage, hour, model, cache) for hour in hours}
     seconds = time.perf_counter() - started
     cache.save(storage)
-    frame = pl.concat([posts.drop("text"), scores], how="horizontal")
-    key = analytics_key("post_sentiment", hour)
-    storage.write_parquet(key, frame)
+    for hour, (frame, _) in results.items():
+        storage.write_parquet(analytics_key("post_sentiment", hour), frame)
+    frames = [frame for frame, _ in results.values()]
+    counts = sum_counts([hour_counts for _, hour_counts in results.values()])
+    everything = pl.concat(frames)
     return MaterializeResult(metadata={
-        **counts, **_label_shares(frame),
+        **counts, **_label_shares(everything),
+        **engine_metadata(choice, spark, hours),
         "model": model.name,
-        "mean_score": float(frame["score"].mean()) if counts["scored"] else None,
+        "mean_score": float(everything["score"].mean()) if counts["scored"] else None,
         "texts_per_second": round(counts["texts"] / seconds, 1) if seconds > 0 else None,
-        "dagster/row_count": frame.height,
-        "path": MetadataValue.path(storage.uri(key)),
+        "dagster/row_count": everything.height,
+        "path": MetadataValue.path(storage.uri(analytics_key("post_sentiment", hours[-1]))),
     })
 
 

@@ -8,7 +8,6 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    BackfillPolicy,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -16,15 +15,25 @@ from dagster import (
 
 from sentiment_platform.alerts import TRAILING_WINDOWS, AlertRules, detect_alerts
 from sentiment_platform.automation import FOLLOW_UPSTREAM
+from sentiment_platform.engine_runs import (
+    engine_metadata,
+    existing_objects,
+    input_bytes,
+    parquet_input_rows,
+)
 from sentiment_platform.layout import analytics_key
 from sentiment_platform.partitions import (
     daily_partitions,
     hourly_freshness,
     hourly_partitions,
+    run_hours,
+    single_run,
 )
 from sentiment_platform.resources.notifier import AlertNotifier
+from sentiment_platform.resources.spark import SparkEngine
 from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse, as_utc
+from sentiment_platform.spark_engine.trends import trends_15m_spark
 from sentiment_platform.trends import (
     USER_PROFILE_VIEW,
     hashtag_hour_stats,
@@ -42,7 +51,7 @@ from sentiment_platform.trends import (
 from sentiment_platform.warehouse_tables import replace_rows
 
 _COMMON = {"group_name": "trends", "kinds": {"duckdb"}, "pool": WAREHOUSE_POOL,
-           "backfill_policy": BackfillPolicy.single_run()}
+           "backfill_policy": single_run}
 _HOURLY = {**_COMMON, "partitions_def": hourly_partitions, "automation_condition": FOLLOW_UPSTREAM}
 
 
@@ -53,23 +62,13 @@ def read_enriched(storage: LakeStorage, hours: list[datetime]) -> pl.DataFrame |
     return pl.concat(frames, how="vertical_relaxed") if frames else None
 
 
-def _partition_hours(context: AssetExecutionContext) -> list[datetime]:
-    """Every hour of the run's partition range (one for a normal run, many for a backfill)."""
-    window = context.partition_time_window
-    hours, hour = [], window.start
-    while hour < window.end:
-        hours.append(hour)
-        hour += timedelta(hours=1)
-    return hours
-
-
 def _require(frame: pl.DataFrame | None, hour: datetime) -> pl.DataFrame:
     if frame is None:
         raise FileNotFoundError(f"no enriched_posts for {hour:%Y-%m-%d %H:00}; materialize enriched_posts first")
     return frame
 
 
-@asset(deps=["enriched_posts"], **_HOURLY, freshness_policy=hourly_freshness, check_specs=[
+@asset(deps=["enriched_posts"], **{**_HOURLY, "kinds": {"duckdb", "spark"}}, freshness_policy=hourly_freshness, check_specs=[
     AssetCheckSpec("shares_are_consistent", asset="sentiment_trends_15m", blocking=True,
                    description="Label counts add up to at most the posts; shares sum to 1; no null keys."),
     AssetCheckSpec("negative_share_spike", asset="sentiment_trends_15m",
@@ -78,11 +77,20 @@ def _require(frame: pl.DataFrame | None, hour: datetime) -> pl.DataFrame:
                    description="Post volume of a window far above its topic's trailing 24 hours (robust z)."),
 ])
 def sentiment_trends_15m(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse,
-                         notifier: AlertNotifier):
+                         notifier: AlertNotifier, spark: SparkEngine):
     """Per 15-minute window and topic: posts, positive/neutral/negative counts and shares, mean
-    score and confidence, image-bearing posts and their mean image score."""
-    hours = _partition_hours(context)
-    trends = compute_trends_15m(_require(read_enriched(storage, hours), hours[0]))
+    score and confidence, image-bearing posts and their mean image score. Aggregated by Polars,
+    or by Spark when the run's input is over the thresholds."""
+    hours = run_hours(context)
+    inputs = existing_objects(storage, {hour: analytics_key("enriched_posts", hour) for hour in hours})
+    if not any(inputs.values()):
+        _require(None, hours[0])
+    choice = spark.choose(rows=parquet_input_rows(storage, inputs), size_bytes=input_bytes(inputs))
+    context.log.info(f"sentiment_trends_15m on {choice.engine}: {choice.reason}")
+    if choice.engine == "spark":
+        trends = trends_15m_spark(spark.spark_session, storage, inputs)
+    else:
+        trends = compute_trends_15m(read_enriched(storage, hours))
     start, end = hours[0], hours[-1] + timedelta(hours=1)
     rules = AlertRules()
     with warehouse.write() as connection:
@@ -97,6 +105,7 @@ def sentiment_trends_15m(context: AssetExecutionContext, storage: LakeStorage, w
     yield MaterializeResult(metadata={
         "dagster/row_count": trends.height, "windows": trends["window_start"].n_unique(),
         "topics": trends["topic"].n_unique(), "posts": int(trends["posts"].sum()),
+        **engine_metadata(choice, spark, hours),
     })
     labeled = trends["positive"] + trends["neutral"] + trends["negative"]
     share_sum = trends.filter(labeled > 0).select(
@@ -119,7 +128,7 @@ def sentiment_trends_15m(context: AssetExecutionContext, storage: LakeStorage, w
 def hashtag_trends(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
     """Per hour and hashtag: volume, mean score, negative share, and the change against the
     previous hour and against the trailing 24 hours."""
-    hours = _partition_hours(context)
+    hours = run_hours(context)
     for hour in hours:
         if not storage.exists(analytics_key("enriched_posts", hour)):
             _require(None, hour)
@@ -159,7 +168,7 @@ def topic_daily_summary(context: AssetExecutionContext, storage: LakeStorage, wa
 def user_sentiment_profile(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
     """Per author over all hours: posts, mean score, dominant sentiment, last seen. The hour's
     per-author rows are replaced in ``user_sentiment_hourly``; the profile is a view summing them."""
-    hours = _partition_hours(context)
+    hours = run_hours(context)
     table = user_sentiment_hourly(_require(read_enriched(storage, hours), hours[0]))
     with warehouse.write() as connection:
         replace_rows(connection, "user_sentiment_hourly", table, "hour >= ? AND hour < ?", [hours[0], hours[-1] + timedelta(hours=1)])
@@ -176,7 +185,7 @@ POST_COLUMNS = ["post_id", "author_id", "created_at", "topic", "lang", "text", "
 @asset(deps=["enriched_posts"], **_HOURLY)
 def warehouse_posts(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
     """The hour's enriched posts in the warehouse (``posts`` table), for lookups by id in the API."""
-    hours = _partition_hours(context)
+    hours = run_hours(context)
     posts = _require(read_enriched(storage, hours), hours[0]).select(POST_COLUMNS)
     with warehouse.write() as connection:
         replace_rows(connection, "posts", posts, "created_at >= ? AND created_at < ?", [hours[0], hours[-1] + timedelta(hours=1)])

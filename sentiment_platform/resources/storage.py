@@ -113,6 +113,22 @@ class LakeStorage(ConfigurableResource):
     def read_parquet(self, key: str) -> pl.DataFrame:
         return pl.read_parquet(io.BytesIO(self.read_bytes(key)))
 
+    def parquet_rows(self, key: str) -> int:
+        """Rows of the Parquet object ``key``, from its footer only (a ranged read on S3)."""
+        import pyarrow.parquet as pq
+
+        if not self.is_s3:
+            return pq.read_metadata(self._local_path(key)).num_rows
+        bucket, _ = self._bucket_and_prefix
+        tail_size = 64 * 1024
+        while True:
+            tail = self.client.get_object(Bucket=bucket, Key=self._s3_key(key), Range=f"bytes=-{tail_size}")["Body"].read()
+            footer = int.from_bytes(tail[-8:-4], "little") + 8
+            if footer <= len(tail) or len(tail) < tail_size:
+                # The footer's offsets count from the end of the file, so its tail alone parses.
+                return pq.read_metadata(io.BytesIO(tail)).num_rows
+            tail_size = footer
+
     def exists(self, key: str) -> bool:
         if self.is_s3:
             bucket, _ = self._bucket_and_prefix

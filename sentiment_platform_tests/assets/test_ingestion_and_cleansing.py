@@ -11,6 +11,7 @@ from sentiment_platform.assets.ingestion import landed_batches, raw_images
 from sentiment_platform.layout import cleansed_key, landing_image_key, quarantine_prefix
 from sentiment_platform.mockfeed.images import decompression_bomb_png, render_image
 from sentiment_platform.resources.sources import PostSource
+from sentiment_platform.resources.spark import SparkEngine
 from sentiment_platform_tests.conftest import HOUR, PARTITION
 
 ALL = [landed_batches, raw_images, cleaned_posts, cleaned_users, cleaned_interactions]
@@ -18,7 +19,7 @@ ALL = [landed_batches, raw_images, cleaned_posts, cleaned_users, cleaned_interac
 
 def run(storage, source=None, assets=ALL):
     result = materialize(assets, partition_key=PARTITION,
-                         resources={"storage": storage, "source": source or PostSource()})
+                         resources={"storage": storage, "source": source or PostSource(), "spark": SparkEngine()})
     assert result.success
     return {
         event.step_materialization_data.materialization.asset_key.to_user_string():

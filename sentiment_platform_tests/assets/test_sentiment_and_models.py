@@ -25,6 +25,7 @@ from sentiment_platform.layout import analytics_key, cleansed_key
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.sources import PostSource
+from sentiment_platform.resources.spark import SparkEngine
 from sentiment_platform.scoring.score_cache import cache_prefix
 from sentiment_platform_tests.conftest import HOUR, PARTITION
 
@@ -39,7 +40,7 @@ def model_cache(tmp_path_factory) -> str:
 
 def materialize_metadata(assets, storage, **resources):
     result = materialize(assets, partition_key=resources.pop("partition_key", None),
-                         resources={"storage": storage, **resources})
+                         resources={"storage": storage, "spark": SparkEngine(), **resources})
     assert result.success
     return {
         e.step_materialization_data.materialization.asset_key.to_user_string():

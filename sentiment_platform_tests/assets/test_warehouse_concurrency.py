@@ -17,12 +17,13 @@ def _run_partitions(lake_root: str, database: str, keys: list[str], queue) -> No
     from dagster import materialize
 
     from sentiment_platform.resources.notifier import AlertNotifier
+    from sentiment_platform.resources.spark import SparkEngine
     from sentiment_platform.resources.storage import LakeStorage
     from sentiment_platform.resources.warehouse import Warehouse
     from sentiment_platform_tests.conftest import HOURLY_TRENDS
 
     resources = {"storage": LakeStorage(root=lake_root), "warehouse": Warehouse(database=database),
-                 "notifier": AlertNotifier(log_path=database + ".alerts.log")}
+                 "notifier": AlertNotifier(log_path=database + ".alerts.log"), "spark": SparkEngine()}
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     failures = [key for key in keys if not materialize(HOURLY_TRENDS, partition_key=key, resources=resources,
                                                         run_config=quiet, raise_on_error=False).success]
