@@ -1,8 +1,10 @@
 """Recommendation logic around the ALS model (pure Polars): weights, hold-out, blending, metrics.
 
-The model (Spark MLlib's implicit ALS) proposes candidates; this module turns interactions into
-implicit-feedback weights, splits them in time for evaluation, blends the model's score with the
-user's sentiment affinity for each post's topic, and measures precision and recall at k.
+The model (Spark MLlib's implicit ALS) scores (user, post) pairs; this module turns interactions
+into implicit-feedback weights, splits them in time for evaluation, ranks each user's candidates
+(the model's best posts and the most popular ones) by popularity times the user's affinity (the
+model's score and the user's sentiment affinity for the post's topic), and measures precision and
+recall at k.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-RECOMMENDATION_COLUMNS = ("user_id", "rank", "post_id", "topic", "score", "model_score", "topic_affinity")
+RECOMMENDATION_COLUMNS = ("user_id", "rank", "post_id", "topic", "score", "model_score", "topic_affinity", "popularity")
 
 
 @dataclass(frozen=True)
@@ -20,9 +22,14 @@ class RecommendationSettings:
 
     weights: dict[str, float] = field(default_factory=lambda: {"like": 1.0, "reply": 2.0, "repost": 3.0})
     top_k: int = 10
-    candidates: int = 100  # ALS proposals per user that the blend re-ranks
-    affinity_weight: float = 0.3  # share of the final score from the user's topic affinity
-    holdout_share: float = 0.2  # the latest share of interactions held out for evaluation
+    candidates: int = 100  # the model's best unseen posts per user, re-ranked by the blend
+    popular_candidates: int = 200  # the most popular posts, proposed to every user as well
+    # score = popularity x (floor + model_weight x model score + affinity_weight x topic affinity);
+    # chosen on the hold-out of a different mock day than the one the figures are reported on.
+    model_weight: float = 0.5
+    affinity_weight: float = 1.0
+    floor: float = 0.1
+    holdout_share: float = 0.2  # the latest share of each post's interactions held out for evaluation
     rank: int = 16
     max_iter: int = 10
     reg_param: float = 0.05
@@ -77,26 +84,37 @@ def popular_posts(weighted: pl.DataFrame, count: int) -> pl.DataFrame:
     )
 
 
-def blend(candidates: pl.DataFrame, seen: pl.DataFrame, affinity: pl.DataFrame, posts: pl.DataFrame,
-          settings: RecommendationSettings) -> pl.DataFrame:
-    """Top ``top_k`` posts per user that the user has not interacted with, by
-    ``(1 - w) * model score (scaled to [0, 1] per user) + w * topic affinity``."""
-    unseen = candidates.join(seen.select("user_id", "post_id"), on=["user_id", "post_id"], how="anti")
-    scaled = (pl.col("model_score") - pl.col("model_score").min().over("user_id")) / (
-        pl.col("model_score").max().over("user_id") - pl.col("model_score").min().over("user_id"))
-    scored = (
-        unseen.join(posts.select("post_id", "topic"), on="post_id", how="left")
-        .join(affinity, on=["user_id", "topic"], how="left")
-        .with_columns(pl.col("topic_affinity").fill_null(0.0), scaled.fill_nan(1.0).fill_null(1.0).alias("_scaled"))
-        .with_columns(((1 - settings.affinity_weight) * pl.col("_scaled")
-                       + settings.affinity_weight * pl.col("topic_affinity")).alias("score"))
-    )
+def post_popularity(weighted: pl.DataFrame) -> pl.DataFrame:
+    """Each post's interaction weight relative to the most popular post's, in [0, 1]."""
+    totals = weighted.group_by("post_id").agg(pl.col("weight").sum())
+    return totals.select("post_id", (pl.col("weight") / pl.col("weight").max()).alias("popularity"))
+
+
+def top_unseen(scored: pl.DataFrame, seen: pl.DataFrame, column: str, k: int) -> pl.DataFrame:
+    """Per user, the ``k`` rows with the highest ``column`` whose post the user has not interacted with."""
     return (
-        scored.sort(["user_id", "score", "post_id"], descending=[False, True, False])
-        .group_by("user_id", maintain_order=True).head(settings.top_k)
+        scored.join(seen.select("user_id", "post_id"), on=["user_id", "post_id"], how="anti")
+        .sort(["user_id", column, "post_id"], descending=[False, True, False])
+        .group_by("user_id", maintain_order=True).head(k)
         .with_columns(pl.int_range(1, pl.len() + 1).over("user_id").cast(pl.Int32).alias("rank"))
-        .select(RECOMMENDATION_COLUMNS)
     )
+
+
+def blend(candidates: pl.DataFrame, seen: pl.DataFrame, affinity: pl.DataFrame, posts: pl.DataFrame,
+          popularity: pl.DataFrame, settings: RecommendationSettings) -> pl.DataFrame:
+    """Top ``top_k`` unseen posts per user by ``popularity x (floor + model_weight x model score
+    (scaled to [0, 1] per user) + affinity_weight x topic affinity)``."""
+    best = pl.col("model_score").max().over("user_id")
+    scored = (
+        candidates.join(posts.select("post_id", "topic").unique("post_id"), on="post_id", how="left")
+        .join(affinity, on=["user_id", "topic"], how="left")
+        .join(popularity, on="post_id", how="left")
+        .with_columns(pl.col("topic_affinity", "popularity").fill_null(0.0),
+                      pl.when(best > 0).then(pl.col("model_score").clip(0, None) / best).otherwise(0.0).alias("_model"))
+        .with_columns((pl.col("popularity") * (settings.floor + settings.model_weight * pl.col("_model")
+                                               + settings.affinity_weight * pl.col("topic_affinity"))).alias("score"))
+    )
+    return top_unseen(scored, seen, "score", settings.top_k).select(RECOMMENDATION_COLUMNS)
 
 
 def popular_for_users(users: list[str], popular: pl.DataFrame, seen: pl.DataFrame, top_k: int) -> pl.DataFrame:

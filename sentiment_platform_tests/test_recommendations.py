@@ -39,16 +39,19 @@ def test_the_hold_out_keeps_each_posts_latest_interactions():
     assert train.height == 5 and train["created_at"].max() < test["created_at"].min()
 
 
-def test_the_blend_skips_seen_posts_and_lets_topic_affinity_reorder():
+def test_the_blend_skips_seen_posts_and_weighs_popularity_model_and_topic_affinity():
     candidates = pl.DataFrame({"user_id": ["a"] * 3, "post_id": ["p1", "p2", "p3"], "model_score": [0.9, 0.8, 0.1]})
     seen = pl.DataFrame({"user_id": ["a", "a"], "post_id": ["p1", "p9"], "weight": [1.0, 1.0]})
     posts = pl.DataFrame({"post_id": ["p1", "p2", "p3", "p9"], "topic": ["tech", "tech", "sports", "sports"],
                           "score": [0.5, 0.5, 0.5, 1.0]})
+    popularity = pl.DataFrame({"post_id": ["p1", "p2", "p3"], "popularity": [1.0, 0.5, 0.45]})
     affinity = topic_affinity(seen, posts)
     assert affinity.sort("topic").rows() == [("a", "sports", 1.0), ("a", "tech", 0.75)]
-    ranked = blend(candidates, seen, affinity, posts, RecommendationSettings(affinity_weight=0.0))
+    ranked = blend(candidates, seen, affinity, posts, popularity, RecommendationSettings())
     assert ranked["post_id"].to_list() == ["p2", "p3"] and ranked["rank"].to_list() == [1, 2]
-    reranked = blend(candidates, seen, affinity, posts, RecommendationSettings(affinity_weight=0.9))
+    # p2: 0.5 x (0.1 + 0.5 x 0.8 / 0.9 + 0.75)
+    assert ranked["score"][0] == pytest.approx(0.5 * (0.1 + 0.5 * 0.8 / 0.9 + 0.75))
+    reranked = blend(candidates, seen, affinity, posts, popularity, RecommendationSettings(affinity_weight=5.0))
     assert reranked["post_id"].to_list() == ["p3", "p2"]
 
 

@@ -1,6 +1,5 @@
 """Group ``recommendations``: posts for each user from Spark MLlib's ALS, blended with sentiment affinity."""
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -13,15 +12,17 @@ from sentiment_platform.recommendations import (
     blend,
     popular_for_users,
     popular_posts,
+    post_popularity,
     precision_recall_at_k,
     time_split,
+    top_unseen,
     topic_affinity,
     weighted_interactions,
 )
 from sentiment_platform.resources.spark import SparkEngine
 from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse
-from sentiment_platform.spark_engine.recommendations import als_candidates
+from sentiment_platform.spark_engine.recommendations import ImplicitALS
 from sentiment_platform.warehouse_tables import replace_rows
 
 #: Days of interactions (ending with the partition's day) the model learns from.
@@ -34,16 +35,20 @@ def _read_hours(storage: LakeStorage, keys: list[str], columns: list[str]) -> pl
     return pl.concat(frames, how="vertical_relaxed") if frames else None
 
 
-def _candidates(spark: SparkEngine, weighted: pl.DataFrame, settings: RecommendationSettings) -> pl.DataFrame:
-    # Ask for enough proposals that ``candidates`` remain once the user's seen posts are removed.
+def candidates(model: ImplicitALS, weighted: pl.DataFrame, settings: RecommendationSettings) -> pl.DataFrame:
+    """Each user's candidates with the model's score: the model's best posts (enough that
+    ``candidates`` remain once seen posts are removed) and the most popular posts."""
     most_seen = int(weighted.group_by("user_id").len()["len"].max())
-    return als_candidates(spark.spark_session, weighted, settings, settings.candidates + min(most_seen, 2_000))
+    best = model.top(settings.candidates + min(most_seen, 2_000))
+    popular = popular_posts(weighted, settings.popular_candidates).select("post_id")
+    grid = weighted.select("user_id").unique().join(popular, how="cross").join(best, on=["user_id", "post_id"], how="anti")
+    return pl.concat([best, model.score(grid)])
 
 
 def evaluate(spark: SparkEngine, interactions: pl.DataFrame, posts: pl.DataFrame,
              settings: RecommendationSettings) -> dict[str, float]:
-    """Precision@k and recall@k on a time-based hold-out (each post's latest interactions): the model, the model blended with
-    topic affinity, and the most-popular baseline, all trained on the interactions before the cut."""
+    """Precision@k and recall@k on a time-based hold-out (each post's latest interactions): the
+    blend, the ALS model alone and the most-popular baseline, all from the interactions before."""
     train_rows, test_rows = time_split(interactions, settings.holdout_share)
     train = weighted_interactions(train_rows, settings.weights)
     # Only what could be recommended counts: known users, known posts, not already interacted with.
@@ -51,14 +56,14 @@ def evaluate(spark: SparkEngine, interactions: pl.DataFrame, posts: pl.DataFrame
             .join(train.select("user_id").unique(), on="user_id", how="semi")
             .join(train.select("post_id").unique(), on="post_id", how="semi")
             .join(train, on=["user_id", "post_id"], how="anti"))
-    candidates = _candidates(spark, train, settings)
-    affinity = topic_affinity(train, posts)
+    model = ImplicitALS(spark.spark_session, train, settings)
     k = settings.top_k
+    proposals = candidates(model, train, settings)
+    most_seen = int(train.group_by("user_id").len()["len"].max())
     results = {
-        "blended": blend(candidates, train, affinity, posts, settings),
-        "als_only": blend(candidates, train, affinity, posts, replace(settings, affinity_weight=0.0)),
-        "popular": popular_for_users(test["user_id"].unique().to_list(),
-                                     popular_posts(train, k + int(train.group_by("user_id").len()["len"].max())), train, k),
+        "blended": blend(proposals, train, topic_affinity(train, posts), posts, post_popularity(train), settings),
+        "als_only": top_unseen(proposals, train, "model_score", k),
+        "popular": popular_for_users(test["user_id"].unique().to_list(), popular_posts(train, k + most_seen), train, k),
     }
     metrics: dict[str, float] = {"holdout_train_pairs": train.height, "holdout_test_pairs": test.height}
     for name, recommended in results.items():
@@ -84,7 +89,9 @@ def recommend_day(storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine
     metrics = evaluate(spark, interactions, posts, settings)
 
     weighted = weighted_interactions(interactions, settings.weights)
-    table = blend(_candidates(spark, weighted, settings), weighted, topic_affinity(weighted, posts), posts, settings)
+    model = ImplicitALS(spark.spark_session, weighted, settings)
+    table = blend(candidates(model, weighted, settings), weighted, topic_affinity(weighted, posts), posts,
+                  post_popularity(weighted), settings)
     popular = popular_posts(weighted, POPULAR_COUNT).join(posts.select("post_id", "topic").unique("post_id"),
                                                           on="post_id", how="left")
     day_column = pl.lit(day.date()).alias("day")
@@ -99,10 +106,11 @@ def recommend_day(storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine
        group_name="recommendations", kinds={"spark", "duckdb"}, pool=WAREHOUSE_POOL)
 def recommendations(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse,
                     spark: SparkEngine) -> MaterializeResult:
-    """Top 10 posts per user that the user has not interacted with: implicit ALS (Spark MLlib) on
-    likes, replies and reposts (weighted 1/2/3) over the last 7 days, re-ranked with the user's
-    sentiment affinity for each post's topic; the most popular posts are the fallback for users
-    without history. Evaluated on a time hold-out against the most-popular baseline."""
+    """Top 10 posts per user that the user has not interacted with, from implicit ALS (Spark MLlib)
+    on likes, replies and reposts (weighted 1/2/3) over the last 7 days: each user's candidates
+    (the model's best posts and the most popular ones) are ranked by popularity x (0.1 + 0.5 x the
+    model's score + the user's sentiment affinity for the post's topic). The most popular posts are
+    the fallback for users without history. Evaluated on a time hold-out against most-popular."""
     window = context.partition_time_window
     settings = RecommendationSettings()
     day, metadata = window.start, {}
@@ -113,6 +121,6 @@ def recommendations(context: AssetExecutionContext, storage: LakeStorage, wareho
     return MaterializeResult(metadata={
         **metadata,
         "weights": str(settings.weights),
-        "affinity_weight": settings.affinity_weight,
+        "blend": f"popularity x ({settings.floor} + {settings.model_weight} x ALS + {settings.affinity_weight} x topic affinity)",
         "als": f"rank={settings.rank} maxIter={settings.max_iter} regParam={settings.reg_param} alpha={settings.alpha}",
     })

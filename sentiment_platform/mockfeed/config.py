@@ -24,12 +24,13 @@ class MockFeedConfig:
     corrupt_image_share: float = 0.03
     meme_share: float = 0.3
     likes_per_post: float = 2.0
+    follow_like_share: float = 0.6  # likes that go to posts of accounts the user follows
     max_text_chars: int = 280
 
     def __post_init__(self) -> None:
         for name in (
             "non_english_share", "reply_share", "retweet_share", "duplicate_share",
-            "malformed_share", "image_share", "corrupt_image_share", "meme_share",
+            "malformed_share", "image_share", "corrupt_image_share", "meme_share", "follow_like_share",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ from sentiment_platform.mockfeed.world import (
     SENTIMENTS,
     TOPICS,
     User,
+    following,
     population,
     sentiment_weights,
     topic_mood,
@@ -218,16 +220,28 @@ def generate_hour(hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> 
         post_times.append(created)
         author_of[post_id] = author
 
-    # Likes: users like posts about the topics they care about (what recommendations learn).
+    # Likes: mostly posts of the accounts the user follows, otherwise posts about the topics they
+    # care about; some posts catch on more than others (their appeal). What recommendations learn.
+    follows = following(config.seed, config.users)
+    index_of = {user.user_id: position for position, user in enumerate(users)}
+    appeal = [rng.lognormvariate(0.0, 1.0) for _ in posts]
+    by_author: dict[int, list[int]] = {}
+    for index in originals:
+        by_author.setdefault(index_of[posts[index]["author_id"]], []).append(index)
+    cumulative = {topic: list(accumulate(appeal[i] for i in by_topic[topic])) for topic in topics}
+    activity = [user.activity for user in users]
     for _ in range(round(len(originals) * config.likes_per_post)):
-        liker = rng.choices(users, weights=[user.activity for user in users])[0]
-        topic = rng.choices(topics, weights=liker.topic_affinity)[0]
-        candidates = by_topic[topic] or originals
-        if not candidates:
-            break
-        target = rng.choice(candidates)
+        liker = rng.choices(range(len(users)), weights=activity)[0]
+        followed = [i for author in follows[liker] for i in by_author.get(author, ())]
+        if followed and rng.random() < config.follow_like_share:
+            target = rng.choices(followed, weights=[appeal[i] for i in followed])[0]
+        else:
+            topic = rng.choices(topics, weights=users[liker].topic_affinity)[0]
+            if not by_topic[topic]:
+                continue
+            target = rng.choices(by_topic[topic], cum_weights=cumulative[topic])[0]
         at = min(post_times[target] + timedelta(seconds=rng.expovariate(1 / 600)), end)
-        interaction("like", liker, posts[target]["id"], at)
+        interaction("like", users[liker], posts[target]["id"], at)
 
     counts = Counter((item["type"], item["post_id"]) for _, item in interactions)
     for record in posts:

@@ -143,3 +143,19 @@ def sentiment_weights(mood: float) -> tuple[float, float, float]:
     negative, neutral, positive = math.exp(-1.8 * mood), 1.1, math.exp(1.8 * mood)
     total = negative + neutral + positive
     return negative / total, neutral / total, positive / total
+
+
+@lru_cache(maxsize=4)
+def following(seed: int, size: int, per_user: int = 25) -> tuple[tuple[int, ...], ...]:
+    """For each user (by index), the accounts they follow: popular accounts are followed more.
+
+    Drawn from its own random stream, so adding it changed none of the users' other attributes.
+    """
+    users = population(seed, size)
+    weights = [math.log1p(user.base_followers) + 0.1 for user in users]
+    follows = []
+    for index in range(size):
+        rng = random.Random(f"follows:{seed}:{index}")
+        chosen = set(rng.choices(range(size), weights=weights, k=per_user)) - {index}
+        follows.append(tuple(sorted(chosen)))
+    return tuple(follows)

@@ -20,7 +20,8 @@ from urllib.parse import parse_qs, urlparse
 import orjson
 
 from sentiment_platform.mockfeed.config import MockFeedConfig
-from sentiment_platform.mockfeed.generator import generate_hour
+from sentiment_platform.mockfeed.generator import generate_hour, iso
+from sentiment_platform.mockfeed.world import population
 from sentiment_platform.partitions import floor_hour
 
 _QUERY = re.compile(r"^\(?(?P<topic>[a-z_]+)\)?(?P<rest>.*)$")
@@ -45,8 +46,9 @@ class MockXApi:
             for record in batch.users:
                 try:
                     user = orjson.loads(record.line)
-                    users[user["user_id"]] = user
-                except (orjson.JSONDecodeError, KeyError, TypeError):
+                    if isinstance(user.get("user_id"), str) and isinstance(user.get("handle"), str):
+                        users[user["user_id"]] = user
+                except (orjson.JSONDecodeError, AttributeError):
                     continue
             for image in batch.images:
                 images[image.key.rsplit("/", 1)[1]] = image.data
@@ -59,6 +61,12 @@ class MockXApi:
                 if start <= created < end and isinstance(post.get("text"), str) and isinstance(post.get("id"), str):
                     posts.append(post)
             hour += timedelta(hours=1)
+        # The real API always includes a tweet's author: profiles the feed sent malformed this hour
+        # come from the network's population instead.
+        for user in population(self.config.seed, self.config.users):
+            users.setdefault(user.user_id, {"user_id": user.user_id, "handle": user.handle, "name": user.name,
+                                            "location": user.location, "created_at": iso(user.created_at),
+                                            "followers_count": user.base_followers})
         unique = {post["id"]: post for post in posts}  # the API returns each tweet once
         return sorted(unique.values(), key=lambda p: p["created_at"], reverse=True), users, images
 
