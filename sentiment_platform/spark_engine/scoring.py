@@ -91,8 +91,11 @@ def score_posts_spark(spark: Any, storage: LakeStorage, cleaned: Mapping[datetim
         cached = cache.lookup(distinct_keys.to_list())
         known = spark.createDataFrame(to_arrow(cached.select("text_key"), pa.schema([("text_key", pa.int64())])).to_pandas(),
                                       schema="text_key long")
+        # An explicit repartition: adaptive execution would otherwise coalesce a few thousand texts
+        # into one task, and one core would do all the inference.
         missing = (checked.filter(F.col("text_key").isNotNull()).select("text_key", "checked_text")
-                   .dropDuplicates(["text_key"]).join(F.broadcast(known), "text_key", "left_anti"))
+                   .dropDuplicates(["text_key"]).join(F.broadcast(known), "text_key", "left_anti")
+                   .repartition(spark.sparkContext.defaultParallelism, "text_key"))
         new_scores = to_polars(missing.mapInPandas(_score_batches(scorer_settings), spark_schema(SCORES_ARROW)).toArrow(),
                                CACHE_SCHEMA)
     finally:
