@@ -70,11 +70,11 @@ def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage, spark: S
     choice = spark.choose(size_bytes=input_bytes(landed))
     context.log.info(f"cleaned_posts on {choice.engine}: {choice.reason}")
     if choice.engine == "spark":
-        results = clean_posts_spark(spark.spark_session, storage, landed, rules)
-    else:
-        results = {hour: clean_posts([(obj.key, storage.read_bytes(obj.key)) for obj in objects], rules)
-                   for hour, objects in landed.items()}
-    counts = sum_counts([store_cleansed(storage, "posts", hour, result) for hour, result in results.items()])
+        results = clean_posts_spark(spark.spark_session, storage, landed, rules).items()
+    else:  # a generator: one hour in memory at a time
+        results = ((hour, clean_posts([(obj.key, storage.read_bytes(obj.key)) for obj in objects], rules))
+                   for hour, objects in landed.items())
+    counts = sum_counts([store_cleansed(storage, "posts", hour, result) for hour, result in results])
     return MaterializeResult(metadata={
         **counts,
         **engine_metadata(choice, spark, hours),
