@@ -59,3 +59,12 @@ def test_s3_uri_and_objects_live_in_the_bucket(s3_lake):
     assert s3_lake.uri("cleansed/x.parquet") == f"s3://{bucket}/prefix/cleansed/x.parquet"
     body = s3_lake.client.get_object(Bucket=bucket, Key="prefix/cleansed/x.parquet")["Body"].read()
     assert body == b"data"
+
+
+def test_parquet_rows_come_from_the_footer(any_lake):
+    import polars as pl
+
+    # Long enough text that the footer is not within the first ranged read's reach of the start.
+    frame = pl.DataFrame({"n": range(70_000), "text": [f"post number {i} " * 3 for i in range(70_000)]})
+    any_lake.write_parquet("analytics/x/part-0.parquet", frame)
+    assert any_lake.parquet_rows("analytics/x/part-0.parquet") == 70_000

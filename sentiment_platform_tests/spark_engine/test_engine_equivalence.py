@@ -153,3 +153,33 @@ def test_engine_choice(setting, rows, size, expected):
 def test_an_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="engine must be one of"):
         SparkEngine(engine="dask").choose(rows=1)
+
+
+SPARK_ON_S3 = """
+import sys
+from dagster import materialize
+from sentiment_platform.assets.cleansing import cleaned_posts
+from sentiment_platform.resources.spark import SparkEngine
+from sentiment_platform.resources.storage import LakeStorage
+root, endpoint, partition = sys.argv[1:4]
+lake = LakeStorage(root=root, endpoint_url=endpoint, region_name="us-east-1")
+result = materialize([cleaned_posts], partition_key=partition,
+                     resources={"storage": lake, "spark": SparkEngine(engine="spark", master="local[2]")})
+event = result.get_asset_materialization_events()[0].step_materialization_data.materialization
+print("ENGINE", event.metadata["engine"].value)
+"""
+
+
+def test_spark_tasks_read_the_s3_lake_and_the_hour_lands_back_in_it(s3_lake):
+    # Its own process: Spark's Python workers take their AWS settings from the environment the JVM
+    # started with, which in this test session may predate this test's credentials.
+    import subprocess
+    import sys
+
+    assert materialize([landed_batches], partition_key=PARTITION,
+                       resources={"storage": s3_lake, "source": PostSource(posts_per_hour=200)}).success
+    done = subprocess.run([sys.executable, "-c", SPARK_ON_S3, s3_lake.root, s3_lake.endpoint_url, PARTITION],
+                          capture_output=True, text=True, timeout=300)
+    assert "ENGINE spark" in done.stdout, done.stderr[-3000:]
+    expected = clean_posts(read_landing(s3_lake, "posts", PARTITION)).cleaned
+    assert s3_lake.read_parquet(cleansed_key("posts", HOUR)).equals(expected) and expected.height > 100
