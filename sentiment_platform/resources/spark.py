@@ -9,6 +9,7 @@ by default, a standalone, YARN, Kubernetes or EMR master in production.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -75,14 +76,16 @@ class SparkEngine(PySparkResource):
 
     def session_config(self) -> dict[str, Any]:
         """The settings the session is built with (defaults, then the configured values)."""
-        local = {"spark.pyspark.python": sys.executable} if self.master.startswith("local") else {}
-        # In local mode the Python workers must be this interpreter (it has the package installed).
-        return {**DEFAULT_SPARK_CONFIG, **local, "spark.master": self.master, "spark.driver.memory": self.driver_memory,
+        return {**DEFAULT_SPARK_CONFIG, "spark.master": self.master, "spark.driver.memory": self.driver_memory,
                 **self.spark_config, "spark.sql.session.timeZone": "UTC"}
 
     @property
     def spark_session(self) -> Any:
         if self._spark_session is None:
+            if self.master.startswith("local"):
+                # The Python workers must run this interpreter (it has the package); PySpark takes
+                # theirs from PYSPARK_PYTHON only, else whatever `python3` is first on the PATH.
+                os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             self._spark_session = spark_session_from_config(self.session_config())
         return self._spark_session
 
