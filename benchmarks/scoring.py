@@ -52,9 +52,9 @@ def _naive_predict(texts: list[str]):
     )
 
     torch.set_num_threads(2)
-    encoder = load_encoder()
     model = MiniLMSentiment.build(TrainedPart.load(DEFAULT_WEIGHTS))
     frozen = len(model.bottom)
+    encoder = load_encoder(frozen + len(model.top.layers))  # the model's depth
     for i, layer in enumerate(model.top.layers):  # the encoder with the trained top layers
         encoder.encoder.layer[frozen + i] = layer
     extract = pipeline("feature-extraction", model=encoder, tokenizer=load_tokenizer(), framework="pt")

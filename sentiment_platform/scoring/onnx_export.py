@@ -17,8 +17,8 @@ def _stock_graph(model):
 
     from sentiment_platform.scoring.minilm import load_encoder, mean_pool
 
-    encoder = load_encoder()
     frozen = len(model.bottom)
+    encoder = load_encoder(frozen + len(model.top.layers))
     for index, layer in enumerate(model.top.layers):
         encoder.encoder.layer[frozen + index] = layer
     top = model.top

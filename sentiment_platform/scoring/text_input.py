@@ -17,6 +17,8 @@ OK, EMPTY, NOT_TEXT, INVALID_ENCODING = "ok", "empty", "not_text", "invalid_enco
 _WHITESPACE = re.compile(r"\s+")
 # Pictographs, dingbats and other symbols; modifiers, joiners and variation selectors are dropped.
 _SYMBOLS = re.compile(r"[\u2190-\u2bff\U0001f000-\U0001faff\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
+# A run of the same pictograph (with its modifiers), spaced or not.
+_REPEATED_SYMBOL = re.compile(r"([\u2190-\u2bff\U0001f000-\U0001faff][\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]?)(?:\s*\1)+")
 
 
 def check_text(value: Any) -> tuple[str, str]:
@@ -42,7 +44,9 @@ def _symbol_words(char: str) -> str:
 
 def describe_symbols(text: str) -> str:
     """Emoji and pictographs replaced by their Unicode names (``😍`` -> ``smiling face with
-    heart-shaped eyes``), for tokenizers whose vocabulary maps them all to one unknown token."""
+    heart-shaped eyes``), for tokenizers whose vocabulary maps them all to one unknown token. A run
+    of the same emoji is named once: spelled out three times, the name outweighs its meaning."""
     if not _SYMBOLS.search(text):
         return text
+    text = _REPEATED_SYMBOL.sub(r"\1", text)
     return _WHITESPACE.sub(" ", _SYMBOLS.sub(lambda m: _symbol_words(m.group()), text)).strip()

@@ -36,6 +36,7 @@ class TrainConfig:
     """Hyper-parameters of one training candidate."""
 
     trainable_layers: int = 2
+    encoder_layers: int = 6  # the encoder's first layers the model keeps (fewer: faster)
     layer_lr: float = 8e-5
     head_lr: float = 2e-3
     epochs: int = 3
@@ -187,8 +188,8 @@ def train_sentiment_model(
 
     ``limit`` caps the rows read from each split (for tests); the shipped file uses all of them.
     """
-    if not candidates or len({c.trainable_layers for c in candidates}) != 1:
-        raise ValueError("candidates must be non-empty and share trainable_layers (they share one cache)")
+    if not candidates or len({(c.trainable_layers, c.encoder_layers) for c in candidates}) != 1:
+        raise ValueError("candidates must be non-empty and share trainable_layers and encoder_layers (they share one cache)")
     if len({c.max_length for c in candidates}) != 1:
         raise ValueError("candidates must share max_length (they share one cache)")
     train, val = load_split(dataset_dir, "train"), load_split(dataset_dir, "val")
@@ -197,7 +198,7 @@ def train_sentiment_model(
         val = LabeledTexts("val", val.texts[:limit], val.labels[:limit])
     first = candidates[0]
     tokenizer = load_tokenizer()
-    model = MiniLMSentiment.build(trainable_layers=first.trainable_layers)
+    model = MiniLMSentiment.build(trainable_layers=first.trainable_layers, encoder_layers=first.encoder_layers)
     started = time.perf_counter()
     train_hidden = cache_hidden(model, tokenize(tokenizer, train.texts, first.max_length))
     val_hidden = cache_hidden(model, tokenize(tokenizer, val.texts, first.max_length))
@@ -225,4 +226,5 @@ def train_sentiment_model(
         "candidates": [r[2] for r in results],
         "seconds": round(time.perf_counter() - started, 1),
     }
-    return TrainedPart(first.trainable_layers, {k: v.detach().clone() for k, v in top.state_dict().items()}, info)
+    return TrainedPart(first.trainable_layers, {k: v.detach().clone() for k, v in top.state_dict().items()}, info,
+                       first.encoder_layers)

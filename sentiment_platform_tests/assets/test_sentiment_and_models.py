@@ -147,6 +147,12 @@ def test_sentiment_model_trains_selects_on_val_and_writes_where_the_scorer_loads
     assert meta["chosen_hyperparameters"]["layer_lr"] in (1e-4, 3e-4)
     probabilities, _ = scorer.load().predict(["I love it"])
     assert probabilities.shape == (1, 3)
+    # The default depth: the encoder's first 4 layers, the top 2 of them trained.
+    from sentiment_platform.scoring.minilm import MiniLMSentiment, TrainedPart
+
+    trained = TrainedPart.load(weights)
+    assert (trained.encoder_layers, trained.trainable_layers) == (4, 2)
+    assert len(MiniLMSentiment.build(trained).bottom) == 2
 
 
 def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, model_cache):
