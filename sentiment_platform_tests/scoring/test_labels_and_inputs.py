@@ -48,6 +48,9 @@ def test_emoji_are_described_in_words_for_the_encoder():
     assert describe_symbols("so happy 😍👍🏽") == "so happy smiling face with heart-shaped eyes thumbs up sign"
     assert describe_symbols("❤️") == "heavy black heart"
     assert describe_symbols("plain text, no symbols") == "plain text, no symbols"
+    # A run of the same emoji is named once; different emoji keep their order.
+    assert describe_symbols("😡😡 😡 no") == "pouting face no"
+    assert describe_symbols("👍🏽👍🏽😂") == "thumbs up sign face with tears of joy"
 
 
 def test_macro_recall_is_the_mean_of_per_class_recalls():
