@@ -67,7 +67,6 @@ def clean_posts_spark(spark: Any, storage: LakeStorage, landed: Mapping[datetime
         return results
     prepared = map_lake_objects(spark, storage, objects, _prepare_objects(rules), PREPARED_POST_ARROW)
     prepared = prepared.persist(StorageLevel.MEMORY_AND_DISK)
-    ranked = None
     try:
         records = prepared.filter(F.col("reason").isNull())
         by_id = Window.partitionBy("hour", "post_id").orderBy("source_file", "line_no")
@@ -75,9 +74,7 @@ def clean_posts_spark(spark: Any, storage: LakeStorage, landed: Mapping[datetime
         same = F.lit(True)
         for column in POST_CONTENT:
             same = same & F.col(column).eqNullSafe(F.first(column).over(by_id))
-        # Kept: the conflicts, the cleaned rows and the counts all read it (one shuffle, not three).
         ranked = records.withColumn("_rank", F.row_number().over(by_id)).withColumn("_same", same)
-        ranked = ranked.persist(StorageLevel.MEMORY_AND_DISK)
         later = F.col("_rank") > 1
         conflicts = ranked.filter(later & ~F.col("_same")).select(
             "source_file", "line_no", F.lit("conflicting_duplicate_id").alias("reason"), F.col("line").alias("record"), "hour")
@@ -93,8 +90,6 @@ def clean_posts_spark(spark: Any, storage: LakeStorage, landed: Mapping[datetime
         rejected_rows = to_polars(rejects.toArrow(), {**REJECT_COLUMNS, "hour": pl.Datetime("us", "UTC")})
     finally:
         prepared.unpersist()
-        if ranked is not None:
-            ranked.unpersist()
 
     line_counts = dict(to_polars(lines, {"hour": pl.Datetime("us", "UTC"), "count": pl.Int64}).iter_rows())
     dedup_counts = {row[0]: row[1:] for row in to_polars(
