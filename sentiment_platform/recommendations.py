@@ -42,7 +42,7 @@ def weighted_interactions(interactions: pl.DataFrame, weights: dict[str, float])
     return (
         interactions.filter(pl.col("type").is_in(list(weights)))
         .with_columns(pl.col("type").replace_strict(weights, return_dtype=pl.Float64).alias("weight"))
-        .group_by("user_id", "post_id").agg(pl.col("weight").sum(), pl.col("created_at").max().alias("last_at"))
+        .group_by("user_id", "post_id").agg(pl.col("weight").sum())
         .sort("user_id", "post_id")
     )
 
@@ -120,11 +120,7 @@ def blend(candidates: pl.DataFrame, seen: pl.DataFrame, affinity: pl.DataFrame, 
 def popular_for_users(users: list[str], popular: pl.DataFrame, seen: pl.DataFrame, top_k: int) -> pl.DataFrame:
     """The most popular posts each user has not interacted with (the baseline's recommendations)."""
     grid = pl.DataFrame({"user_id": users}).join(popular.select("post_id", "score"), how="cross")
-    return (
-        grid.join(seen.select("user_id", "post_id"), on=["user_id", "post_id"], how="anti")
-        .sort(["user_id", "score", "post_id"], descending=[False, True, False])
-        .group_by("user_id", maintain_order=True).head(top_k)
-    )
+    return top_unseen(grid, seen, "score", top_k)
 
 
 def precision_recall_at_k(recommended: pl.DataFrame, relevant: pl.DataFrame, k: int) -> dict[str, float]:

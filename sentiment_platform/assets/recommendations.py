@@ -35,11 +35,15 @@ def _read_hours(storage: LakeStorage, keys: list[str], columns: list[str]) -> pl
     return pl.concat(frames, how="vertical_relaxed") if frames else None
 
 
+def _most_seen(weighted: pl.DataFrame) -> int:
+    """The most posts any one user has interacted with."""
+    return int(weighted.group_by("user_id").len()["len"].max())
+
+
 def candidates(model: ImplicitALS, weighted: pl.DataFrame, settings: RecommendationSettings) -> pl.DataFrame:
     """Each user's candidates with the model's score: the model's best posts (enough that
     ``candidates`` remain once seen posts are removed) and the most popular posts."""
-    most_seen = int(weighted.group_by("user_id").len()["len"].max())
-    best = model.top(settings.candidates + min(most_seen, 2_000))
+    best = model.top(settings.candidates + min(_most_seen(weighted), 2_000))
     popular = popular_posts(weighted, settings.popular_candidates).select("post_id")
     grid = weighted.select("user_id").unique().join(popular, how="cross").join(best, on=["user_id", "post_id"], how="anti")
     return pl.concat([best, model.score(grid)])
@@ -59,11 +63,10 @@ def evaluate(spark: SparkEngine, interactions: pl.DataFrame, posts: pl.DataFrame
     model = ImplicitALS(spark.spark_session, train, settings)
     k = settings.top_k
     proposals = candidates(model, train, settings)
-    most_seen = int(train.group_by("user_id").len()["len"].max())
     results = {
         "blended": blend(proposals, train, topic_affinity(train, posts), posts, post_popularity(train), settings),
         "als_only": top_unseen(proposals, train, "model_score", k),
-        "popular": popular_for_users(test["user_id"].unique().to_list(), popular_posts(train, k + most_seen), train, k),
+        "popular": popular_for_users(test["user_id"].unique().to_list(), popular_posts(train, k + _most_seen(train)), train, k),
     }
     metrics: dict[str, float] = {"holdout_train_pairs": train.height, "holdout_test_pairs": test.height}
     for name, recommended in results.items():
