@@ -94,43 +94,60 @@ def parse_records(lines: pl.DataFrame, schema: RecordSchema) -> tuple[pl.DataFra
     Returns ``(records, rejected)``: ``records`` has ``source_file``, ``line_no``, ``line`` and one
     column per schema field; ``rejected`` has ``source_file``, ``line_no``, ``reason``, ``record``.
     """
-    paths = ["$"] + [f"$.{item.name}" for item in schema.fields]
     connection = duckdb.connect()
     try:
-        connection.register("lines", lines)
-        # json_type and json_transform run only on syntactically valid lines (CASE evaluates its
-        # branch on the selected rows only), which keeps the whole batch vectorised.
-        typed = connection.sql(
-            f"SELECT source_file, line_no, line, "
-            f"CASE WHEN valid THEN json_type(line, {paths!r}) END AS json_types, "
-            f"CASE WHEN valid THEN json_transform(line, {_sql_string(schema.transform_spec())}) END AS record "
-            f"FROM (SELECT *, json_valid(line) AS valid FROM lines)"
-        ).pl()
+        # Only the lines go to DuckDB and only the reason and the record come back: the rest of
+        # the frame stays in Polars, and DuckDB keeps the row order of a plain projection.
+        # String views on both sides: the strings cross from Polars to DuckDB and back uncopied.
+        connection.sql("SET produce_arrow_string_view = true")
+        connection.register("lines", lines.select("line").to_arrow(compat_level=pl.CompatLevel.newest()))
+        parsed = connection.sql(_parse_sql(schema)).pl()
     finally:
         connection.close()
+    if parsed.height != lines.height:
+        raise RuntimeError(f"parsing returned {parsed.height} rows for {lines.height} lines")
+    frame = lines.hstack(parsed)
+    good = pl.col("reason").is_null()
+    rejected = frame.filter(~good).select("source_file", "line_no", "reason", pl.col("line").alias("record"))
+    records = frame.filter(good).select("source_file", "line_no", "line", "record").unnest("record")
+    return records, rejected
 
-    # One column per field with its JSON type, then a cheap all-good test; the reason (the first
-    # rule a line breaks) is worked out only for the few lines that fail it.
-    type_columns = [f"_type_{position}" for position in range(len(paths))]
-    typed = typed.with_columns(
-        pl.col("json_types").list.get(position, null_on_oob=True).alias(name)
-        for position, name in enumerate(type_columns)
-    )
-    checks: list[tuple[pl.Expr, str]] = [
-        (pl.col("line").str.contains("\ufffd", literal=True), "invalid_utf8"),
-        (pl.col("json_types").is_null(), "invalid_json"),
-        (pl.col(type_columns[0]) != "OBJECT", "not_an_object"),
+
+def _parse_sql(schema: RecordSchema) -> str:
+    """One DuckDB pass: the first rule each line breaks (NULL if none), and its typed record.
+
+    json_type and json_transform run only on syntactically valid lines (CASE evaluates a branch
+    on the rows that take it), which keeps the whole batch vectorised.
+    """
+    paths = ["$"] + [f"$.{item.name}" for item in schema.fields]
+    rules = [
+        ("contains(line, chr(65533))", "invalid_utf8"),
+        ("types IS NULL", "invalid_json"),
+        ("types[1] <> 'OBJECT'", "not_an_object"),
     ]
-    for item, column in zip(schema.fields, type_columns[1:]):
-        found = pl.col(column)
-        absent = found.is_null() | (found == "NULL")
+    for position, item in enumerate(schema.fields, start=2):
+        found = f"coalesce(types[{position}], 'NULL')"
         if item.required:
-            checks.append((absent, f"missing_field:{item.name}"))
-        checks.append((~absent & ~found.is_in(_ACCEPTED_JSON_TYPES[item.kind]), f"wrong_type:{item.name}"))
-    checks.append((pl.col("record").is_null(), "unparseable_record"))
+            rules.append((f"{found} = 'NULL'", f"missing_field:{item.name}"))
+        accepted = ", ".join(_sql_string(name) for name in ("NULL", *_ACCEPTED_JSON_TYPES[item.kind]))
+        rules.append((f"{found} NOT IN ({accepted})", f"wrong_type:{item.name}"))
+    # After the transform: a record that did not come out, or an integer beyond BIGINT, which
+    # json_transform turns into NULL without a word.
+    after = [("record IS NULL", "unparseable_record")] + [
+        (f"record.{item.name} IS NULL AND types[{position}] = 'UBIGINT'", f"invalid_value:{item.name}")
+        for position, item in enumerate(schema.fields, start=2) if item.kind == "int"
+    ]
+    typed = f"SELECT line, CASE WHEN json_valid(line) THEN json_type(line, {paths!r}) END AS types FROM lines"
+    checked = f"SELECT line, types, {_first_rule(rules)} AS reason FROM ({typed})"
+    transformed = (
+        f"SELECT types, reason, CASE WHEN reason IS NULL "
+        f"THEN json_transform(line, {_sql_string(schema.transform_spec())}) END AS record FROM ({checked})"
+    )
+    return f"SELECT coalesce(reason, {_first_rule(after)}) AS reason, record FROM ({transformed})"
 
-    records, rejected = apply_checks(typed, checks)
-    return records.select("source_file", "line_no", "line", "record").unnest("record"), rejected
+
+def _first_rule(rules: Sequence[tuple[str, str]]) -> str:
+    return "CASE " + " ".join(f"WHEN {rule} THEN {_sql_string(name)}" for rule, name in rules) + " END"
 
 
 Check = tuple[pl.Expr, str]

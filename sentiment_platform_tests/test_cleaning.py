@@ -44,6 +44,7 @@ def test_accounting_holds_and_every_bad_record_is_quarantined_with_its_reason():
         post(id="p15", text="RT @bob: Hello world", retweet_of_id="ok1"),  # 15 retweet
         post(id="p16", like_count=-3),                                    # 16 negative count
         post(id="ok2", text="Second good one"),
+        post(id="p18", repost_count=2**64 - 1),                           # 18 beyond a 64-bit count
     )
     result = clean_posts([("batch.jsonl", data)], CleaningRules(max_text_chars=10_000))
     assert reasons(result) == {
@@ -51,11 +52,11 @@ def test_accounting_holds_and_every_bad_record_is_quarantined_with_its_reason():
         5: "wrong_type:like_count", 6: "wrong_type:text", 7: "wrong_type:created_at",
         8: "oversize_text", 9: "not_an_object", 10: "invalid_timestamp:created_at",
         11: "invalid_utf8", 12: "empty_text", 14: "conflicting_duplicate_id",
-        16: "invalid_value:negative_count",
+        16: "invalid_value:negative_count", 18: "invalid_value:repost_count",
     }
     assert result.cleaned["post_id"].to_list() == ["ok1", "ok2"]
     counts = result.metadata()
-    assert counts["records_in"] == 17
+    assert counts["records_in"] == 18
     assert counts["duplicates"] == 2 and counts["exact_duplicates"] == 1 and counts["retweets"] == 1
     assert counts["records_in"] == counts["cleaned"] + counts["duplicates"] + counts["quarantined"]
     # The quarantine keeps the rejected record as received.
