@@ -17,8 +17,10 @@ from sentiment_platform.records import (
     RecordSchema,
     apply_checks,
     empty_rejects,
-    parse_records,
+    first_failed,
+    parse_lines,
     split_lines,
+    split_rejected,
 )
 
 POST_SCHEMA = RecordSchema("posts", (
@@ -182,44 +184,53 @@ def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules()) -
     on one file at a time (Spark workers). Returns ``(prepared, rejected)``: ``prepared`` has the
     cleaned columns plus ``retweet_of_id``, ``is_retweet`` and ``line`` for the set-level rules.
     """
-    records, rejected = parse_records(lines, POST_SCHEMA)
-    # Each of these string passes runs on one core; in one with_columns they run side by side.
-    records = records.with_columns(nfkc(records["text"]).alias("text_nfkc")).with_columns(
-        parse_timestamp("created_at").alias("created_at_ts"),
-        normalise_text("text_nfkc").alias("text_clean"),
-        extract_tags("text_nfkc", _HASHTAG).alias("hashtags"),
-        extract_tags("text_nfkc", _MENTION).alias("mentions"),
-    )
-    records, bad = apply_checks(records, [
+    checks = [
         (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
         (pl.col("text").str.len_chars() > rules.max_text_chars, "oversize_text"),
         (pl.min_horizontal("like_count", "repost_count", "reply_count") < 0, "invalid_value:negative_count"),
         (pl.col("text_clean") == "", "empty_text"),
-    ])
-    prepared = records.select(
-        pl.col("id").alias("post_id"),
-        "author_id",
-        pl.col("created_at_ts").alias("created_at"),
-        pl.col("text_clean").alias("text"),
-        pl.col("text").alias("text_original"),
-        pl.col("lang").fill_null("und").str.to_lowercase().alias("lang"),
-        pl.col("topic").fill_null("unknown").str.to_lowercase().alias("topic"),
-        "hashtags",
-        "mentions",
-        "in_reply_to_id",
-        pl.col("in_reply_to_id").is_not_null().alias("is_reply"),
-        pl.col("like_count").fill_null(0),
-        pl.col("repost_count").fill_null(0),
-        pl.col("reply_count").fill_null(0),
-        pl.col("media").fill_null([]).list.eval(pl.element().struct.field("path").drop_nulls()).alias("image_keys"),
-        pl.col("source").fill_null("unknown"),
-        "source_file",
-        "line_no",
-        "retweet_of_id",
-        (pl.col("retweet_of_id").is_not_null() | pl.col("text").str.starts_with("RT @")).alias("is_retweet"),
-        "line",
-    ).with_columns(pl.col("image_keys").list.len().gt(0).alias("has_image"))
-    return prepared, _concat_rejects([rejected, bad])
+    ]
+    # One plan on the streaming engine: both cores work through the lines a morsel at a time,
+    # so the string passes' intermediates stay small. Lines that did not parse keep their reason.
+    prepared = (
+        parse_lines(lines, POST_SCHEMA).lazy()
+        .with_columns(pl.col("text").map_batches(nfkc, return_dtype=pl.String, is_elementwise=True).alias("text_nfkc"))
+        .with_columns(
+            parse_timestamp("created_at").alias("created_at_ts"),
+            normalise_text("text_nfkc").alias("text_clean"),
+            extract_tags("text_nfkc", _HASHTAG).alias("hashtags"),
+            extract_tags("text_nfkc", _MENTION).alias("mentions"),
+        )
+        .with_columns(first_failed(checks, prior=True))
+        .select(
+            pl.col("id").alias("post_id"),
+            "author_id",
+            pl.col("created_at_ts").alias("created_at"),
+            pl.col("text_clean").alias("text"),
+            pl.col("text").alias("text_original"),
+            pl.col("lang").fill_null("und").str.to_lowercase().alias("lang"),
+            pl.col("topic").fill_null("unknown").str.to_lowercase().alias("topic"),
+            "hashtags",
+            "mentions",
+            "in_reply_to_id",
+            pl.col("in_reply_to_id").is_not_null().alias("is_reply"),
+            pl.col("like_count").fill_null(0),
+            pl.col("repost_count").fill_null(0),
+            pl.col("reply_count").fill_null(0),
+            pl.col("media").fill_null([]).list.eval(pl.element().struct.field("path").drop_nulls()).alias("image_keys"),
+            pl.col("source").fill_null("unknown"),
+            "source_file",
+            "line_no",
+            "retweet_of_id",
+            (pl.col("retweet_of_id").is_not_null() | pl.col("text").str.starts_with("RT @")).alias("is_retweet"),
+            "line",
+            "reason",
+        )
+        .with_columns(pl.col("image_keys").list.len().gt(0).alias("has_image"))
+        .collect(engine="streaming")
+    )
+    prepared, rejected = split_rejected(prepared)
+    return prepared, rejected
 
 
 def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules()) -> CleaningResult:
@@ -242,17 +253,14 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
 def clean_users(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
     """Cleanse landed user-profile batches: one row per user, the latest profile seen in the batch."""
     lines = split_lines(files)
-    records, rejected = parse_records(lines, USER_SCHEMA)
-    parts = [rejected]
-    records = records.with_columns(
+    records = parse_lines(lines, USER_SCHEMA).with_columns(
         parse_timestamp("created_at").alias("created_at_ts"), parse_timestamp("observed_at").alias("observed_at_ts")
     )
-    records, bad = apply_checks(records, [
+    records, rejected = apply_checks(records, [
         (pl.col("created_at").is_not_null() & pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
         (pl.col("observed_at").is_not_null() & pl.col("observed_at_ts").is_null(), "invalid_timestamp:observed_at"),
         (pl.col("followers_count") < 0, "invalid_value:followers_count"),
     ])
-    parts.append(bad)
     # Several profiles of one user in a batch: the most recent observation wins.
     latest = records.sort("observed_at_ts", "source_file", "line_no", descending=[True, False, False], nulls_last=True)
     kept = latest.unique("user_id", keep="first", maintain_order=True)
@@ -263,29 +271,26 @@ def clean_users(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
         pl.col("observed_at_ts").alias("observed_at"),
         "source_file", "line_no",
     ).sort("user_id")
-    return CleaningResult(cleaned, _concat_rejects(parts), lines.height, records.height - kept.height)
+    return CleaningResult(cleaned, rejected, lines.height, records.height - kept.height)
 
 
 def clean_interactions(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
     """Cleanse landed interaction batches (likes, replies, reposts)."""
     lines = split_lines(files)
-    records, rejected = parse_records(lines, INTERACTION_SCHEMA)
-    parts = [rejected]
+    records = parse_lines(lines, INTERACTION_SCHEMA)
     records = records.with_columns(parse_timestamp("created_at").alias("created_at_ts"), pl.col("type").str.to_lowercase())
-    records, bad = apply_checks(records, [
+    records, rejected = apply_checks(records, [
         (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
         (~pl.col("type").is_in(INTERACTION_TYPES), "invalid_value:type"),
     ])
-    parts.append(bad)
     records, duplicates, conflicts = drop_duplicates(
         records, "interaction_id", ["type", "user_id", "post_id", "created_at_ts"]
     )
-    parts.append(conflicts)
     cleaned = records.select(
         "interaction_id", "type", "user_id", "post_id", pl.col("created_at_ts").alias("created_at"),
         "source_file", "line_no",
     ).sort("created_at", "interaction_id")
-    return CleaningResult(cleaned, _concat_rejects(parts), lines.height, duplicates)
+    return CleaningResult(cleaned, _concat_rejects([rejected, conflicts]), lines.height, duplicates)
 
 
 def _concat_rejects(parts: list[pl.DataFrame]) -> pl.DataFrame:

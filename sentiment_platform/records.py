@@ -80,7 +80,8 @@ def split_lines(files: Sequence[tuple[str, bytes]]) -> pl.DataFrame:
         )
         frames.append(
             frame.with_row_index("line_no", offset=1)
-            .filter(pl.col("line").is_not_null() & (pl.col("line").str.strip_chars() != ""))
+            # A search for the first non-space character, which allocates nothing (unlike strip).
+            .filter(pl.col("line").str.contains(r"\S").fill_null(False))
             .select(pl.lit(name).alias("source_file"), pl.col("line_no").cast(pl.Int64), "line")
         )
     if not frames:
@@ -94,6 +95,13 @@ def parse_records(lines: pl.DataFrame, schema: RecordSchema) -> tuple[pl.DataFra
     Returns ``(records, rejected)``: ``records`` has ``source_file``, ``line_no``, ``line`` and one
     column per schema field; ``rejected`` has ``source_file``, ``line_no``, ``reason``, ``record``.
     """
+    return split_rejected(parse_lines(lines, schema))
+
+
+def parse_lines(lines: pl.DataFrame, schema: RecordSchema) -> pl.DataFrame:
+    """Every line of ``lines`` with one column per schema field and the ``reason`` it is rejected
+    for (null when it parsed). Callers that check more rules pass this to :func:`apply_checks`,
+    which splits the batch once for all of them."""
     connection = duckdb.connect()
     try:
         # Only the lines go to DuckDB and only the reason and the record come back: the rest of
@@ -106,11 +114,7 @@ def parse_records(lines: pl.DataFrame, schema: RecordSchema) -> tuple[pl.DataFra
         connection.close()
     if parsed.height != lines.height:
         raise RuntimeError(f"parsing returned {parsed.height} rows for {lines.height} lines")
-    frame = lines.hstack(parsed)
-    good = pl.col("reason").is_null()
-    rejected = frame.filter(~good).select("source_file", "line_no", "reason", pl.col("line").alias("record"))
-    records = frame.filter(good).select("source_file", "line_no", "line", "record").unnest("record")
-    return records, rejected
+    return lines.hstack(parsed).unnest("record")
 
 
 def _parse_sql(schema: RecordSchema) -> str:
@@ -156,22 +160,30 @@ Check = tuple[pl.Expr, str]
 def apply_checks(frame: pl.DataFrame, checks: Sequence[Check]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split ``frame`` into rows that pass every check and rows rejected with the first they fail.
 
-    ``checks`` are ``(condition that rejects, reason)`` pairs. All conditions are tested in one
-    vectorised pass; the reason is worked out only for the (usually few) rejected rows.
+    ``checks`` are ``(condition that rejects, reason)`` pairs. A ``reason`` column already on
+    ``frame`` (from :func:`parse_lines`) comes before them.
     """
-    if not checks:
+    return split_rejected(frame.with_columns(first_failed(checks, prior="reason" in frame.columns)))
+
+
+def first_failed(checks: Sequence[Check], prior: bool = False) -> pl.Expr:
+    """The ``reason`` of the first check a row fails, null if it passes them all; with ``prior``,
+    a ``reason`` the row already has comes first."""
+    reason = pl.col("reason") if prior else pl.lit(None, pl.String)
+    for condition, name in reversed(checks):
+        reason = pl.when(condition.fill_null(False)).then(pl.lit(name)).otherwise(reason)
+    if prior:
+        reason = pl.when(pl.col("reason").is_not_null()).then(pl.col("reason")).otherwise(reason)
+    return reason.alias("reason")
+
+
+def split_rejected(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows whose ``reason`` is null (without that column), and the others as quarantine rows."""
+    if "reason" not in frame.columns:
         return frame, empty_rejects()
-    failing = pl.any_horizontal(condition.fill_null(False) for condition, _ in checks)
-    flagged = frame.with_columns(failing.alias("_failing"))
-    bad = flagged.filter(pl.col("_failing"))
-    reason = pl.when(checks[0][0].fill_null(False)).then(pl.lit(checks[0][1]))
-    for condition, name in checks[1:]:
-        reason = reason.when(condition.fill_null(False)).then(pl.lit(name))
-    rejected = bad.select(
-        "source_file", "line_no", reason.otherwise(pl.lit("invalid_record")).alias("reason"),
-        pl.col("line").alias("record"),
-    )
-    return flagged.filter(~pl.col("_failing")).drop("_failing"), rejected
+    failing = pl.col("reason").is_not_null()
+    rejected = frame.filter(failing).select("source_file", "line_no", "reason", pl.col("line").alias("record"))
+    return frame.filter(~failing).drop("reason"), rejected
 
 
 def rejects_to_jsonl(rejected: pl.DataFrame) -> bytes:
