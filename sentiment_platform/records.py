@@ -122,27 +122,33 @@ def _parse_sql(schema: RecordSchema) -> str:
     on the rows that take it), which keeps the whole batch vectorised.
     """
     paths = ["$"] + [f"$.{item.name}" for item in schema.fields]
+    # Each field's JSON type once, as its own column ('NULL' when absent), for the rules below.
+    fields = list(enumerate(schema.fields, start=2))
+    type_columns = ", ".join(f"coalesce(types[{position}], 'NULL') AS t{position}" for position, _ in fields)
     rules = [
         ("contains(line, chr(65533))", "invalid_utf8"),
         ("types IS NULL", "invalid_json"),
         ("types[1] <> 'OBJECT'", "not_an_object"),
     ]
-    for position, item in enumerate(schema.fields, start=2):
-        found = f"coalesce(types[{position}], 'NULL')"
+    for position, item in fields:
         if item.required:
-            rules.append((f"{found} = 'NULL'", f"missing_field:{item.name}"))
+            rules.append((f"t{position} = 'NULL'", f"missing_field:{item.name}"))
         accepted = ", ".join(_sql_string(name) for name in ("NULL", *_ACCEPTED_JSON_TYPES[item.kind]))
-        rules.append((f"{found} NOT IN ({accepted})", f"wrong_type:{item.name}"))
+        rules.append((f"t{position} NOT IN ({accepted})", f"wrong_type:{item.name}"))
     # After the transform: a record that did not come out, or an integer beyond BIGINT, which
     # json_transform turns into NULL without a word.
     after = [("record IS NULL", "unparseable_record")] + [
-        (f"record.{item.name} IS NULL AND types[{position}] = 'UBIGINT'", f"invalid_value:{item.name}")
-        for position, item in enumerate(schema.fields, start=2) if item.kind == "int"
+        (f"record.{item.name} IS NULL AND t{position} = 'UBIGINT'", f"invalid_value:{item.name}")
+        for position, item in fields if item.kind == "int"
     ]
-    typed = f"SELECT line, CASE WHEN json_valid(line) THEN json_type(line, {paths!r}) END AS types FROM lines"
-    checked = f"SELECT line, types, {_first_rule(rules)} AS reason FROM ({typed})"
+    int_types = "".join(f"t{position}, " for position, item in fields if item.kind == "int")
+    typed = (
+        f"SELECT line, types, {type_columns} FROM "
+        f"(SELECT line, CASE WHEN json_valid(line) THEN json_type(line, {paths!r}) END AS types FROM lines)"
+    )
+    checked = f"SELECT line, {int_types}{_first_rule(rules)} AS reason FROM ({typed})"
     transformed = (
-        f"SELECT types, reason, CASE WHEN reason IS NULL "
+        f"SELECT {int_types}reason, CASE WHEN reason IS NULL "
         f"THEN json_transform(line, {_sql_string(schema.transform_spec())}) END AS record FROM ({checked})"
     )
     return f"SELECT coalesce(reason, {_first_rule(after)}) AS reason, record FROM ({transformed})"
