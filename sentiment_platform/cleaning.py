@@ -229,8 +229,7 @@ def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules()) -
         .with_columns(pl.col("image_keys").list.len().gt(0).alias("has_image"))
         .collect(engine="streaming")
     )
-    prepared, rejected = split_rejected(prepared)
-    return prepared, rejected
+    return split_rejected(prepared)
 
 
 def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules()) -> CleaningResult:

@@ -173,12 +173,10 @@ def apply_checks(frame: pl.DataFrame, checks: Sequence[Check]) -> tuple[pl.DataF
 def first_failed(checks: Sequence[Check], prior: bool = False) -> pl.Expr:
     """The ``reason`` of the first check a row fails, null if it passes them all; with ``prior``,
     a ``reason`` the row already has comes first."""
-    reason = pl.col("reason") if prior else pl.lit(None, pl.String)
+    reason = pl.lit(None, pl.String)
     for condition, name in reversed(checks):
         reason = pl.when(condition.fill_null(False)).then(pl.lit(name)).otherwise(reason)
-    if prior:
-        reason = pl.when(pl.col("reason").is_not_null()).then(pl.col("reason")).otherwise(reason)
-    return reason.alias("reason")
+    return (pl.coalesce("reason", reason) if prior else reason).alias("reason")
 
 
 def split_rejected(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
