@@ -1,7 +1,8 @@
 """Parsing JSON-lines batches into typed records, with a reason for every line that is rejected.
 
-JSON syntax and the JSON type of each field are checked in DuckDB (one vectorised pass over all
-lines, no per-line Python), so a broken line costs no more than a good one and never stops the batch.
+JSON syntax, the JSON type of each field and the reason a line is rejected are worked out in DuckDB
+(one vectorised pass over all lines, no per-line Python), so a broken line costs no more than a good
+one and never stops the batch.
 """
 
 from __future__ import annotations
@@ -73,18 +74,28 @@ def split_lines(files: Sequence[tuple[str, bytes]]) -> pl.DataFrame:
     for name, data in files:
         if not data or data.isspace():  # (strip would copy the whole batch)
             continue
-        frame = pl.read_csv(
-            io.BytesIO(data), has_header=False, separator="\x1f", quote_char=None,
-            new_columns=["line"], schema={"line": pl.String}, encoding="utf8-lossy",
-            truncate_ragged_lines=True,
-        )
-        frame = frame.select(pl.lit(name).alias("source_file"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line_no"), "line")
+        frame = _read_lines(data).select(pl.lit(name).alias("source_file"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line_no"), "line")
         # Blank lines are rare: test for one without allocating (unlike strip) and filter only then.
         blank = frame.select(~pl.col("line").str.contains(r"\S").fill_null(False)).to_series()
         frames.append(frame.filter(~blank) if blank.any() else frame)
     if not frames:
         return pl.DataFrame(schema={"source_file": pl.String, "line_no": pl.Int64, "line": pl.String})
     return pl.concat(frames, rechunk=False)
+
+
+def _read_lines(data: bytes) -> pl.DataFrame:
+    """The lines of one batch (without their ``\\n`` or ``\\r\\n``) as a ``line`` column."""
+    if b"\x1f" in data:
+        # read_csv splits on its separator, the unit separator here, and would cut such a line
+        # short (and might make it valid JSON): these rare batches are split in Python instead.
+        texts = data.decode("utf-8", errors="replace").split("\n")
+        if texts[-1] == "":
+            texts.pop()
+        return pl.DataFrame({"line": [text.removesuffix("\r") for text in texts]}, schema={"line": pl.String})
+    return pl.read_csv(
+        io.BytesIO(data), has_header=False, separator="\x1f", quote_char=None,
+        new_columns=["line"], schema={"line": pl.String}, encoding="utf8-lossy",
+    )
 
 
 def parse_records(lines: pl.DataFrame, schema: RecordSchema) -> tuple[pl.DataFrame, pl.DataFrame]:

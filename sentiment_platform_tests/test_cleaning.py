@@ -91,6 +91,14 @@ def test_output_is_independent_of_batch_order_and_blank_lines_are_not_records():
     assert first.records_in == 3 and first.cleaned["post_id"].to_list() == ["b", "a", "c"]
 
 
+def test_a_line_with_a_unit_separator_is_kept_whole():
+    # Line splitting uses 0x1F as its column separator: such a line must not be cut at it.
+    data = lines(post(id="a")) + b'{"id":"b"}\x1f,"junk"\r\n' + lines(post(id="c"))
+    result = clean_posts([("f.jsonl", data)])
+    assert result.cleaned["post_id"].to_list() == ["a", "c"]
+    assert result.quarantined.select("line_no", "reason", "record").rows() == [(2, "invalid_json", '{"id":"b"}\x1f,"junk"')]
+
+
 def test_empty_input_gives_empty_typed_output():
     result = clean_posts([])
     assert result.cleaned.height == 0 and result.records_in == 0
