@@ -123,7 +123,7 @@ def nfkc(text: pl.Series) -> pl.Series:
 def normalise_text(column: str) -> pl.Expr:
     """URLs as ``http``, mentions as ``@user``, whitespace collapsed and trimmed.
 
-    Expects text that is already NFKC-normalised (see :func:`clean_posts`).
+    Expects text that is already NFKC-normalised (see :func:`prepare_posts`).
     """
     return (
         pl.col(column)
