@@ -148,3 +148,15 @@ def test_selective_nfkc_equals_full_nfkc():
     skipped = skipped.filter(~skipped.str.contains(_NOT_NFKC_STABLE))
     assert skipped.len() > 2000
     assert (skipped.str.normalize("NFKC") == skipped).all()
+
+
+def test_fast_tag_matching_agrees_with_the_unicode_word_boundary():
+    from sentiment_platform.cleaning import _ASCII_BOUNDARY, _UNICODE_BOUNDARY, _text_features, text_features
+
+    before = ["", " ", "a", "é", "ß", "日", "😀", "_", "1", "#", "@", "-", "\u0301", "\u00a0", "Ⅻ"]
+    texts = [f"{b}#Tag x{b}@Name {b}#two{b}@three" for b in before] + ["mail a@b.com C# #ok", None]
+    series = pl.Series("text", texts)
+    reference = _text_features(series, _UNICODE_BOUNDARY)
+    assert text_features(series).to_list() == reference.to_list()
+    # The ASCII boundary alone would read a letter such as é before a sign as a boundary.
+    assert _text_features(series, _ASCII_BOUNDARY).to_list() != reference.to_list()

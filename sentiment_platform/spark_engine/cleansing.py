@@ -14,6 +14,7 @@ from sentiment_platform.cleaning import (
     CleaningResult,
     CleaningRules,
     prepare_posts,
+    with_text_features,
 )
 from sentiment_platform.records import REJECT_COLUMNS, split_lines
 from sentiment_platform.resources.storage import LakeObject, LakeStorage
@@ -45,6 +46,7 @@ def _prepare_objects(rules: CleaningRules):
         hours = pl.DataFrame({"source_file": [key for key, _ in objects], "hour": [hour for _, hour in objects]},
                              schema={"source_file": pl.String, "hour": pl.Datetime("us", "UTC")})
         prepared, rejected = prepare_posts(split_lines([(key, storage.read_bytes(key)) for key, _ in objects]), rules)
+        prepared = with_text_features(prepared.lazy()).collect()
         rejected = rejected.rename({"record": "line"})
         return pl.concat([prepared, rejected], how="diagonal_relaxed").join(hours, on="source_file", how="left")
     return read
