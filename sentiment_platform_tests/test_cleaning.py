@@ -151,7 +151,12 @@ def test_selective_nfkc_equals_full_nfkc():
 
 
 def test_fast_tag_matching_agrees_with_the_unicode_word_boundary():
-    from sentiment_platform.cleaning import _ASCII_BOUNDARY, _UNICODE_BOUNDARY, _text_features, text_features
+    from sentiment_platform.cleaning import (
+        _ASCII_BOUNDARY,
+        _UNICODE_BOUNDARY,
+        _text_features,
+        text_features,
+    )
 
     before = ["", " ", "a", "é", "ß", "日", "😀", "_", "1", "#", "@", "-", "\u0301", "\u00a0", "Ⅻ"]
     texts = [f"{b}#Tag x{b}@Name {b}#two{b}@three" for b in before] + ["mail a@b.com C# #ok", None]
