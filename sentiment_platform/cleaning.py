@@ -209,13 +209,14 @@ CLEANED_POST_COLUMNS = (
 )
 
 
-def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules()) -> tuple[pl.DataFrame, pl.DataFrame]:
+def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules()) -> pl.DataFrame:
     """The row-level rules that decide whether a post is kept: parse, validate, NFKC the text.
 
     Each line is handled on its own, so these rules run the same on a whole partition (Polars) or
-    on one file at a time (Spark workers). Returns ``(prepared, rejected)``: ``prepared`` has the
-    cleaned columns but the text features (see :func:`with_text_features`), plus ``text_nfkc``,
-    ``retweet_of_id``, ``is_retweet`` and ``line`` for the set-level rules.
+    on one file at a time (Spark workers). Returns every line with the ``reason`` it is rejected
+    for (null if it is not), the cleaned columns but the text features (see
+    :func:`with_text_features`), and ``text_nfkc``, ``retweet_of_id``, ``is_retweet`` and ``line``
+    for the set-level rules.
     """
     checks = [
         (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
@@ -226,7 +227,7 @@ def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules()) -
     ]
     # One plan on the streaming engine: both cores work through the lines a morsel at a time.
     # Lines that did not parse keep their reason.
-    prepared = (
+    return (
         parse_lines(lines, POST_SCHEMA).lazy()
         .with_columns(
             pl.col("text").map_batches(nfkc, return_dtype=pl.String, is_elementwise=True).alias("text_nfkc"),
@@ -258,7 +259,6 @@ def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules()) -
         .with_columns(pl.col("image_keys").list.len().gt(0).alias("has_image"))
         .collect(engine="streaming")
     )
-    return split_rejected(prepared)
 
 
 def with_text_features(posts: pl.LazyFrame) -> pl.LazyFrame:
@@ -270,15 +270,23 @@ def with_text_features(posts: pl.LazyFrame) -> pl.LazyFrame:
 def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules()) -> CleaningResult:
     """Cleanse landed post batches ``[(source_file, bytes), ...]`` of one partition."""
     lines = split_lines(files)
-    prepared, rejected = prepare_posts(lines, rules)
-    # The set-level rules (the Spark engine applies the same ones with a window over the id).
-    records, duplicates, conflicts = drop_duplicates(prepared, "post_id", list(POST_CONTENT))
+    prepared = prepare_posts(lines, rules)
+    # The set-level rules (the Spark engine applies the same ones with a window over the id) work
+    # on the few columns they need and a row number; the kept rows are then taken in one gather,
+    # rather than the whole frame being copied by every filter and sort on the way.
+    keys, rejected = split_rejected(prepared.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "post_id", "source_file", "line_no",
+        *POST_CONTENT, "is_retweet", "line", "reason",
+    ))
+    records, duplicates, conflicts = drop_duplicates(keys, "post_id", list(POST_CONTENT))
     retweets = int(records["is_retweet"].sum())
+    kept = records.filter(~pl.col("is_retweet")).sort("created_at", "post_id")["_row"]
+    text_columns = ("text", "hashtags", "mentions")
+    columns = [name for name in CLEANED_POST_COLUMNS if name not in text_columns] + ["text_nfkc"]
     # The text work only for the posts that are kept (not for retweets or duplicates).
-    kept = with_text_features(records.lazy().filter(~pl.col("is_retweet"))).select(CLEANED_POST_COLUMNS)
-    cleaned = kept.collect(engine="streaming").sort("created_at", "post_id")
+    cleaned = with_text_features(prepared.select(columns)[kept].lazy()).select(CLEANED_POST_COLUMNS)
     return CleaningResult(
-        cleaned=cleaned,
+        cleaned=cleaned.collect(engine="streaming"),
         quarantined=_concat_rejects([rejected, conflicts]),
         records_in=lines.height,
         duplicates=duplicates + retweets,

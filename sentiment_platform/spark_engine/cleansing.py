@@ -45,10 +45,8 @@ def _prepare_objects(rules: CleaningRules):
     def read(storage: LakeStorage, objects: list[tuple[str, datetime]]) -> pl.DataFrame:
         hours = pl.DataFrame({"source_file": [key for key, _ in objects], "hour": [hour for _, hour in objects]},
                              schema={"source_file": pl.String, "hour": pl.Datetime("us", "UTC")})
-        prepared, rejected = prepare_posts(split_lines([(key, storage.read_bytes(key)) for key, _ in objects]), rules)
-        prepared = with_text_features(prepared.lazy()).collect()
-        rejected = rejected.rename({"record": "line"})
-        return pl.concat([prepared, rejected], how="diagonal_relaxed").join(hours, on="source_file", how="left")
+        prepared = prepare_posts(split_lines([(key, storage.read_bytes(key)) for key, _ in objects]), rules)
+        return with_text_features(prepared.lazy()).collect().join(hours, on="source_file", how="left")
     return read
 
 
