@@ -184,19 +184,42 @@ def drop_duplicates(
     content differs are rejected as ``conflicting_duplicate_id`` rather than silently dropped.
     Returns ``(kept, duplicate_count, rejected)``.
     """
-    frame = frame.sort("source_file", "line_no")
-    first = frame.select(pl.col(key).is_first_distinct()).to_series()
+    if not _in_file_order(frame):
+        frame = frame.sort("source_file", "line_no")
+    first = is_first_distinct(frame[key])
     kept, later = frame.filter(first), frame.filter(~first)
     if later.is_empty():
         return kept, 0, empty_rejects()
     # Only ids seen more than once need their content compared, a small share of a batch.
-    originals = kept.join(later.select(key).unique(), on=key, how="semi")
+    originals = kept.filter(pl.col(key).is_in(later[key].implode()))
     fingerprint = pl.struct(content).hash().alias("_content")
     compared = later.with_columns(fingerprint).join(
         originals.select(key, fingerprint.alias("_first_content")), on=key, how="left"
     )
     same, conflicts = apply_checks(compared, [(pl.col("_content") != pl.col("_first_content"), "conflicting_duplicate_id")])
     return kept, same.height, conflicts
+
+
+def is_first_distinct(keys: pl.Series) -> pl.Series:
+    """``keys.is_first_distinct()``, found by sorting a 64-bit hash of the keys (several times faster
+    on strings than a hash set of them) and checked: should two different keys share a hash, the
+    keys themselves are compared."""
+    hashes = keys.hash().alias("hash")
+    # Sorted stably by hash, a row is the first of its key when its hash differs from the one before.
+    order = hashes.to_frame().select(pl.arg_sort_by("hash", maintain_order=True)).to_series()
+    in_order = hashes.gather(order)
+    first_in_order = in_order.ne_missing(in_order.shift(1))
+    later = (~first_in_order).arg_true()
+    if (keys.gather(order.gather(later)) != keys.gather(order.gather(later - 1))).any():
+        return keys.is_first_distinct()
+    return pl.zeros(keys.len(), pl.Boolean, eager=True).scatter(order.filter(first_in_order), True).alias(keys.name)
+
+
+def _in_file_order(frame: pl.DataFrame) -> bool:
+    """Whether the rows are already in ``source_file``, ``line_no`` order (as split, most often)."""
+    file, line = pl.col("source_file"), pl.col("line_no")
+    after_previous = (file > file.shift()) | ((file == file.shift()) & (line > line.shift()))
+    return bool(frame.select(after_previous.fill_null(True).all()).item())
 
 
 #: Post columns whose equality makes a repeated id an exact duplicate (otherwise a conflict).

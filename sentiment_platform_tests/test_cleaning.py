@@ -165,3 +165,14 @@ def test_fast_tag_matching_agrees_with_the_unicode_word_boundary():
     assert text_features(series).to_list() == reference.to_list()
     # The ASCII boundary alone would read a letter such as é before a sign as a boundary.
     assert _text_features(series, _ASCII_BOUNDARY).to_list() != reference.to_list()
+
+
+def test_first_of_each_key_is_found_even_when_two_keys_share_a_hash(monkeypatch):
+    from sentiment_platform.cleaning import is_first_distinct
+
+    keys = pl.Series("post_id", ["b", "a", "b", None, "c", "a", None, "b"])
+    expected = keys.is_first_distinct().to_list()
+    assert is_first_distinct(keys).to_list() == expected
+    # With every key hashed alike, the hash alone would call "a" and "c" repeats of "b".
+    monkeypatch.setattr(pl.Series, "hash", lambda self: pl.Series(self.name, [7] * self.len(), pl.UInt64))
+    assert is_first_distinct(keys).to_list() == expected
