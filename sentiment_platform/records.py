@@ -75,9 +75,11 @@ def split_lines(files: Sequence[tuple[str, bytes]]) -> pl.DataFrame:
         if not data or data.isspace():  # (strip would copy the whole batch)
             continue
         frame = _read_lines(data).select(pl.lit(name).alias("source_file"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line_no"), "line")
-        # Blank lines are rare: test for one without allocating (unlike strip) and filter only then.
-        blank = frame.select(~pl.col("line").str.contains(r"\S").fill_null(False)).to_series()
-        frames.append(frame.filter(~blank) if blank.any() else frame)
+        # Blank lines are rare and never start with "{": only the lines that do not are searched
+        # for a non-blank character, and the batch is filtered only when one is blank.
+        odd = frame.filter(~pl.col("line").str.starts_with("{").fill_null(False))
+        blank = odd.filter(~pl.col("line").str.contains(r"\S").fill_null(False))["line_no"]
+        frames.append(frame.filter(~pl.col("line_no").is_in(blank.implode())) if blank.len() else frame)
     if not frames:
         return pl.DataFrame(schema={"source_file": pl.String, "line_no": pl.Int64, "line": pl.String})
     return pl.concat(frames, rechunk=False)

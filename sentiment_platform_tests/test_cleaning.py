@@ -84,7 +84,7 @@ def test_missing_optional_fields_get_defaults_and_media_paths_are_kept():
 
 
 def test_output_is_independent_of_batch_order_and_blank_lines_are_not_records():
-    a, b = lines(post(id="a"), post(id="b", created_at="2026-11-20T13:01:00Z")), b"\n\n" + lines(post(id="c"))
+    a, b = lines(post(id="a"), post(id="b", created_at="2026-11-20T13:01:00Z")), b"\n \t\r\n" + lines(post(id="c"))
     first = clean_posts([("1.jsonl", a), ("2.jsonl", b)])
     second = clean_posts([("1.jsonl", a), ("2.jsonl", b)])
     assert first.cleaned.equals(second.cleaned)
