@@ -176,3 +176,21 @@ def test_first_of_each_key_is_found_even_when_two_keys_share_a_hash(monkeypatch)
     # With every key hashed alike, the hash alone would call "a" and "c" repeats of "b".
     monkeypatch.setattr(pl.Series, "hash", lambda self: pl.Series(self.name, [7] * self.len(), pl.UInt64))
     assert is_first_distinct(keys).to_list() == expected
+
+
+def test_fast_timestamp_parsing_gives_what_the_full_format_gives():
+    from sentiment_platform.cleaning import _TIMESTAMP_FORMAT, parse_timestamps
+
+    texts = [
+        "2026-11-20T13:00:00Z", "2026-11-20T13:00:00.043Z", "2026-11-20T13:00:00+02:00", "2026-11-20T13:00:00-0530",
+        "2026-11-20T13:00:00+05", "2026-11-20T13:00:00.1234567Z", "2026-11-20T13:00:00.123456789+01:00",
+        "2026-02-30T13:00:00Z", "2026-12-31T23:59:60Z", "12026-11-20T13:00:00Z", "2026-1-20T13:00:00Z",
+        "2026-11-20 13:00:00Z", "yesterday", "", None, "2026-11-20T13:00:00", "2026-11-20T13:00:00.Z",
+        "2026-11-20T13:00:005Z", "+2026-11-20T13:00:00Z", " 2026-11-20T13:00:00Z", "2026-11-20T13:00:00z",
+        "2026-11-20T13:00:00Z ", "2026-11-20T13:00:00.5+14:00", "2026-11-20T1:00:00Z", "2026-11-20T13:00:0Z",
+        "0000-01-01T00:00:00Z", "2026-11-20T13:00:00+2400", "2026-11-20T13:00:00GMT",
+    ]
+    series = pl.Series("created_at", texts)
+    full = series.str.to_datetime(_TIMESTAMP_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+    assert parse_timestamps(series).cast(pl.Int64).to_list() == full.cast(pl.Int64).to_list()
+    assert full.null_count() == 12  # the list holds both kinds
