@@ -20,8 +20,8 @@ from sentiment_platform.records import (
     empty_rejects,
     first_failed,
     parse_lines,
+    rejected_rows,
     split_lines,
-    split_rejected,
 )
 
 POST_SCHEMA = RecordSchema("posts", (
@@ -202,29 +202,31 @@ def _text_features(text: pl.Series, boundary: str) -> pl.Series:
     ).to_struct()
 
 
-def drop_duplicates(
-    frame: pl.DataFrame, key: str, content: Sequence[str]
-) -> tuple[pl.DataFrame, int, pl.DataFrame]:
-    """Keep the first row per ``key`` (in file and line order).
+def drop_duplicates(frame: pl.DataFrame, key: str, content: Sequence[str]) -> tuple[pl.Series, int, pl.DataFrame]:
+    """The first row per ``key`` in file and line order; rows with a ``reason`` take no part.
 
     Later rows with the same ``content`` are exact duplicates and only counted; later rows whose
     content differs are rejected as ``conflicting_duplicate_id`` rather than silently dropped.
-    Returns ``(kept, duplicate_count, rejected)``.
+    Returns ``(positions of the kept rows in frame, duplicate_count, rejected)``. Only the key
+    columns of every row are touched (no copy of the whole frame): content is compared for the
+    few ids seen more than once.
     """
-    if not _in_file_order(frame):
-        frame = frame.sort("source_file", "line_no")
-    first = is_first_distinct(frame[key])
-    kept, later = frame.filter(first), frame.filter(~first)
+    keys = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), key, "source_file", "line_no")
+    if "reason" in frame.columns:
+        keys = keys.filter(frame["reason"].is_null())
+    if not _in_file_order(keys):
+        keys = keys.sort("source_file", "line_no")
+    first = is_first_distinct(keys[key])
+    kept, later = keys.filter(first), keys.filter(~first)["_row"]
     if later.is_empty():
-        return kept, 0, empty_rejects()
-    # Only ids seen more than once need their content compared, a small share of a batch.
-    originals = kept.filter(pl.col(key).is_in(later[key].implode()))
-    fingerprint = pl.struct(content).hash().alias("_content")
-    compared = later.with_columns(fingerprint).join(
-        originals.select(key, fingerprint.alias("_first_content")), on=key, how="left"
-    )
+        return kept["_row"], 0, empty_rejects()
+    fingerprint = pl.struct(content).hash()
+    repeated = frame.select(pl.col(key, "source_file", "line_no", "line", *content).gather(later)).with_columns(fingerprint.alias("_content"))
+    originals = kept.filter(pl.col(key).is_in(repeated[key].implode()))["_row"]
+    first_content = frame.select(pl.col(key, *content).gather(originals)).select(key, fingerprint.alias("_first_content"))
+    compared = repeated.join(first_content, on=key, how="left")
     same, conflicts = apply_checks(compared, [(pl.col("_content") != pl.col("_first_content"), "conflicting_duplicate_id")])
-    return kept, same.height, conflicts
+    return kept["_row"], same.height, conflicts
 
 
 def is_first_distinct(keys: pl.Series) -> pl.Series:
@@ -322,22 +324,19 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
     lines = split_lines(files)
     prepared = prepare_posts(lines, rules)
     # The set-level rules (the Spark engine applies the same ones with a window over the id) work
-    # on the few columns they need and a row number; the kept rows are then taken in one gather,
+    # on the few columns they need and row positions; the kept rows are then taken in one gather,
     # rather than the whole frame being copied by every filter and sort on the way.
-    keys, rejected = split_rejected(prepared.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "post_id", "source_file", "line_no",
-        *POST_CONTENT, "is_retweet", "line", "reason",
-    ))
-    records, duplicates, conflicts = drop_duplicates(keys, "post_id", list(POST_CONTENT))
-    retweets = int(records["is_retweet"].sum())
-    kept = records.filter(~pl.col("is_retweet")).sort("created_at", "post_id")["_row"]
+    records, duplicates, conflicts = drop_duplicates(prepared, "post_id", POST_CONTENT)
+    order = prepared.select("is_retweet", "created_at", "post_id")[records].with_columns(records.alias("_row"))
+    retweets = int(order["is_retweet"].sum())
+    kept = order.filter(~pl.col("is_retweet")).sort("created_at", "post_id")["_row"]
     text_columns = ("text", "hashtags", "mentions")
     columns = [name for name in CLEANED_POST_COLUMNS if name not in text_columns] + ["text_nfkc"]
     # The text work only for the posts that are kept (not for retweets or duplicates).
     cleaned = with_text_features(prepared.select(columns)[kept].lazy()).select(CLEANED_POST_COLUMNS)
     return CleaningResult(
         cleaned=cleaned.collect(engine="streaming"),
-        quarantined=_concat_rejects([rejected, conflicts]),
+        quarantined=_concat_rejects([rejected_rows(prepared), conflicts]),
         records_in=lines.height,
         duplicates=duplicates + retweets,
         counts={"exact_duplicates": duplicates, "retweets": retweets},
@@ -377,10 +376,8 @@ def clean_interactions(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
         (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
         (~pl.col("type").is_in(INTERACTION_TYPES), "invalid_value:type"),
     ])
-    records, duplicates, conflicts = drop_duplicates(
-        records, "interaction_id", ["type", "user_id", "post_id", "created_at_ts"]
-    )
-    cleaned = records.select(
+    kept, duplicates, conflicts = drop_duplicates(records, "interaction_id", ["type", "user_id", "post_id", "created_at_ts"])
+    cleaned = records[kept].select(
         "interaction_id", "type", "user_id", "post_id", pl.col("created_at_ts").alias("created_at"),
         "source_file", "line_no",
     ).sort("created_at", "interaction_id")

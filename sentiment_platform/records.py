@@ -196,9 +196,14 @@ def split_rejected(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows whose ``reason`` is null (without that column), and the others as quarantine rows."""
     if "reason" not in frame.columns:
         return frame, empty_rejects()
-    failing = pl.col("reason").is_not_null()
-    rejected = frame.filter(failing).select("source_file", "line_no", "reason", pl.col("line").alias("record"))
-    return frame.filter(~failing).drop("reason"), rejected
+    return frame.filter(pl.col("reason").is_null()).drop("reason"), rejected_rows(frame)
+
+
+def rejected_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` with a ``reason``, as quarantine rows (``record`` is the line)."""
+    # Lazily: an eager select would first align the chunks of every column it takes (a copy).
+    quarantine = frame.lazy().select("source_file", "line_no", "reason", pl.col("line").alias("record"))
+    return quarantine.filter(pl.col("reason").is_not_null()).collect()
 
 
 def rejects_to_jsonl(rejected: pl.DataFrame) -> bytes:
