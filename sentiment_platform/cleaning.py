@@ -326,8 +326,8 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
     # The set-level rules (the Spark engine applies the same ones with a window over the id) work
     # on the few columns they need and row positions; the kept rows are then taken in one gather,
     # rather than the whole frame being copied by every filter and sort on the way.
-    records, duplicates, conflicts = drop_duplicates(prepared, "post_id", POST_CONTENT)
-    order = prepared.select("is_retweet", "created_at", "post_id")[records].with_columns(records.alias("_row"))
+    first_rows, duplicates, conflicts = drop_duplicates(prepared, "post_id", POST_CONTENT)
+    order = prepared.select("is_retweet", "created_at", "post_id")[first_rows].with_columns(first_rows.alias("_row"))
     retweets = int(order["is_retweet"].sum())
     kept = order.filter(~pl.col("is_retweet")).sort("created_at", "post_id")["_row"]
     text_columns = ("text", "hashtags", "mentions")

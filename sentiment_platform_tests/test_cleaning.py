@@ -194,3 +194,10 @@ def test_fast_timestamp_parsing_gives_what_the_full_format_gives():
     full = series.str.to_datetime(_TIMESTAMP_FORMAT, time_zone="UTC", time_unit="us", strict=False)
     assert parse_timestamps(series).cast(pl.Int64).to_list() == full.cast(pl.Int64).to_list()
     assert full.null_count() == 12  # the list holds both kinds
+
+
+def test_the_first_post_in_file_order_wins_whatever_order_the_batches_come_in():
+    original, edited = lines(post(id="p1", text="first")), lines(post(id="p2"), post(id="p1", text="edited"))
+    result = clean_posts([("2.jsonl", edited), ("1.jsonl", original)])
+    assert result.cleaned.select("post_id", "text", "source_file").rows() == [("p1", "first", "1.jsonl"), ("p2", "Hello world", "2.jsonl")]
+    assert result.quarantined.select("source_file", "line_no", "reason").rows() == [("2.jsonl", 2, "conflicting_duplicate_id")]
