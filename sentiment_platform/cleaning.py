@@ -244,6 +244,20 @@ def is_first_distinct(keys: pl.Series) -> pl.Series:
     return pl.zeros(keys.len(), pl.Boolean, eager=True).scatter(order.filter(first_in_order), True).alias(keys.name)
 
 
+def sort_by_time(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``frame`` sorted by ``created_at``, then ``key``.
+
+    Rows with the same time most often come in ``key`` order already (ids grow with time), so a
+    stable sort on the time alone, checked, is tried first: several times faster than sorting on
+    the string key too, which is done when the check fails.
+    """
+    by_time = frame.sort("created_at", maintain_order=True)
+    time, ids = pl.col("created_at"), pl.col(key)
+    if by_time.select(((time != time.shift()) | (ids > ids.shift())).fill_null(True).all()).item():
+        return by_time
+    return frame.sort("created_at", key)
+
+
 def _in_file_order(frame: pl.DataFrame) -> bool:
     """Whether the rows are already in ``source_file``, ``line_no`` order (as split, most often)."""
     file, line = pl.col("source_file"), pl.col("line_no")
@@ -329,7 +343,7 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
     first_rows, duplicates, conflicts = drop_duplicates(prepared, "post_id", POST_CONTENT)
     order = prepared.select("is_retweet", "created_at", "post_id")[first_rows].with_columns(first_rows.alias("_row"))
     retweets = int(order["is_retweet"].sum())
-    kept = order.filter(~pl.col("is_retweet")).sort("created_at", "post_id")["_row"]
+    kept = sort_by_time(order.filter(~pl.col("is_retweet")), "post_id")["_row"]
     text_columns = ("text", "hashtags", "mentions")
     columns = [name for name in CLEANED_POST_COLUMNS if name not in text_columns] + ["text_nfkc"]
     # The text work only for the posts that are kept (not for retweets or duplicates).
@@ -380,7 +394,7 @@ def clean_interactions(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
     cleaned = records[kept].select(
         "interaction_id", "type", "user_id", "post_id", pl.col("created_at_ts").alias("created_at"),
         "source_file", "line_no",
-    ).sort("created_at", "interaction_id")
+    ).pipe(sort_by_time, "interaction_id")
     return CleaningResult(cleaned, _concat_rejects([rejected, conflicts]), lines.height, duplicates)
 
 

@@ -201,3 +201,10 @@ def test_the_first_post_in_file_order_wins_whatever_order_the_batches_come_in():
     result = clean_posts([("2.jsonl", edited), ("1.jsonl", original)])
     assert result.cleaned.select("post_id", "text", "source_file").rows() == [("p1", "first", "1.jsonl"), ("p2", "Hello world", "2.jsonl")]
     assert result.quarantined.select("source_file", "line_no", "reason").rows() == [("2.jsonl", 2, "conflicting_duplicate_id")]
+
+
+def test_posts_are_ordered_by_time_then_id_even_when_ids_do_not_grow_with_time():
+    same_time = "2026-11-20T13:05:00Z"
+    data = lines(post(id="b", created_at=same_time), post(id="a", created_at=same_time),
+                 post(id="c", created_at="2026-11-20T13:00:00Z"))
+    assert clean_posts([("f.jsonl", data)]).cleaned["post_id"].to_list() == ["c", "a", "b"]
