@@ -105,5 +105,6 @@ def main() -> None:
     print(f"\nmedian of {args.repeat} runs each; speed-up Polars vs pandas: {pandas['seconds'] / polars['seconds']:.1f}x; "
           f"same accounting: {same}")
 
+
 if __name__ == "__main__":
     main()
