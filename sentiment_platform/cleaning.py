@@ -186,6 +186,7 @@ def text_features(text: pl.Series) -> pl.Series:
     if not exact_rows.any():
         return fast
     exact = _text_features(text.filter(exact_rows), _UNICODE_BOUNDARY)
+    # Each exact row's place among the exact rows (the running count of them, less one).
     return fast.zip_with(~exact_rows, exact.gather(exact_rows.cum_sum().clip(lower_bound=1) - 1))
 
 
