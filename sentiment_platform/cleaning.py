@@ -8,7 +8,7 @@ quarantined`` holds for every batch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Sequence
 
 import polars as pl
@@ -23,6 +23,7 @@ from sentiment_platform.records import (
     rejected_rows,
     split_lines,
 )
+from sentiment_platform.scoring.text_input import VISIBLE_CHARACTER
 
 POST_SCHEMA = RecordSchema("posts", (
     RecordField("id", "string", required=True),
@@ -64,6 +65,9 @@ _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 # The fixed-width date and time that start a timestamp, and a date to read the rest after.
 _DATE_TIME_FORMAT, _DATE_TIME_CHARS = "%Y-%m-%dT%H:%M:%S", 19
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: Timestamps outside [EARLIEST, LATEST) are invalid: the sane range of social-media data.
+EARLIEST_TIMESTAMP, LATEST_TIMESTAMP = _EPOCH, datetime(2100, 1, 1, tzinfo=timezone.utc)
+ONE_HOUR = timedelta(hours=1)
 _URL = r"(?i)(?:https?://|www\.)\S+"
 # Mentions and hashtags follow \B: the sign must not follow a word character (skips e-mail
 # addresses and words like C#).
@@ -139,7 +143,8 @@ def parse_timestamps(text: pl.Series) -> pl.Series:
     retry = parsed.is_null() & text.is_not_null()
     if retry.any():
         parsed = parsed.scatter(retry.arg_true(), _to_datetime(text.filter(retry), _TIMESTAMP_FORMAT))
-    return parsed.alias(text.name)
+    # A year such as +20000 parses, but no post was written then and Python cannot hold it.
+    return parsed.set(~parsed.is_between(EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, closed="left").fill_null(True), None).alias(text.name)
 
 
 def _to_datetime(text: pl.Series, pattern: str) -> pl.Series:
@@ -276,8 +281,9 @@ CLEANED_POST_COLUMNS = (
 )
 
 
-def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules()) -> pl.DataFrame:
+def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules(), hour: datetime | None = None) -> pl.DataFrame:
     """The row-level rules that decide whether a post is kept: parse, validate, NFKC the text.
+    With ``hour`` (the partition's start), a post created outside that hour is ``outside_partition``.
 
     Each line is handled on its own, so these rules run the same on a whole partition (Polars) or
     on one file at a time (Spark workers). Returns every line with the ``reason`` it is rejected
@@ -289,9 +295,14 @@ def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules()) -
         (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
         (pl.col("text").str.len_chars() > rules.max_text_chars, "oversize_text"),
         (pl.min_horizontal("like_count", "repost_count", "reply_count") < 0, "invalid_value:negative_count"),
-        # Normalising leaves a text empty exactly when it is all whitespace.
-        (~pl.col("text_nfkc").str.contains(r"\S"), "empty_text"),
+        # Nothing that shows: whitespace, zero-width, format and control characters only.
+        (~pl.col("text_nfkc").str.contains(VISIBLE_CHARACTER), "empty_text"),
     ]
+    if hour is not None:
+        # A post belongs to the hour of its own created_at: one that landed in another hour's
+        # folder is not this partition's (it would be counted in two, or in the wrong window).
+        checks.insert(1, (pl.col("created_at_ts").is_between(hour, hour + ONE_HOUR, closed="left").not_(),
+                          "outside_partition"))
     # One plan on the streaming engine: both cores work through the lines a morsel at a time.
     # Lines that did not parse keep their reason.
     return (
@@ -334,10 +345,12 @@ def with_text_features(posts: pl.LazyFrame) -> pl.LazyFrame:
     return posts.with_columns(features.alias("_features")).drop("text_nfkc").unnest("_features")
 
 
-def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules()) -> CleaningResult:
-    """Cleanse landed post batches ``[(source_file, bytes), ...]`` of one partition."""
+def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules(),
+                hour: datetime | None = None) -> CleaningResult:
+    """Cleanse landed post batches ``[(source_file, bytes), ...]`` of one partition (the hour
+    starting at ``hour``, when given: see :func:`prepare_posts`)."""
     lines = split_lines(files)
-    prepared = prepare_posts(lines, rules)
+    prepared = prepare_posts(lines, rules, hour)
     # The set-level rules (the Spark engine applies the same ones with a window over the id) work
     # on the few columns they need and row positions; the kept rows are then taken in one gather,
     # rather than the whole frame being copied by every filter and sort on the way.
@@ -358,8 +371,9 @@ def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = Clean
     )
 
 
-def clean_users(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
-    """Cleanse landed user-profile batches: one row per user, the latest profile seen in the batch."""
+def clean_users(files: Sequence[tuple[str, bytes]], hour: datetime | None = None) -> CleaningResult:
+    """Cleanse landed user-profile batches: one row per user, the latest profile seen in the batch.
+    Profiles are observations, not events: ``hour`` does not bound them."""
     lines = split_lines(files)
     records = parse_lines(lines, USER_SCHEMA).with_columns(
         parse_timestamp("created_at").alias("created_at_ts"), parse_timestamp("observed_at").alias("observed_at_ts")
@@ -382,15 +396,20 @@ def clean_users(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
     return CleaningResult(cleaned, rejected, lines.height, records.height - kept.height)
 
 
-def clean_interactions(files: Sequence[tuple[str, bytes]]) -> CleaningResult:
-    """Cleanse landed interaction batches (likes, replies, reposts)."""
+def clean_interactions(files: Sequence[tuple[str, bytes]], hour: datetime | None = None) -> CleaningResult:
+    """Cleanse landed interaction batches (likes, replies, reposts); with ``hour``, one that
+    happened outside the hour starting there is ``outside_partition``."""
     lines = split_lines(files)
     records = parse_lines(lines, INTERACTION_SCHEMA)
     records = records.with_columns(parse_timestamp("created_at").alias("created_at_ts"), pl.col("type").str.to_lowercase())
-    records, rejected = apply_checks(records, [
+    checks = [
         (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
         (~pl.col("type").is_in(INTERACTION_TYPES), "invalid_value:type"),
-    ])
+    ]
+    if hour is not None:
+        checks.insert(1, (pl.col("created_at_ts").is_between(hour, hour + ONE_HOUR, closed="left").not_(),
+                          "outside_partition"))
+    records, rejected = apply_checks(records, checks)
     kept, duplicates, conflicts = drop_duplicates(records, "interaction_id", ["type", "user_id", "post_id", "created_at_ts"])
     cleaned = records[kept].select(
         "interaction_id", "type", "user_id", "post_id", pl.col("created_at_ts").alias("created_at"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP"})
+_FORMAT_ALIASES = {"MPO": "JPEG"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def validate_image(data: bytes, rules: ImageRules = ImageRules()) -> ImageCheck:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                fmt, (width, height) = image.format, image.size
+                # A camera's multi-picture JPEG (MPO) is a JPEG whose first frame is the photo.
+                fmt, (width, height) = _FORMAT_ALIASES.get(image.format, image.format), image.size
                 if fmt not in rules.allowed_formats:
                     return ImageCheck(f"unsupported_format:{fmt}", fmt, width, height)
                 if width * height > rules.max_pixels:

@@ -1,13 +1,16 @@
-"""Finding new objects in the landing zone, exactly once, for the landing sensor.
+"""Finding what changed in the landing zone, for the landing sensor.
 
-Listings are narrowed to hour prefixes (``landing/<dataset>/YYYY/MM/DD/HH/``). Each prefix keeps its
-own cursor: the last-modified time it has been read up to and the keys seen at that instant, so a
-new object is one modified later, or at that instant under a key not seen yet. Every tick lists
-the last two days of hours, the hours left unfinished by the previous tick, and a rotating slice of
-older hours (newest first), so objects that arrive late for an old hour are found too: within a
-tick for the last two days, within one rotation for older hours. A cap on
-new objects per tick keeps each tick short; an hour cut by the cap is finished on the next tick,
-and its run is requested once the hour has no backlog left.
+An hour's batches are the JSON-lines objects directly in its folders
+(``landing/<dataset>/YYYY/MM/DD/HH/*.jsonl``): :func:`hour_batches` finds them, for the sensor and
+for the ingestion assets alike, so both always see the same set. The cursor keeps, per hour, a
+digest of that set: every key with its version (the ETag on S3; size, mtime and ctime on disk). An
+hour whose digest changed (an object added, removed or rewritten, whatever its timestamp says) is
+requested with a run key made from the digest: the same objects in the same versions always give
+the same key, a correction gives a new one.
+
+Every tick lists the last ``lookback_hours`` hours, the hours a previous tick's cap left over, and a
+rotating slice of the older hours back to ``horizon_hours``. Hours past the horizon leave the cursor,
+so it stays bounded (one digest per hour); late data for them is picked up by a backfill.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Sequence
 
 from sentiment_platform.layout import LANDING_DATASETS, landing_prefix
 from sentiment_platform.partitions import (
@@ -40,99 +44,113 @@ def hour_of_key(key: str) -> datetime | None:
         return None
 
 
-@dataclass
-class ScanCursor:
-    """What the sensor remembers between ticks (serialised as JSON in the sensor cursor)."""
-
-    prefixes: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # prefix -> (iso time, keys)
-    rotation: str | None = None  # next old hour the rotation lists
-    pending: list[str] = field(default_factory=list)  # hours (iso) cut by the cap
-
-    def to_json(self) -> str:
-        return json.dumps({"prefixes": self.prefixes, "rotation": self.rotation, "pending": self.pending},
-                          sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str | None) -> "ScanCursor":
-        if not text:
-            return cls()
-        data = json.loads(text)
-        return cls({k: (v[0], list(v[1])) for k, v in data["prefixes"].items()}, data.get("rotation"), data.get("pending", []))
+def hour_batches(storage: LakeStorage, dataset: str, hour: datetime) -> tuple[list[LakeObject], list[str]]:
+    """The landed batches of ``dataset`` for ``hour`` in key order, and the keys under its folder
+    that are not batches of it (nested folders, other extensions), which nothing reads."""
+    batches, ignored = [], []
+    for obj in storage.iter_objects(landing_prefix(dataset, hour)):
+        (batches if hour_of_key(obj.key) == hour else ignored).append(obj)
+    return batches, [obj.key for obj in ignored]
 
 
-@dataclass
-class ScanResult:
-    requests: dict[str, list[str]]  # partition key -> new object keys that triggered it
-    unmatched: list[str]
-    listed_prefixes: int
-    new_objects: int
-    capped: bool
-    cursor: ScanCursor
+def hour_digest(objects: Sequence[LakeObject]) -> str:
+    """A digest of the identities and versions of ``objects`` (order does not matter)."""
+    listing = "\n".join(sorted(f"{obj.key}\t{obj.version}" for obj in objects))
+    return hashlib.sha256(listing.encode()).hexdigest()
 
 
-def run_key(partition: str, keys: list[str]) -> str:
-    """Idempotent run key: the same partition and objects always give the same key."""
-    return f"{partition}:{hashlib.sha256(chr(10).join(sorted(keys)).encode()).hexdigest()[:16]}"
+def run_key(partition: str, digest: str) -> str:
+    """Idempotent run key: the same partition and object versions always give the same key."""
+    return f"{partition}:{digest[:24]}"
 
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat()
 
 
+@dataclass
+class ScanCursor:
+    """What the sensor remembers between ticks (serialised as JSON in the sensor cursor)."""
+
+    hours: dict[str, str] = field(default_factory=dict)  # hour (iso) -> digest of its batches
+    rotation: str | None = None  # next old hour the rotation lists
+    pending: list[str] = field(default_factory=list)  # changed hours (iso) left over by the cap
+
+    def to_json(self) -> str:
+        return json.dumps({"hours": self.hours, "rotation": self.rotation, "pending": self.pending},
+                          sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "ScanCursor":
+        """The cursor stored by :meth:`to_json`; a missing or older-format one starts afresh."""
+        data = json.loads(text) if text else {}
+        if "hours" not in data:
+            return cls()
+        return cls(dict(data["hours"]), data.get("rotation"), list(data.get("pending", [])))
+
+
+@dataclass(frozen=True)
+class HourChange:
+    """An hour whose batches changed since the cursor: what a run of it will read."""
+
+    objects: int
+    digest: str
+
+
+@dataclass
+class ScanResult:
+    requests: dict[str, HourChange]  # partition key -> the hour's batches
+    unmatched: list[str]
+    listed_prefixes: int
+    capped: bool
+    cursor: ScanCursor
+
+
 def _hours_to_list(cursor: ScanCursor, now: datetime, lookback_hours: int, rotation_hours: int,
-                   start: datetime) -> tuple[list[datetime], str | None]:
+                   horizon: datetime) -> tuple[list[datetime], str | None]:
     current = floor_hour(now)
     recent = [current - timedelta(hours=i) for i in range(lookback_hours + 1)]
-    pending = [datetime.fromisoformat(iso) for iso in cursor.pending]
-    oldest_recent = current - timedelta(hours=lookback_hours)
+    pending = [hour for hour in map(datetime.fromisoformat, cursor.pending) if horizon <= hour <= current]
     # The rotation walks back from the newest old hour (late data is most often recent) to the
-    # first partition, then starts again.
+    # horizon, then starts again.
     rotation: list[datetime] = []
-    newest_old = oldest_recent - timedelta(hours=1)
+    newest_old = current - timedelta(hours=lookback_hours + 1)
     position = datetime.fromisoformat(cursor.rotation) if cursor.rotation else newest_old
-    if newest_old >= start:
+    if newest_old >= horizon:
         for _ in range(rotation_hours):
-            if position < start or position > newest_old:
+            if position < horizon or position > newest_old:
                 position = newest_old
             rotation.append(position)
             position -= timedelta(hours=1)
-    hours = sorted(set(pending + recent + rotation), reverse=True)
+    hours = sorted({hour for hour in pending + recent + rotation if hour >= horizon})
     return hours, _iso(position) if rotation else cursor.rotation
 
 
 def scan_landing(storage: LakeStorage, cursor: ScanCursor, now: datetime, lookback_hours: int = 48,
-                 rotation_hours: int = 24, max_new_objects: int = 1000,
+                 rotation_hours: int = 24, horizon_hours: int = 168, max_runs: int = 100,
                  start: datetime = PARTITIONS_START) -> ScanResult:
-    """One tick: list the hours due, pick the new objects (oldest first, at most
-    ``max_new_objects``), advance each prefix's cursor, and group them into partitions to run."""
-    hours, rotation = _hours_to_list(cursor, now, lookback_hours, rotation_hours, start)
-    candidates: list[tuple[LakeObject, str]] = []
+    """One tick: list the hours due, find those whose batches changed, request at most
+    ``max_runs`` of them (oldest first; the rest wait for the next tick) and advance the cursor."""
+    horizon = max(start, floor_hour(now) - timedelta(hours=horizon_hours))
+    hours, rotation = _hours_to_list(cursor, now, lookback_hours, rotation_hours, horizon)
+    changed: list[tuple[datetime, HourChange]] = []
     unmatched: list[str] = []
-    listed = 0
     for hour in hours:
+        objects: list[LakeObject] = []
         for dataset in LANDING_DATASETS:
-            prefix = landing_prefix(dataset, hour)
-            listed += 1
-            seen_at, seen_keys = cursor.prefixes.get(prefix, (None, []))
-            mark = datetime.fromisoformat(seen_at) if seen_at else None
-            known = set(seen_keys)
-            for obj in storage.iter_objects(prefix):
-                if hour_of_key(obj.key) != hour:
-                    unmatched.append(obj.key)
-                    continue
-                if mark is None or obj.last_modified > mark or (obj.last_modified == mark and obj.key not in known):
-                    candidates.append((obj, prefix))
-    candidates.sort(key=lambda item: (item[0].last_modified, item[0].key))
-    taken, left = candidates[:max_new_objects], candidates[max_new_objects:]
-
-    prefixes = dict(cursor.prefixes)
-    touched: dict[datetime, list[str]] = {}
-    for obj, prefix in taken:
-        seen_at, seen_keys = prefixes.get(prefix, (None, []))
-        instant = _iso(obj.last_modified)
-        prefixes[prefix] = (instant, [*seen_keys, obj.key] if seen_at == instant else [obj.key])
-        touched.setdefault(hour_of_key(obj.key), []).append(obj.key)
-    unfinished = {hour_of_key(obj.key) for obj, _ in left}
-    requests = {hour_partition_key(hour): keys for hour, keys in touched.items() if hour not in unfinished}
-    new_cursor = ScanCursor(prefixes, rotation, sorted(_iso(hour) for hour in unfinished))
-    return ScanResult(requests, sorted(set(unmatched)), listed, len(taken), bool(left), new_cursor)
+            batches, ignored = hour_batches(storage, dataset, hour)
+            objects += batches
+            unmatched += ignored
+        digest = hour_digest(objects) if objects else None
+        if digest != cursor.hours.get(_iso(hour)):
+            changed.append((hour, HourChange(len(objects), digest or hour_digest([]))))
+    taken, left = changed[:max_runs], changed[max_runs:]
+    kept = {iso: digest for iso, digest in cursor.hours.items() if datetime.fromisoformat(iso) >= horizon}
+    for hour, change in taken:
+        if change.objects:
+            kept[_iso(hour)] = change.digest
+        else:
+            kept.pop(_iso(hour), None)
+    requests = {hour_partition_key(hour): change for hour, change in taken}
+    new_cursor = ScanCursor(kept, rotation, [_iso(hour) for hour, _ in left])
+    return ScanResult(requests, sorted(set(unmatched)), len(hours) * len(LANDING_DATASETS), bool(left), new_cursor)

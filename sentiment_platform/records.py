@@ -65,39 +65,85 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def split_lines(files: Sequence[tuple[str, bytes]]) -> pl.DataFrame:
-    """One row per non-blank line of each file: ``source_file``, ``line_no`` (1-based), ``line``.
+LINE_COLUMNS = {"source_file": pl.String, "line_no": pl.Int64, "line": pl.String, "invalid_utf8": pl.Boolean}
 
-    Bytes that are not UTF-8 are replaced with U+FFFD here and rejected later as ``invalid_utf8``.
+
+def split_lines(files: Sequence[tuple[str, bytes]]) -> pl.DataFrame:
+    """One row per non-blank line of each file: ``source_file``, ``line_no`` (1-based), ``line``,
+    and ``invalid_utf8``: whether the line's bytes are not UTF-8 (they read as U+FFFD here and the
+    line is rejected later; a genuine U+FFFD in valid UTF-8 is just a character).
     """
     frames = []
     for name, data in files:
         if not data or data.isspace():  # (strip would copy the whole batch)
             continue
-        frame = _read_lines(data).select(pl.lit(name).alias("source_file"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line_no"), "line")
+        frame = _read_lines(data).select(pl.lit(name).alias("source_file"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line_no"), "line", "invalid_utf8")
         # Blank lines are rare and never start with "{": only the lines that do not are searched
         # for a non-blank character, and the batch is filtered only when one is blank.
         odd = frame.filter(~pl.col("line").str.starts_with("{").fill_null(False))
         blank = odd.filter(~pl.col("line").str.contains(r"\S").fill_null(False))["line_no"]
         frames.append(frame.filter(~pl.col("line_no").is_in(blank.implode())) if blank.len() else frame)
     if not frames:
-        return pl.DataFrame(schema={"source_file": pl.String, "line_no": pl.Int64, "line": pl.String})
+        return pl.DataFrame(schema=LINE_COLUMNS)
     return pl.concat(frames, rechunk=False)
 
 
 def _read_lines(data: bytes) -> pl.DataFrame:
-    """The lines of one batch (without their ``\\n`` or ``\\r\\n``) as a ``line`` column."""
+    """The lines of one batch (without their ``\\n`` or ``\\r\\n``) as a ``line`` column, and
+    ``invalid_utf8``."""
     if b"\x1f" in data:
         # read_csv splits on its separator, the unit separator here, and would cut such a line
         # short (and might make it valid JSON): these rare batches are split in Python instead.
-        texts = data.decode("utf-8", errors="replace").split("\n")
-        if texts[-1] == "":
-            texts.pop()
-        return pl.DataFrame({"line": [text.removesuffix("\r") for text in texts]}, schema={"line": pl.String})
-    return pl.read_csv(
+        raw = data.split(b"\n")
+        if raw[-1] == b"":
+            raw.pop()
+        lines = [_decode_line(item.removesuffix(b"\r")) for item in raw]
+        return pl.DataFrame({"line": [text for text, _ in lines], "invalid_utf8": [bad for _, bad in lines]},
+                            schema={"line": pl.String, "invalid_utf8": pl.Boolean})
+    frame = pl.read_csv(
         io.BytesIO(data), has_header=False, separator="\x1f", quote_char=None,
         new_columns=["line"], schema={"line": pl.String}, encoding="utf8-lossy",
     )
+    return frame.with_columns(_invalid_utf8(data, frame["line"]))
+
+
+def _decode_line(raw: bytes) -> tuple[str, bool]:
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace"), True
+
+
+def _invalid_utf8(data: bytes, lines: pl.Series) -> pl.Series:
+    """Which of ``lines`` (read from ``data`` with invalid bytes replaced by U+FFFD, one row per
+    ``\\n``-separated line) were not valid UTF-8 in ``data``.
+
+    Only lines that hold a U+FFFD can be (rare), and only their bytes are decoded. Each one's place
+    in ``data`` comes from the byte lengths of the lines before it, which equal the lines' own
+    wherever no U+FFFD stands in (and no ``\\r`` was cut off, else ``data`` is split outright).
+    """
+    candidates = lines.str.contains("\ufffd", literal=True).fill_null(False)
+    invalid = pl.zeros(lines.len(), pl.Boolean, eager=True).alias("invalid_utf8")
+    if not candidates.any():
+        return invalid
+    rows = candidates.arg_true().to_list()
+    if b"\r" in data:
+        raw = data.split(b"\n")
+        bad = [_decode_line(raw[row].removesuffix(b"\r"))[1] for row in rows]
+        return invalid.scatter([row for row, flag in zip(rows, bad) if flag], True)
+    # Where each line starts if every line had its own byte length (plus its newline).
+    starts = (lines.str.len_bytes().fill_null(0).cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0)
+    estimated = starts.gather(rows).to_list()
+    drift, bad_rows = 0, []
+    for row, start in zip(rows, estimated):
+        start += drift
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        if _decode_line(data[start:end])[1]:
+            bad_rows.append(row)
+        # The line's bytes may be longer or shorter than its text: the lines after it move.
+        drift += (end - start) - len(lines[row].encode("utf-8"))
+    return invalid.scatter(bad_rows, True) if bad_rows else invalid
 
 
 def parse_records(lines: pl.DataFrame, schema: RecordSchema) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -125,7 +171,40 @@ def parse_lines(lines: pl.DataFrame, schema: RecordSchema) -> pl.DataFrame:
         connection.close()
     if parsed.height != lines.height:
         raise RuntimeError(f"parsing returned {parsed.height} rows for {lines.height} lines")
-    return lines.hstack(parsed).unnest("record")
+    reason = _strict_json(lines["line"], parsed["reason"])
+    # Bytes that are not UTF-8 come first: whatever else the line says was read from a guess.
+    reason = pl.select(pl.when(lines["invalid_utf8"]).then(pl.lit("invalid_utf8")).otherwise(reason)).to_series()
+    return lines.hstack(parsed.with_columns(reason.alias("reason"))).unnest("record")
+
+
+#: What DuckDB's JSON reader accepts beyond RFC 8259: NaN and Infinity, and trailing commas.
+_NON_JSON = r"NaN|Infinity|,\s*[\]}]"
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_strict_json(line: str) -> bool:
+    try:
+        json.loads(line, parse_constant=_reject_constant)
+        return True
+    except ValueError:
+        return False
+
+
+def _strict_json(lines: pl.Series, reason: pl.Series) -> pl.Series:
+    """``reason`` with ``invalid_json`` for the lines DuckDB read that are not RFC 8259 JSON (a
+    ``NaN`` is ``invalid_json``, not a number of the wrong type).
+
+    Only lines that hold one of the extensions' tokens (most often inside a string, where they are
+    fine) are read again, by Python's strict parser.
+    """
+    suspects = (reason.ne_missing("invalid_json") & lines.str.contains(_NON_JSON).fill_null(False)).arg_true()
+    if suspects.is_empty():
+        return reason
+    bad = [row for row, line in zip(suspects.to_list(), lines.gather(suspects).to_list()) if not _is_strict_json(line)]
+    return reason.scatter(bad, "invalid_json") if bad else reason
 
 
 def _parse_sql(schema: RecordSchema) -> str:
@@ -139,7 +218,6 @@ def _parse_sql(schema: RecordSchema) -> str:
     fields = list(enumerate(schema.fields, start=2))
     type_columns = ", ".join(f"coalesce(types[{position}], 'NULL') AS t{position}" for position, _ in fields)
     rules = [
-        ("contains(line, chr(65533))", "invalid_utf8"),
         ("types IS NULL", "invalid_json"),
         ("types[1] <> 'OBJECT'", "not_an_object"),
     ]

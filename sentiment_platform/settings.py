@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from dagster import EnvVar
 
+from sentiment_platform.resources.clock import Clock
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.notifier import AlertNotifier
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
@@ -111,5 +112,6 @@ def build_resources(env: Mapping[str, str] | None = None, as_env_vars: bool = Tr
             spark_config=json.loads(env[SPARK_CONF]) if env.get(SPARK_CONF) else {},
         ),
         "landing_scan": LandingScan(),
+        "clock": Clock(),
         "labeled_tweets": LabeledTweets(**({"path": _setting(DATASET_DIR, None)} if env.get(DATASET_DIR) else {})),
     }

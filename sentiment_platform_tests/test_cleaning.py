@@ -1,3 +1,5 @@
+from datetime import datetime, timezone
+
 import orjson
 import polars as pl
 import pytest
@@ -179,7 +181,12 @@ def test_first_of_each_key_is_found_even_when_two_keys_share_a_hash(monkeypatch)
 
 
 def test_fast_timestamp_parsing_gives_what_the_full_format_gives():
-    from sentiment_platform.cleaning import _TIMESTAMP_FORMAT, parse_timestamps
+    from sentiment_platform.cleaning import (
+        _TIMESTAMP_FORMAT,
+        EARLIEST_TIMESTAMP,
+        LATEST_TIMESTAMP,
+        parse_timestamps,
+    )
 
     texts = [
         "2026-11-20T13:00:00Z", "2026-11-20T13:00:00.043Z", "2026-11-20T13:00:00+02:00", "2026-11-20T13:00:00-0530",
@@ -192,8 +199,22 @@ def test_fast_timestamp_parsing_gives_what_the_full_format_gives():
     ]
     series = pl.Series("created_at", texts)
     full = series.str.to_datetime(_TIMESTAMP_FORMAT, time_zone="UTC", time_unit="us", strict=False)
-    assert parse_timestamps(series).cast(pl.Int64).to_list() == full.cast(pl.Int64).to_list()
+    in_range = full.is_between(EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, closed="left").fill_null(False)
+    expected = [value if keep else None for value, keep in zip(full.cast(pl.Int64).to_list(), in_range.to_list())]
+    assert parse_timestamps(series).cast(pl.Int64).to_list() == expected
     assert full.null_count() == 12  # the list holds both kinds
+    assert len(expected) - sum(in_range) == 13  # and one parsed but out of range (year 0)
+
+
+@pytest.mark.parametrize("text", ["+20000-01-01T00:00:00Z", "20000-01-01T00:00:00Z", "0001-01-01T00:00:00Z",
+                                  "1969-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00"])
+def test_timestamps_outside_the_sane_range_are_invalid(text):
+    from sentiment_platform.cleaning import parse_timestamps
+
+    assert parse_timestamps(pl.Series("t", [text, "2026-11-20T13:00:00Z"])).is_null().to_list() == [True, False]
+    result = clean_posts([("b.jsonl", lines(post(id="far", created_at=text), post(id="fine")))])
+    assert result.cleaned["post_id"].to_list() == ["fine"]
+    assert result.quarantined["reason"].to_list() == ["invalid_timestamp:created_at"]
 
 
 def test_the_first_post_in_file_order_wins_whatever_order_the_batches_come_in():
@@ -208,3 +229,60 @@ def test_posts_are_ordered_by_time_then_id_even_when_ids_do_not_grow_with_time()
     data = lines(post(id="b", created_at=same_time), post(id="a", created_at=same_time),
                  post(id="c", created_at="2026-11-20T13:00:00Z"))
     assert clean_posts([("f.jsonl", data)]).cleaned["post_id"].to_list() == ["c", "a", "b"]
+
+
+HOUR_START = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_validation_says_what_the_data_is(newline):
+    good_line = orjson.dumps(post(id="ok"))
+    data = newline.join([
+        orjson.dumps(post(id="fffd", text="caf\ufffd \u00e9t\u00e9 \U0001F600")),          # 1 a real U+FFFD: kept
+        orjson.dumps(post(id="bad", text="caf\u00e9")).replace("é".encode(), b"\xe9"),      # 2 Latin-1 byte
+        b'{"id":"n","author_id":"u1","created_at":"2026-11-20T13:05:00Z","text":"t","like_count":NaN}',
+        b'{"id":"i","author_id":"u1","created_at":"2026-11-20T13:05:00Z","text":"t","like_count":-Infinity}',
+        b'{"id":"tc","author_id":"u1","created_at":"2026-11-20T13:05:00Z","text":"t",}',
+        b'{"id":"ta","author_id":"u1","created_at":"2026-11-20T13:05:00Z","text":"t","media":[{"path":"x"},]}',
+        orjson.dumps(post(id="tokens", text="NaN, ] Infinity War,}")),                      # 7 tokens in a string
+        orjson.dumps(post(id="zw", text="\u200b\u200d\ufeff \u2060\u00ad\ufe0f")),        # 8 nothing shows
+        orjson.dumps(post(id="ctl", text="\x00\x07\u202e")),                               # 9 controls only
+        orjson.dumps(post(id="emoji", text="\U0001F469\u200d\U0001F4BB")),                 # 10 ZWJ emoji: kept
+        b'{"id":"dup","author_id":"u1","created_at":"2026-11-20T13:05:00Z","text":"first","text":"second"}',
+        good_line,
+    ]) + newline
+    result = clean_posts([("b.jsonl", data)])
+    assert reasons(result) == {2: "invalid_utf8", 3: "invalid_json", 4: "invalid_json", 5: "invalid_json",
+                               6: "invalid_json", 8: "empty_text", 9: "empty_text"}
+    kept = {row["post_id"]: row for row in result.cleaned.iter_rows(named=True)}
+    assert sorted(kept) == ["dup", "emoji", "fffd", "ok", "tokens"]
+    assert "\ufffd" in kept["fffd"]["text"]
+    # A name given twice in one object: the first occurrence wins, in every field and engine.
+    assert kept["dup"]["text"] == "first"
+
+
+def test_invalid_utf8_is_found_on_the_right_line_however_many_bytes_lines_change():
+    # Invalid sequences of several lengths before a bad line shift every byte offset after them.
+    good = orjson.dumps(post(id="g", text="ok \ufffd"))
+    bad = [orjson.dumps(post(id=f"b{i}", text="x")).replace(b'"x"', b'"' + junk + b'"')
+           for i, junk in enumerate([b"\xff", b"\xe2\x82", b"\xf0\x9f\x98", b"\xc3", b"\xed\xa0\x80"])]
+    rows = [good, bad[0], good, bad[1], bad[2], good, good, bad[3], bad[4], good]
+    result = clean_posts([("b.jsonl", b"\n".join(rows) + b"\n")])
+    assert sorted(reasons(result)) == [2, 4, 5, 8, 9]
+    assert set(reasons(result).values()) == {"invalid_utf8"}
+
+
+def test_a_post_created_outside_its_landing_hour_is_quarantined_as_outside_partition():
+    data = lines(post(id="in", created_at="2026-11-20T13:59:59.999Z"),
+                 post(id="before", created_at="2026-11-20T12:59:59Z"),
+                 post(id="after", created_at="2026-11-20T14:00:00Z"),
+                 post(id="offset", created_at="2026-11-20T15:30:00+02:00"))
+    result = clean_posts([("b.jsonl", data)], hour=HOUR_START)
+    assert result.cleaned["post_id"].to_list() == ["offset", "in"]
+    assert reasons(result) == {2: "outside_partition", 3: "outside_partition"}
+    assert clean_posts([("b.jsonl", data)]).cleaned.height == 4  # without an hour, no such rule
+    likes = lines({"interaction_id": "i1", "type": "like", "user_id": "u", "post_id": "p", "created_at": "2026-11-20T13:10:00Z"},
+                  {"interaction_id": "i2", "type": "like", "user_id": "u", "post_id": "p", "created_at": "2026-11-21T13:10:00Z"})
+    interactions = clean_interactions([("i.jsonl", likes)], hour=HOUR_START)
+    assert interactions.cleaned["interaction_id"].to_list() == ["i1"]
+    assert interactions.quarantined["reason"].to_list() == ["outside_partition"]

@@ -44,11 +44,11 @@ def write_cleansed(
     storage: LakeStorage,
     dataset: str,
     partition_key: str,
-    clean: Callable[[Sequence[tuple[str, bytes]]], CleaningResult],
+    clean: Callable[[Sequence[tuple[str, bytes]], datetime], CleaningResult],
 ) -> MaterializeResult:
     """Cleanse one hour of ``dataset`` and replace that hour in the cleansed and quarantine zones."""
     hour = partition_hour(partition_key)
-    result = clean(read_landing(storage, dataset, partition_key))
+    result = clean(read_landing(storage, dataset, partition_key), hour)
     counts = store_cleansed(storage, dataset, hour, result)
     return MaterializeResult(metadata={
         **counts,
@@ -72,7 +72,7 @@ def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage, spark: S
     if choice.engine == "spark":
         results = clean_posts_spark(spark.spark_session, storage, landed, rules).items()
     else:  # a generator: one hour in memory at a time
-        results = ((hour, clean_posts([(obj.key, storage.read_bytes(obj.key)) for obj in objects], rules))
+        results = ((hour, clean_posts([(obj.key, storage.read_bytes(obj.key)) for obj in objects], rules, hour))
                    for hour, objects in landed.items())
     counts = sum_counts([store_cleansed(storage, "posts", hour, result) for hour, result in results])
     return MaterializeResult(metadata={

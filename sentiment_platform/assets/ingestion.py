@@ -16,6 +16,7 @@ from dagster import (
 
 from sentiment_platform.cleaning import POST_SCHEMA
 from sentiment_platform.image_validation import ImageRules, validate_image
+from sentiment_platform.landing_scan import hour_batches
 from sentiment_platform.layout import cleansed_key, landing_prefix, quarantine_prefix
 from sentiment_platform.partitions import (
     hourly_partitions,
@@ -24,14 +25,20 @@ from sentiment_platform.partitions import (
 )
 from sentiment_platform.records import parse_records, split_lines
 from sentiment_platform.resources.sources import PostSource
-from sentiment_platform.resources.storage import LakeObject, LakeStorage
+from sentiment_platform.resources.storage import (
+    InvalidLakeKey,
+    LakeObject,
+    LakeStorage,
+    check_key,
+)
 
 LANDED_ASSETS = {"raw_posts": "posts", "raw_users": "users", "raw_interactions": "interactions"}
 
 
 def landed_objects(storage: LakeStorage, dataset: str, hour: datetime) -> list[LakeObject]:
-    """The landed JSON-lines batches of ``dataset`` for ``hour``, in key order."""
-    return [obj for obj in storage.iter_objects(landing_prefix(dataset, hour)) if obj.key.endswith(".jsonl")]
+    """The landed JSON-lines batches of ``dataset`` for ``hour``, in key order: the same set the
+    landing sensor watches."""
+    return hour_batches(storage, dataset, hour)[0]
 
 
 def read_landing(storage: LakeStorage, dataset: str, partition_key: str) -> list[tuple[str, bytes]]:
@@ -56,14 +63,33 @@ def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source:
     if landed:
         context.log.info(f"pulled {landed} from the {source.kind} source")
     for name, dataset in LANDED_ASSETS.items():
-        files = read_landing(storage, dataset, context.partition_key)
+        batches, ignored = hour_batches(storage, dataset, hour)
+        files = [(obj.key, storage.read_bytes(obj.key)) for obj in batches]
+        if ignored:
+            context.log.warning(f"{len(ignored)} objects under {landing_prefix(dataset, hour)} are not batches, ignored")
         yield MaterializeResult(asset_key=name, metadata={
             "files": len(files),
+            "ignored_objects": len(ignored),
             "records": split_lines(files).height,
             "bytes": sum(len(data) for _, data in files),
             "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
             **({"pulled": MetadataValue.json(landed)} if landed and name == "raw_posts" else {}),
         })
+
+
+#: Where landed images live; a post may reference nothing else.
+LANDING_IMAGES = "landing/images/"
+
+
+def image_key_problem(image_key: str) -> str | None:
+    """Why a post's media reference cannot be read (``invalid_key``: not a well-formed key inside
+    the lake; ``outside_landing_zone``: a key of another zone), or None if it may be."""
+    try:
+        check_key(image_key)
+    except InvalidLakeKey:
+        return "invalid_key"
+    return None if image_key.startswith(LANDING_IMAGES) and "/" not in image_key[len(LANDING_IMAGES):] \
+        else "outside_landing_zone"
 
 
 IMAGE_MANIFEST_SCHEMA = {
@@ -98,13 +124,18 @@ def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> Material
     rules = ImageRules()
     valid, rejected, quarantine_files = [], [], {}
     for image_key, post_ids in references.iter_rows():
-        if not image_key.startswith("landing/images/"):
-            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": "outside_landing_zone"})
-            continue
-        try:
-            data = storage.read_bytes(image_key)
-        except FileNotFoundError:
-            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": "missing_file"})
+        reason = image_key_problem(image_key)
+        if reason is None:
+            try:
+                data = storage.read_bytes(image_key)
+            except InvalidLakeKey:  # a symlink out of the lake, a folder
+                reason = "invalid_key"
+            except FileNotFoundError:
+                reason = "missing_file"
+            except OSError as error:
+                reason = f"unreadable:{type(error).__name__}"
+        if reason is not None:
+            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": reason})
             continue
         check = validate_image(data, rules)
         if check.ok:

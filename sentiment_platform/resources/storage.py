@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import io
 import os
 import shutil
@@ -20,11 +22,75 @@ from pydantic import Field
 
 @dataclass(frozen=True)
 class LakeObject:
-    """An object found by a listing: its key under the lake root, size and last modification."""
+    """An object found by a listing: its key under the lake root, size, last modification, and a
+    ``version`` that changes whenever its content may have (the S3 ETag; size, mtime and ctime on
+    disk), so a rewrite is told apart from the object seen before even when its time goes back."""
 
     key: str
     size: int
     last_modified: datetime
+    version: str = ""
+
+
+class InvalidLakeKey(ValueError):
+    """A key that does not name an object inside the lake root (``..``, absolute, NUL, too long,
+    a symlink out of the lake, a directory): it is refused before anything is opened."""
+
+
+#: Longest key S3 accepts, and longest name of one path segment on common filesystems (bytes).
+MAX_KEY_BYTES, MAX_SEGMENT_BYTES = 1024, 255
+
+
+def check_key(key: object) -> str:
+    """``key`` if it is a well-formed relative key (no empty, ``.`` or ``..`` segment, no NUL or
+    backslash, within the length limits); raises :class:`InvalidLakeKey` otherwise."""
+    if not isinstance(key, str) or not key:
+        raise InvalidLakeKey(f"not a key: {key!r}")
+    if "\0" in key or "\\" in key:
+        raise InvalidLakeKey(f"key has a NUL or backslash: {key!r}")
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise InvalidLakeKey(f"key longer than {MAX_KEY_BYTES} bytes: {key[:80]!r}...")
+    segments = key.split("/")
+    if segments[-1] == "":  # a prefix: its segments are checked like an object's
+        segments.pop()
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise InvalidLakeKey(f"key leaves its folder or is not normalised: {key!r}")
+        if len(segment.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES:
+            raise InvalidLakeKey(f"key segment longer than {MAX_SEGMENT_BYTES} bytes: {key[:80]!r}")
+    return key
+
+
+def _lock_nowait(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def remove_abandoned(folder: Path, prefix: str) -> None:
+    """Delete what interrupted writes left in ``folder`` under names starting with ``prefix``
+    (``.tmp`` files and ``.staging``/``.retired`` folders). A writer holds an exclusive lock on
+    its own until it is done, so only the leftovers of writers that died are free to lock."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob(f"{glob.escape(prefix)}*"):
+        if not path.name.endswith((".tmp", ".staging", ".retired")) or path.is_symlink():
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue  # gone already
+        try:
+            if not _lock_nowait(fd):
+                continue  # a live writer's
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 @lru_cache(maxsize=8)
@@ -60,10 +126,16 @@ class LakeStorage(ConfigurableResource):
 
     def _s3_key(self, key: str) -> str:
         _, prefix = self._bucket_and_prefix
+        check_key(key)
         return f"{prefix}/{key}" if prefix else key
 
     def _local_path(self, key: str) -> Path:
-        return Path(self.root) / key
+        """The file of ``key``, refused unless it resolves (symlinks followed) inside the root."""
+        root = os.path.realpath(self.root)
+        path = os.path.realpath(os.path.join(root, check_key(key)))
+        if os.path.commonpath([root, path]) != root or path == root:
+            raise InvalidLakeKey(f"key resolves outside the lake root: {key!r}")
+        return Path(path)
 
     def uri(self, key: str) -> str:
         """Full address of ``key`` (a local path or an s3:// URI), for reports and engines."""
@@ -85,7 +157,10 @@ class LakeStorage(ConfigurableResource):
                 return self.client.get_object(Bucket=bucket, Key=self._s3_key(key))["Body"].read()
             except self.client.exceptions.NoSuchKey as error:
                 raise FileNotFoundError(self.uri(key)) from error
-        return self._local_path(key).read_bytes()
+        path = self._local_path(key)
+        if path.is_dir():
+            raise InvalidLakeKey(f"key names a folder, not an object: {key!r}")
+        return path.read_bytes()
 
     def write_bytes(self, key: str, data: bytes) -> None:
         """Write ``key`` atomically: readers see the old content or the new one, never a part."""
@@ -95,11 +170,14 @@ class LakeStorage(ConfigurableResource):
             return
         path = self._local_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned(path.parent, f".{path.name}.")
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # ours while it is written: see remove_abandoned
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.replace(tmp, path)
+                handle.flush()
+                os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -153,20 +231,26 @@ class LakeStorage(ConfigurableResource):
         if self.is_s3:
             yield from self._iter_s3(prefix, start_after)
             return
-        base = Path(self.root)
-        folder = base / prefix if prefix.endswith("/") else (base / prefix).parent
+        base = Path(os.path.realpath(self.root))
+        folder_key = prefix if prefix.endswith("/") else prefix.rpartition("/")[0] + "/"
+        folder = base if folder_key == "/" else self._local_path(folder_key)
         if not folder.is_dir():
             return
         found = []
-        for path in folder.rglob("*"):
-            if not path.is_file() or path.name.startswith("."):
-                continue  # in-flight temporary files of atomic writes start with a dot
-            key = path.relative_to(base).as_posix()
-            if key.startswith(prefix) and (start_after is None or key > start_after):
-                stat = path.stat()
-                found.append(
-                    LakeObject(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc))
-                )
+        # os.walk does not follow symlinked folders, and symlinked files are skipped: a listing
+        # only ever yields objects that live inside the root.
+        for directory, folders, files in os.walk(folder):
+            # In-flight temporary files and staging folders of atomic writes start with a dot.
+            folders[:] = [name for name in folders if not name.startswith(".")]
+            for name in files:
+                path = Path(directory, name)
+                if name.startswith(".") or path.is_symlink():
+                    continue
+                key = path.relative_to(base).as_posix()
+                if key.startswith(prefix) and (start_after is None or key > start_after):
+                    stat = path.stat()
+                    found.append(LakeObject(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc),
+                                            f"{stat.st_size}-{stat.st_mtime_ns}-{stat.st_ctime_ns}"))
         yield from sorted(found, key=lambda item: item.key)
 
     def _iter_s3(self, prefix: str, start_after: str | None) -> Iterator[LakeObject]:
@@ -177,7 +261,8 @@ class LakeStorage(ConfigurableResource):
             kwargs["StartAfter"] = self._s3_key(start_after)
         for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
             for item in page.get("Contents", []):
-                yield LakeObject(item["Key"][strip:], int(item["Size"]), item["LastModified"])
+                yield LakeObject(item["Key"][strip:], int(item["Size"]), item["LastModified"],
+                                 str(item.get("ETag", "")).strip('"'))
 
     def list_keys(self, prefix: str) -> list[str]:
         """Keys under ``prefix`` in key order."""
@@ -200,16 +285,27 @@ class LakeStorage(ConfigurableResource):
                 self.delete(key)
             return
         # Locally, build the folder aside and swap it in, so readers never see a half-written one.
+        for name in objects:
+            check_key(prefix + name)
         target = self._local_path(prefix)
         target.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned(target.parent, f".{target.name}.")
         staging = target.parent / f".{target.name}.{uuid.uuid4().hex}.staging"
         staging.mkdir()
-        for name, data in objects.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        retired = target.parent / f".{target.name}.{uuid.uuid4().hex}.retired"
-        if target.exists():
-            os.replace(target, retired)
-        os.replace(staging, target)
-        shutil.rmtree(retired, ignore_errors=True)
+        fd = os.open(staging, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # ours while it is filled: see remove_abandoned
+            for name, data in objects.items():
+                path = staging / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            retired = target.parent / f".{target.name}.{uuid.uuid4().hex}.retired"
+            if target.exists():
+                os.replace(target, retired)
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            os.close(fd)

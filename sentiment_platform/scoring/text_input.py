@@ -1,6 +1,7 @@
 """Checks and preparation of the texts handed to a text model.
 
-Every input gets a status: ``ok`` (scored), ``empty`` (nothing but whitespace), ``not_text`` (None,
+Every input gets a status: ``ok`` (scored), ``empty`` (nothing that shows: whitespace, zero-width
+and other format or control characters), ``not_text`` (None,
 numbers, other objects) or ``invalid_encoding`` (bytes that are not UTF-8). Only ``ok`` rows reach
 the model, so no model ever guesses a sentiment for something that is not text.
 """
@@ -15,6 +16,15 @@ from typing import Any
 OK, EMPTY, NOT_TEXT, INVALID_ENCODING = "ok", "empty", "not_text", "invalid_encoding"
 
 _WHITESPACE = re.compile(r"\s+")
+#: A character that shows: not whitespace, a control or format character (zero-width spaces and
+#: joiners, direction marks, BOM, tags), a variation selector or a blank filler. The same pattern
+#: reads in Python's ``re`` and in Rust's regex (Polars), so cleansing and scoring agree on it.
+VISIBLE_CHARACTER = (
+    r"[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F"
+    r"\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB"
+    r"\U0001D173-\U0001D17A\U000E0000-\U000E0FFF]"
+)
+_VISIBLE = re.compile(VISIBLE_CHARACTER)
 # Pictographs, dingbats and other symbols; modifiers, joiners and variation selectors are dropped.
 _SYMBOLS = re.compile(r"[\u2190-\u2bff\U0001f000-\U0001faff\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 # A run of the same pictograph (with its modifiers), spaced or not.
@@ -31,7 +41,7 @@ def check_text(value: Any) -> tuple[str, str]:
     if not isinstance(value, str):
         return NOT_TEXT, ""
     text = _WHITESPACE.sub(" ", value).strip()
-    return (OK, text) if text else (EMPTY, "")
+    return (OK, text) if _VISIBLE.search(text) else (EMPTY, "")
 
 
 @lru_cache(maxsize=4096)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
 import polars as pl
@@ -43,10 +43,17 @@ CLEANED_POST_SCHEMA: dict[str, pl.DataType] = {
 
 def _prepare_objects(rules: CleaningRules):
     def read(storage: LakeStorage, objects: list[tuple[str, datetime]]) -> pl.DataFrame:
-        hours = pl.DataFrame({"source_file": [key for key, _ in objects], "hour": [hour for _, hour in objects]},
-                             schema={"source_file": pl.String, "hour": pl.Datetime("us", "UTC")})
-        prepared = prepare_posts(split_lines([(key, storage.read_bytes(key)) for key, _ in objects]), rules)
-        return with_text_features(prepared.lazy()).collect().join(hours, on="source_file", how="left")
+        by_hour: dict[datetime, list[str]] = {}
+        for key, hour in objects:
+            hour = hour.replace(tzinfo=timezone.utc) if hour.tzinfo is None else hour.astimezone(timezone.utc)
+            by_hour.setdefault(hour, []).append(key)
+        # Each hour's rules (outside_partition) apply to its own files.
+        frames = [
+            prepare_posts(split_lines([(key, storage.read_bytes(key)) for key in keys]), rules, hour)
+            .with_columns(pl.lit(hour, pl.Datetime("us", "UTC")).alias("hour"))
+            for hour, keys in by_hour.items()
+        ]
+        return with_text_features(pl.concat(frames).lazy()).collect()
     return read
 
 

@@ -68,3 +68,90 @@ def test_parquet_rows_come_from_the_footer(any_lake):
     frame = pl.DataFrame({"n": range(70_000), "text": [f"post number {i} " * 3 for i in range(70_000)]})
     any_lake.write_parquet("analytics/x/part-0.parquet", frame)
     assert any_lake.parquet_rows("analytics/x/part-0.parquet") == 70_000
+
+
+HOSTILE_KEYS = ["../outside.txt", "landing/../../outside.txt", "/etc/passwd", "landing/images/a\0.jpg",
+                "landing//images/a.jpg", "landing/./a.jpg", "landing/" + "x" * 300 + ".jpg", "a/" * 600 + "b", "",
+                "landing/images\\..\\..\\x"]
+
+
+@pytest.mark.parametrize("key", HOSTILE_KEYS)
+def test_keys_that_leave_the_lake_are_refused_on_both_lakes(any_lake, key):
+    from sentiment_platform.resources.storage import InvalidLakeKey
+
+    for operation in (any_lake.read_bytes, any_lake.exists, any_lake.delete, lambda k: any_lake.write_bytes(k, b"x")):
+        with pytest.raises(InvalidLakeKey):
+            operation(key)
+
+
+def test_symlinks_and_folders_out_of_the_lake_are_never_opened(lake, tmp_path):
+    from sentiment_platform.resources.storage import InvalidLakeKey
+
+    secret = tmp_path / "host-secret.txt"
+    secret.write_bytes(b"secret")
+    images = Path(lake.root) / "landing" / "images"
+    images.mkdir(parents=True)
+    (images / "link.jpg").symlink_to(secret)
+    (images / "escape").symlink_to(tmp_path)
+    (images / "folder.jpg").mkdir()
+    for key in ("landing/images/link.jpg", "landing/images/escape/host-secret.txt", "landing/images/folder.jpg"):
+        with pytest.raises(InvalidLakeKey):
+            lake.read_bytes(key)
+    with pytest.raises(InvalidLakeKey):
+        lake.write_bytes("landing/images/escape/planted.txt", b"x")
+    assert not (tmp_path / "planted.txt").exists()
+    assert lake.list_keys("landing/") == []  # listings never yield links or folders
+
+
+def test_a_killed_write_leaves_nothing_behind_after_the_next_write_of_the_key(lake):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # A writer killed while its temporary file and staging folder exist (it sleeps inside the write).
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from sentiment_platform.resources.storage import LakeStorage\n"
+        "lake = LakeStorage(root=sys.argv[1])\n"
+        "original = Path.write_bytes\n"
+        "def slow(self, data):\n"
+        "    original(self, data); print('writing', flush=True); time.sleep(60)\n"
+        "Path.write_bytes = slow\n"
+        "import os\n"
+        "real_fdopen = os.fdopen\n"
+        "class Slow:\n"
+        "    def __init__(self, handle): self.handle = handle\n"
+        "    def __enter__(self): return self\n"
+        "    def __exit__(self, *a): self.handle.close()\n"
+        "    def write(self, data): self.handle.write(data); print('writing', flush=True); time.sleep(60)\n"
+        "    def flush(self): self.handle.flush()\n"
+        "os.fdopen = lambda fd, mode: Slow(real_fdopen(fd, mode))\n"
+        "lake.replace_prefix(sys.argv[2], {'a.jsonl': b'1'}) if sys.argv[3] == 'prefix' else lake.write_bytes(sys.argv[2], b'1')\n"
+    )
+    folder = Path(lake.root) / "quarantine" / "posts"
+    for kind, key in (("object", "quarantine/posts/part-0.parquet"), ("prefix", "quarantine/posts/hour=13/")):
+        writer = subprocess.Popen([sys.executable, "-c", script, lake.root, key, kind], stdout=subprocess.PIPE)
+        assert writer.stdout.readline().strip() == b"writing"
+        # While the writer lives, its temporary file or folder is left alone by other writes.
+        leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
+        assert leftovers
+        (lake.replace_prefix(key, {"b.jsonl": b"2"}) if kind == "prefix" else lake.write_bytes(key, b"2"))
+        assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == leftovers
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+        time.sleep(0.1)
+        (lake.replace_prefix(key, {"b.jsonl": b"3"}) if kind == "prefix" else lake.write_bytes(key, b"3"))
+        assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+    assert lake.read_bytes("quarantine/posts/part-0.parquet") == b"3"
+    assert lake.read_bytes("quarantine/posts/hour=13/b.jsonl") == b"3"
+
+
+def test_listings_report_a_version_that_changes_with_the_content(any_lake):
+    any_lake.write_bytes("landing/posts/2026/11/20/13/a.jsonl", b"one\n")
+    first = next(any_lake.iter_objects("landing/posts/"))
+    any_lake.write_bytes("landing/posts/2026/11/20/13/a.jsonl", b"two\n")  # same size
+    second = next(any_lake.iter_objects("landing/posts/"))
+    assert first.version and second.version and first.version != second.version
