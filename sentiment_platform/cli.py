@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Sequence
 
@@ -30,6 +30,12 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
+def _instant(text: str) -> datetime:
+    """An ISO-8601 time from the command line (``Z`` or an offset; naive is UTC)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from sentiment_platform.definitions import build_definitions
     from sentiment_platform.demo import instance_for, run_demo
@@ -47,7 +53,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         def on_partition(key: str, done: int, total: int) -> None:
             progress.update(task, completed=done, total=total, description=f"materializing {key}")
 
-        report = run_demo(defs, args.hours, instance, on_partition=on_partition)
+        now = args.until or resources["clock"].now()
+        report = run_demo(defs, args.hours, instance, now=now, on_partition=on_partition)
         progress.update(task, completed=len(report.partitions), description="done")
 
     storage = resources["storage"]
@@ -145,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="land the last hours of mock data and materialize the asset graph")
     demo.add_argument("--hours", type=int, default=6, help="how many past hours (default 6)")
+    demo.add_argument("--until", type=_instant, help="ISO time the hours end before (default now): the "
+                      "complete hours before it are materialized")
     demo.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
     demo.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
     demo.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),

@@ -45,7 +45,7 @@ def run_demo(
     defs: Definitions,
     hours: int,
     instance: DagsterInstance,
-    now: datetime | None = None,
+    now: datetime,
     on_partition: Callable[[str, int, int], None] | None = None,
 ) -> DemoReport:
     """Materialize every hourly asset of ``defs`` for the last ``hours`` complete hours, oldest first.

@@ -47,9 +47,9 @@ def floor_hour(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
 
 
-def last_complete_hours(count: int, now: datetime | None = None) -> list[datetime]:
-    """The ``count`` most recent hours that have fully ended, oldest first."""
-    current = floor_hour(now or datetime.now(timezone.utc))
+def last_complete_hours(count: int, now: datetime) -> list[datetime]:
+    """The ``count`` hours that have fully ended by ``now`` (the caller's clock), oldest first."""
+    current = floor_hour(now)
     return [current - timedelta(hours=offset) for offset in range(count, 0, -1)]
 
 

@@ -1,5 +1,6 @@
 """Downstream assets follow new raw data by their automation conditions, for past hours too."""
 
+import pytest
 from dagster import (
     AssetKey,
     DagsterInstance,
@@ -11,6 +12,8 @@ from sentiment_platform.definitions import build_definitions
 from sentiment_platform.resources.scorers import TextScorer
 from sentiment_platform.settings import build_resources
 from sentiment_platform_tests.conftest import PARTITION
+
+pytestmark = pytest.mark.clock
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 DOWNSTREAM = {"cleaned_posts", "cleaned_users", "cleaned_interactions", "post_sentiment", "image_sentiment",

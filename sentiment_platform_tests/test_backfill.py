@@ -10,6 +10,8 @@ from sentiment_platform.definitions import build_definitions
 from sentiment_platform.resources.scorers import TextScorer
 from sentiment_platform.settings import build_resources
 
+pytestmark = pytest.mark.clock
+
 
 def test_partition_range_accepts_keys_and_iso_times():
     assert partition_range("2026-11-20-22:00", "2026-11-21T01:30:00+00:00") == [

@@ -3,6 +3,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey, Definitions, EnvVar
 
 from sentiment_platform.definitions import defs
@@ -71,12 +72,14 @@ def test_settings_come_from_the_environment_only_when_set():
     assert direct["storage"].root == "s3://b/p" and direct["source"].seed == 3
 
 
+@pytest.mark.clock
 def test_partition_helpers_round_trip():
-    hours = last_complete_hours(3)
-    assert len(hours) == 3 and hours[0] < hours[1] < hours[2]
+    now = datetime(2026, 11, 20, 13, 40, tzinfo=timezone.utc)
+    hours = last_complete_hours(3, now)
+    assert hours == [datetime(2026, 11, 20, h, tzinfo=timezone.utc) for h in (10, 11, 12)]
     key = hours[-1].strftime("%Y-%m-%d-%H:%M")
     assert partition_hour(key) == hours[-1]
-    assert key in hourly_partitions.get_partition_keys()
+    assert key in hourly_partitions.get_partition_keys(current_time=now)
 
 
 def test_the_x_bearer_token_is_only_referenced_through_the_environment():
@@ -86,9 +89,8 @@ def test_the_x_bearer_token_is_only_referenced_through_the_environment():
     assert build_resources({})["source"].x_bearer_token is None
 
 
+@pytest.mark.clock
 def test_the_hour_in_progress_is_a_partition_so_pushed_data_runs_as_it_arrives():
-    from sentiment_platform.partitions import hour_partition_key
-
-    before = hour_partition_key(datetime.now(timezone.utc))
-    last = hourly_partitions.get_last_partition_key()
-    assert last in {before, hour_partition_key(datetime.now(timezone.utc))}  # the clock may pass the hour
+    now = datetime(2026, 11, 20, 13, 40, tzinfo=timezone.utc)
+    assert hourly_partitions.get_last_partition_key(current_time=now) == "2026-11-20-13:00"
+    assert daily_partitions.get_last_partition_key(current_time=now) == "2026-11-20"

@@ -36,3 +36,12 @@ def test_decompression_bomb_header_is_refused_without_decoding():
     # Under Pillow's own hard limit, our pixel budget still refuses it.
     check = validate_image(decompression_bomb_png(8_000, 8_000))
     assert check.reason == "decompression_bomb" and (check.width, check.height) == (8_000, 8_000)
+
+
+def test_a_camera_mpo_jpeg_is_accepted_as_jpeg():
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (64, 48), (10, 200, 30)), Image.new("RGB", (64, 48), (200, 10, 30))
+    first.save(buffer, format="MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    check = validate_image(buffer.getvalue())
+    assert check.ok and check.format == "JPEG" and (check.width, check.height) == (64, 48)

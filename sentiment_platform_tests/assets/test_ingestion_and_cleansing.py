@@ -106,3 +106,37 @@ def test_the_graph_runs_on_the_s3_lake(s3_lake):
     assert posts.height == metadata["cleaned_posts"]["cleaned"] > 800
     assert s3_lake.list_keys(quarantine_prefix("posts", HOUR))
     assert metadata["cleaned_posts"]["path"].startswith("s3://")
+
+
+def test_hostile_media_references_are_quarantined_as_invalid_key_and_never_read(lake, tmp_path):
+    from pathlib import Path
+
+    secret = tmp_path / "host-secret.jpg"
+    good_image, extension = render_image("positive", __import__("random").Random(2))
+    secret.write_bytes(good_image)  # a valid image, so only the key can stop it
+    images = Path(lake.root) / "landing" / "images"
+    images.mkdir(parents=True)
+    (images / "link.jpg").symlink_to(secret)
+    (images / "folder.jpg").mkdir()
+    depth = len(Path(lake.root).resolve().parts)
+    hostile = {
+        "dots": "landing/images/" + "../" * depth + str(secret.resolve()).lstrip("/"),
+        "absolute": str(secret.resolve()),
+        "nul": "landing/images/a\u0000.jpg",
+        "long": "landing/images/" + "a" * 300 + ".jpg",
+        "link": "landing/images/link.jpg",
+        "folder": "landing/images/folder.jpg",
+        "nested": "landing/images/x/../../../cleansed/posts/part-0.parquet",
+    }
+    base = {"author_id": "u1", "created_at": "2026-11-20T13:10:00Z", "lang": "en", "text": "look"}
+    records = [dict(base, id=name, media=[{"path": key}]) for name, key in hostile.items()]
+    records.append(dict(base, id="fine", text="fine picture", media=[{"path": landing_image_key("e" * 64, extension)}]))
+    lake.write_bytes(landing_image_key("e" * 64, extension), good_image)
+    lake.write_bytes("landing/posts/2026/11/20/13/pushed.jsonl", b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    metadata = run(lake, PostSource(kind="landing"))
+    rejected = [orjson.loads(line) for line in lake.read_bytes(quarantine_prefix("images", HOUR) + "rejected.jsonl").splitlines()]
+    assert {r["post_ids"][0]: r["reason"] for r in rejected} == dict.fromkeys(hostile, "invalid_key")
+    assert metadata["raw_images"]["valid"] == 1 and metadata["raw_images"]["quarantined_invalid_key"] == len(hostile)
+    # Nothing was copied out of the host into the lake.
+    assert lake.list_keys(quarantine_prefix("images", HOUR) + "files/") == []
+    assert metadata["cleaned_posts"]["cleaned"] == len(records)

@@ -38,6 +38,8 @@ def test_unmappable_labels_are_refused_not_guessed(id2label):
 def test_check_text_gives_every_input_a_status():
     assert check_text("  hello \n world ") == (OK, "hello world")
     assert check_text("   ") == (EMPTY, "")
+    assert check_text("\u200b\u200d\ufeff\u2060 \u00ad\u202e\x00") == (EMPTY, "")  # nothing that shows
+    assert check_text("\U0001F469\u200d\U0001F4BB")[0] == OK  # an emoji joined by a ZWJ shows
     assert check_text(None) == (NOT_TEXT, "")
     assert check_text(42) == (NOT_TEXT, "")
     assert check_text("café".encode()) == (OK, "café")
