@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import polars as pl
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-def replace_rows(connection, table: str, frame: pl.DataFrame, where: str, parameters: list) -> int:
-    """Delete the rows of ``table`` matching ``where`` and insert ``frame`` in their place.
+class PartitionRangeError(ValueError):
+    """Rows handed to a partition's replacement that lie outside the partition: written, they would
+    survive the next replacement of their own partition and be counted twice."""
 
-    Creates the table from the frame's schema on first use. Runs inside the caller's transaction,
-    so readers see either the old or the new rows of the partition, never both or neither.
+
+def _identifier(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"invalid identifier {name!r}")
+    return name
+
+
+def replace_range(connection, table: str, frame: pl.DataFrame, column: str, start: Any, end: Any) -> int:
+    """Make ``frame`` the rows of ``table`` whose ``column`` lies in ``[start, end)``: a partition.
+
+    Every row of ``frame`` must lie in that range (:class:`PartitionRangeError` otherwise), so a
+    table replaced partition by partition only ever holds each partition's own rows, and re-running
+    any partition leaves the table as it was. Creates the table from the frame's schema on first
+    use. Runs inside the caller's transaction, so readers see either the old or the new rows of the
+    partition, never both or neither.
     """
-    if not _IDENTIFIER.match(table):
-        raise ValueError(f"invalid table name {table!r}")
+    table, column = _identifier(table), _identifier(column)
+    outside = frame.filter(~pl.col(column).is_between(start, end, closed="left").fill_null(False))
+    if outside.height:
+        raise PartitionRangeError(
+            f"{outside.height} rows for {table} have {column} outside [{start}, {end}), e.g. {outside[column][0]}")
     connection.register("incoming_rows", frame)
     try:
         connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming_rows LIMIT 0")
-        connection.execute(f"DELETE FROM {table} WHERE {where}", parameters)
+        connection.execute(f"DELETE FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end])
         connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
     finally:
         connection.unregister("incoming_rows")

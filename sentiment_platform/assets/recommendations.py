@@ -23,7 +23,7 @@ from sentiment_platform.resources.spark import SparkEngine
 from sentiment_platform.resources.storage import LakeStorage
 from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse
 from sentiment_platform.spark_engine.recommendations import ImplicitALS
-from sentiment_platform.warehouse_tables import replace_rows
+from sentiment_platform.warehouse_tables import replace_range
 
 #: Days of interactions (ending with the partition's day) the model learns from.
 LOOKBACK_DAYS = 7
@@ -99,8 +99,9 @@ def recommend_day(storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine
                                                           on="post_id", how="left")
     day_column = pl.lit(day.date()).alias("day")
     with warehouse.write() as connection:
-        replace_rows(connection, "recommendations", table.with_columns(day_column), "day = ?", [day.date()])
-        replace_rows(connection, "popular_posts", popular.with_columns(day_column), "day = ?", [day.date()])
+        next_day = (day + timedelta(days=1)).date()
+        replace_range(connection, "recommendations", table.with_columns(day_column), "day", day.date(), next_day)
+        replace_range(connection, "popular_posts", popular.with_columns(day_column), "day", day.date(), next_day)
     return {**metrics, "dagster/row_count": table.height, "users": table["user_id"].n_unique(),
             "interactions": interactions.height, "interactions_on_unknown_posts": unknown}
 

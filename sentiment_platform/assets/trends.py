@@ -48,7 +48,7 @@ from sentiment_platform.trends import (
 from sentiment_platform.trends import (
     topic_daily_summary as compute_topic_daily,
 )
-from sentiment_platform.warehouse_tables import replace_rows
+from sentiment_platform.warehouse_tables import replace_range
 
 _COMMON = {"group_name": "trends", "kinds": {"duckdb"}, "pool": WAREHOUSE_POOL,
            "backfill_policy": single_run}
@@ -94,7 +94,7 @@ def sentiment_trends_15m(context: AssetExecutionContext, storage: LakeStorage, w
     start, end = hours[0], hours[-1] + timedelta(hours=1)
     rules = AlertRules()
     with warehouse.write() as connection:
-        replace_rows(connection, "sentiment_trends_15m", trends, "window_start >= ? AND window_start < ?", [start, end])
+        replace_range(connection, "sentiment_trends_15m", trends, "window_start", start, end)
         history = as_utc(connection.sql(
             "SELECT window_start, topic, posts, negative_share FROM sentiment_trends_15m "
             "WHERE window_start >= $1 AND window_start < $2",
@@ -137,7 +137,7 @@ def hashtag_trends(context: AssetExecutionContext, storage: LakeStorage, warehou
     stats = hashtag_hour_stats(read_enriched(storage, trailing + hours))
     table = pl.concat([compute_hashtag_trends(stats, hour) for hour in hours])
     with warehouse.write() as connection:
-        replace_rows(connection, "hashtag_trends", table, "hour >= ? AND hour < ?", [hours[0], hours[-1] + timedelta(hours=1)])
+        replace_range(connection, "hashtag_trends", table, "hour", hours[0], hours[-1] + timedelta(hours=1))
     return MaterializeResult(metadata={"dagster/row_count": table.height, "hashtags": table["hashtag"].n_unique()})
 
 
@@ -160,7 +160,7 @@ def topic_daily_summary(context: AssetExecutionContext, storage: LakeStorage, wa
         raise FileNotFoundError(f"no enriched_posts in {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d}")
     table = pl.concat(frames)
     with warehouse.write() as connection:
-        replace_rows(connection, "topic_daily_summary", table, "day >= ? AND day < ?", [days[0].date(), window.end.date()])
+        replace_range(connection, "topic_daily_summary", table, "day", days[0].date(), window.end.date())
     return MaterializeResult(metadata={"dagster/row_count": table.height, "hours_with_posts": hours_found})
 
 
@@ -171,7 +171,7 @@ def user_sentiment_profile(context: AssetExecutionContext, storage: LakeStorage,
     hours = run_hours(context)
     table = user_sentiment_hourly(_require(read_enriched(storage, hours), hours[0]))
     with warehouse.write() as connection:
-        replace_rows(connection, "user_sentiment_hourly", table, "hour >= ? AND hour < ?", [hours[0], hours[-1] + timedelta(hours=1)])
+        replace_range(connection, "user_sentiment_hourly", table, "hour", hours[0], hours[-1] + timedelta(hours=1))
         connection.execute(USER_PROFILE_VIEW)
         users = connection.execute("SELECT count(*) FROM user_sentiment_profile").fetchone()[0]
     return MaterializeResult(metadata={"dagster/row_count": table.height, "users_in_profile": users})
@@ -187,6 +187,21 @@ def warehouse_posts(context: AssetExecutionContext, storage: LakeStorage, wareho
     """The hour's enriched posts in the warehouse (``posts`` table), for lookups by id in the API."""
     hours = run_hours(context)
     posts = _require(read_enriched(storage, hours), hours[0]).select(POST_COLUMNS)
+    start, end = hours[0], hours[-1] + timedelta(hours=1)
     with warehouse.write() as connection:
-        replace_rows(connection, "posts", posts, "created_at >= ? AND created_at < ?", [hours[0], hours[-1] + timedelta(hours=1)])
-    return MaterializeResult(metadata={"dagster/row_count": posts.height})
+        replace_range(connection, "posts", posts, "created_at", start, end)
+        elsewhere = keep_earliest_post(connection, start, end)
+    return MaterializeResult(metadata={"dagster/row_count": posts.height, "ids_in_other_hours": elsewhere})
+
+
+def keep_earliest_post(connection, start: datetime, end: datetime) -> int:
+    """Where an id of the hours ``[start, end)`` is also in another hour of ``posts`` (the same id
+    sent with two creation times), keep only its earliest row, whichever hour runs first, so an id
+    is in one partition only. Returns how many rows of such ids were dropped."""
+    removed = connection.execute(
+        "DELETE FROM posts AS p USING (SELECT post_id, min(created_at) AS first_at FROM posts WHERE post_id IN "
+        "(SELECT post_id FROM posts WHERE created_at >= $1 AND created_at < $2) GROUP BY post_id) AS f "
+        "WHERE p.post_id = f.post_id AND p.created_at > f.first_at",
+        [start, end],
+    ).fetchone()
+    return int(removed[0]) if removed else 0

@@ -138,11 +138,11 @@ class LakeStorage(ConfigurableResource):
         return Path(path)
 
     def uri(self, key: str) -> str:
-        """Full address of ``key`` (a local path or an s3:// URI), for reports and engines."""
+        """Full address of ``key`` (a local path or an s3:// URI; ``""`` is the root), for reports and engines."""
         if self.is_s3:
-            bucket, _ = self._bucket_and_prefix
-            return f"s3://{bucket}/{self._s3_key(key)}"
-        return str(self._local_path(key).resolve())
+            bucket, prefix = self._bucket_and_prefix
+            return f"s3://{bucket}/{self._s3_key(key) if key else prefix}"
+        return str(self._local_path(key)) if key else os.path.realpath(self.root)
 
     @property
     def client(self) -> Any:

@@ -1,20 +1,25 @@
 """The DuckDB warehouse that holds the trend tables.
 
-DuckDB lets one process write a database file, or several read it, never both. Access is
-therefore coordinated with two advisory file locks beside the database:
+DuckDB lets one process write a database file, or several read it, never both. Writers and readers
+therefore never share a file:
 
-- ``.rw.lock``: exclusive while a process writes, shared while a process has it open to read;
-- ``.gate.lock``: a writer holds it exclusively while it waits for and holds ``.rw.lock``, so
-  readers that keep a connection open (the API) notice a waiting writer, step aside and come
-  back when it is done; a writer is never starved by a busy API.
+- writers take turns on the database file (an advisory lock beside it, ``.write.lock``), each in
+  one transaction; after each commit the writer publishes a snapshot: a copy of the file under
+  ``<name>.snapshots/``, to which the link ``<name>.snapshot.duckdb`` is then switched atomically;
+- readers (the API, reports, queries) open the snapshot read-only. A reader holds no lock that a
+  writer waits for: an idle API never delays a write, and no reader ever sees a half-written
+  partition, since a snapshot is only ever a committed state. A reader that stays open sees its
+  snapshot until it reopens (the API checks before every request and reopens on a new one).
 
-Writes are serialised by the same locks (concurrent runs and backfills queue instead of failing on
+Writes are serialised by that lock (concurrent runs and backfills queue instead of failing on
 DuckDB's lock); assets that write also share the Dagster concurrency pool ``duckdb_warehouse``.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
+import shutil
 import threading
 import time
 from contextlib import contextmanager
@@ -27,6 +32,8 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 WAREHOUSE_POOL = "duckdb_warehouse"
+#: Snapshots kept besides the published one, for readers still on them.
+KEPT_SNAPSHOTS = 3
 
 
 def _lock(handle: IO, mode: int, timeout_s: float, what: str) -> None:
@@ -52,70 +59,103 @@ def as_utc(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 class Warehouse(DuckDBResource):
-    """A DuckDB database file (``data/warehouse.duckdb`` by default) with serialised writes."""
+    """A DuckDB database file (``data/warehouse.duckdb`` by default): serialised writes, and reads
+    from the snapshot the last write published."""
 
     database: str = Field(default="data/warehouse.duckdb", description="Path of the DuckDB file.")
-    lock_timeout_s: float = Field(default=600.0, description="How long a writer or reader waits for the lock.")
+    lock_timeout_s: float = Field(default=600.0, description="How long a writer waits for the writers before it.")
 
-    def _lock_file(self, kind: str) -> IO:
-        path = Path(self.database).with_suffix(f".{kind}.lock")
+    @property
+    def snapshot_path(self) -> Path:
+        """The link to the published snapshot that readers open."""
+        path = Path(self.database)
+        return path.with_name(f"{path.stem}.snapshot{path.suffix or '.duckdb'}")
+
+    @property
+    def _snapshot_folder(self) -> Path:
+        path = Path(self.database)
+        return path.with_name(f"{path.stem}.snapshots")
+
+    def _lock_file(self) -> IO:
+        path = Path(self.database).with_suffix(".write.lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         return open(path, "a+")
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection in a transaction, held by one process at a time; commits on
-        success, rolls back on error."""
-        with self._lock_file("gate") as gate, self._lock_file("rw") as rw:
-            _lock(gate, fcntl.LOCK_EX, self.lock_timeout_s, f"warehouse {self.database}")
+        """A read-write connection in a transaction, held by one writer at a time; commits on
+        success (then publishes the snapshot), rolls back on error."""
+        with self._lock_file() as lock:
+            _lock(lock, fcntl.LOCK_EX, self.lock_timeout_s, f"warehouse {self.database}")
             try:
-                _lock(rw, fcntl.LOCK_EX, self.lock_timeout_s, f"warehouse {self.database}")
                 connection = duckdb.connect(self.database, config=dict(self.connection_config))
                 try:
                     connection.execute("BEGIN TRANSACTION")
                     yield connection
                     connection.execute("COMMIT")
+                    connection.execute("CHECKPOINT")  # everything in the file, nothing in the WAL
                 except BaseException:
                     connection.execute("ROLLBACK")
                     raise
                 finally:
                     connection.close()
+                self._publish()
             finally:
-                fcntl.flock(gate, fcntl.LOCK_UN)
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _open_reader(self) -> tuple[duckdb.DuckDBPyConnection, IO]:
-        """A read-only connection and the shared lock that covers it (waits out a writer)."""
-        if not Path(self.database).exists():
-            raise FileNotFoundError(f"the warehouse {self.database} does not exist yet; materialize the trend assets")
-        rw = self._lock_file("rw")
+    def _publish(self) -> None:
+        """Copy the database to a new snapshot file and point the snapshot link at it (the caller
+        holds the write lock). Each snapshot has its own path, so a process that still reads an
+        older one (DuckDB keeps one instance per path) is never confused with the new one."""
+        folder = self._snapshot_folder
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{time.time_ns():020d}.duckdb"
+        with open(target, "wb") as handle, open(self.database, "rb") as source:
+            shutil.copyfileobj(source, handle, 16 * 1024 * 1024)
+            handle.flush()
+            os.fsync(handle.fileno())
+        link = self.snapshot_path
+        staged = link.with_name(f".{link.name}.{os.getpid()}.link")
+        staged.unlink(missing_ok=True)
+        staged.symlink_to(os.path.relpath(target, link.parent))
+        os.replace(staged, link)
+        # Older snapshots go; readers that still have one open keep reading it (POSIX unlink).
+        for old in sorted(folder.glob("*.duckdb"))[:-KEPT_SNAPSHOTS]:
+            old.unlink(missing_ok=True)
+
+    def _open_reader(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A read-only connection to the latest snapshot, and that snapshot's version."""
+        if self.snapshot_version() is None:
+            if not Path(self.database).exists():
+                raise FileNotFoundError(f"the warehouse {self.database} does not exist yet; materialize the trend assets")
+            with self._lock_file() as lock:  # a database from before snapshots: publish it once
+                _lock(lock, fcntl.LOCK_EX, self.lock_timeout_s, f"warehouse {self.database}")
+                if self.snapshot_version() is None:
+                    self._publish()
+        for attempt in range(3):
+            version = self.snapshot_version()
+            try:
+                return duckdb.connect(str(self.snapshot_path.parent / version), read_only=True), version
+            except duckdb.IOException:
+                if attempt == 2:  # pruned between the link's read and the open, three times over
+                    raise
+        raise AssertionError("unreachable")
+
+    def snapshot_version(self) -> str | None:
+        """The published snapshot's file, relative to the link (None if none): new after each write."""
         try:
-            with self._lock_file("gate") as gate:
-                _lock(gate, fcntl.LOCK_SH, self.lock_timeout_s, f"warehouse {self.database}")
-                _lock(rw, fcntl.LOCK_SH, self.lock_timeout_s, f"warehouse {self.database}")
-            return duckdb.connect(self.database, read_only=True), rw
-        except BaseException:
-            rw.close()
-            raise
+            return os.readlink(self.snapshot_path)
+        except FileNotFoundError:
+            return None
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection (it cannot change data) for one unit of work."""
-        connection, rw = self._open_reader()
+        """A read-only connection (it cannot change data) to the latest snapshot, for one unit of work."""
+        connection, _ = self._open_reader()
         try:
             yield connection
         finally:
             connection.close()
-            rw.close()
-
-    def writer_waiting(self) -> bool:
-        """Whether a writer holds or waits for the gate."""
-        with self._lock_file("gate") as gate:
-            try:
-                fcntl.flock(gate, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(gate, fcntl.LOCK_UN)
-            return False
 
     def query(self, sql: str, parameters: list | None = None) -> pl.DataFrame:
         """Run a read-only, parameterised query and return the result as Polars."""
@@ -125,50 +165,50 @@ class Warehouse(DuckDBResource):
 
 class SharedReader:
     """One read-only connection shared by a server's threads (a cursor each), kept open between
-    requests: opening a DuckDB file costs far more than a small query. When a writer waits, new
-    requests hold back, the connection closes once the running ones finish, and it reopens after
-    the write, so readers then see the new data."""
+    requests: opening a DuckDB file costs far more than a small query. Before each request it
+    checks whether a newer snapshot was published (one ``stat``) and, if so, moves to it; the
+    old connection closes once the requests running on it finish."""
 
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
-        self._condition = threading.Condition()
+        self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
-        self._lock_handle: IO | None = None
-        self._active = 0
-        self._draining = False
+        self._version: str | None = None
+        self._active: dict[int, int] = {}  # id(connection) -> running requests
+        self._retired: dict[int, duckdb.DuckDBPyConnection] = {}
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._condition:
-            while True:
-                if self._connection is not None and not self._draining and self.warehouse.writer_waiting():
-                    self._draining = True
-                if self._draining:
-                    if self._active == 0:
-                        self._close()
-                        self._draining = False
-                    else:
-                        self._condition.wait(0.05)
-                        continue
-                if self._connection is None:
-                    self._connection, self._lock_handle = self.warehouse._open_reader()
-                break
-            self._active += 1
-            cursor = self._connection.cursor()
+        with self._lock:
+            version = self.warehouse.snapshot_version()
+            if self._connection is None or version != self._version:
+                self._retire()
+                self._connection, self._version = self.warehouse._open_reader()
+            connection = self._connection
+            self._active[id(connection)] = self._active.get(id(connection), 0) + 1
+            cursor = connection.cursor()
         try:
             yield cursor
         finally:
             cursor.close()
-            with self._condition:
-                self._active -= 1
-                self._condition.notify_all()
+            with self._lock:
+                self._active[id(connection)] -= 1
+                if not self._active[id(connection)]:
+                    del self._active[id(connection)]
+                    retired = self._retired.pop(id(connection), None)
+                    if retired is not None:
+                        retired.close()
 
-    def _close(self) -> None:
-        if self._connection is not None:
+    def _retire(self) -> None:
+        """Stop handing out the current connection; close it now if nothing runs on it."""
+        if self._connection is None:
+            return
+        if self._active.get(id(self._connection)):
+            self._retired[id(self._connection)] = self._connection
+        else:
             self._connection.close()
-            self._lock_handle.close()
-        self._connection, self._lock_handle = None, None
+        self._connection, self._version = None, None
 
     def close(self) -> None:
-        with self._condition:
-            self._close()
+        with self._lock:
+            self._retire()

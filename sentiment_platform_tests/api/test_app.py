@@ -113,7 +113,7 @@ def test_missing_warehouse_is_a_503(tmp_path):
     try:
         response = httpx.get(f"http://127.0.0.1:{server.config.port}/topics")
         assert response.status_code == 503
-        assert httpx.get(f"http://127.0.0.1:{server.config.port}/health").json()["status"] == "unavailable"
+        assert httpx.get(f"http://127.0.0.1:{server.config.port}/health").json()["error"] == "unavailable"
     finally:
         server.should_exit = True
         thread.join(timeout=5)
@@ -154,5 +154,32 @@ def test_writers_get_through_a_busy_api_and_readers_then_see_their_rows(tmp_path
             assert all(f.result() > 0 for f in futures)
     finally:
         stop.set()
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def test_an_idle_api_never_holds_up_a_write_and_never_shows_half_of_one(tmp_path):
+    from sentiment_platform.resources.warehouse import Warehouse
+
+    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"))  # the default 600 s lock timeout
+    with warehouse.write() as connection:
+        connection.execute("CREATE TABLE posts AS SELECT 'p1' AS post_id, 0.5 AS score")
+    server, thread = serve(warehouse)
+    base = f"http://127.0.0.1:{server.config.port}"
+    try:
+        assert httpx.get(f"{base}/posts/p1").status_code == 200  # the API now holds its connection, idle
+        started = time.perf_counter()
+        with warehouse.write() as connection:
+            connection.execute("DELETE FROM posts")
+            # Mid-write, readers still see the last committed state, whole.
+            assert httpx.get(f"{base}/posts/p1").status_code == 200
+            connection.execute("INSERT INTO posts VALUES ('p2', 0.1)")
+            assert httpx.get(f"{base}/posts/p2").status_code == 404
+        assert time.perf_counter() - started < 5
+        assert httpx.get(f"{base}/posts/p1").status_code == 404
+        assert httpx.get(f"{base}/posts/p2").status_code == 200
+        # A separate reader process sees the same published state.
+        assert warehouse.query("SELECT post_id FROM posts")["post_id"].to_list() == ["p2"]
+    finally:
         server.should_exit = True
         thread.join(timeout=5)

@@ -1,6 +1,6 @@
 """Trend tables over three real hours of the mock network (VADER scoring keeps it quick)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
@@ -100,3 +100,64 @@ def test_data_quality_checks_pass_and_are_blocking(built):
     assert all(evaluations[name].passed for name in ("unique_post_ids", "no_null_keys", "scores_in_range"))
     spec = {s.name: s for s in enriched_posts.check_specs}
     assert spec["unique_post_ids"].blocking and spec["scores_in_range"].blocking
+
+
+def test_three_runs_over_out_of_hour_and_cross_hour_duplicates_leave_every_table_identical(tmp_path):
+    import orjson
+
+    from sentiment_platform.layout import landing_prefix
+    from sentiment_platform.mockfeed.landing import land_hour
+    from sentiment_platform.resources.notifier import AlertNotifier
+    from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+    from sentiment_platform.resources.sources import PostSource
+    from sentiment_platform.resources.spark import SparkEngine
+    from sentiment_platform.resources.storage import LakeStorage
+
+    lake = LakeStorage(root=str(tmp_path / "lake"))
+    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"))
+    resources = {"storage": lake, "source": PostSource(kind="landing"), "text_scorer": TextScorer(backend="vader"),
+                 "image_scorer": ImageScorer(), "warehouse": warehouse,
+                 "notifier": AlertNotifier(log_path=str(tmp_path / "alerts.log")), "spark": SparkEngine()}
+    hours = HOURS[1:]
+    for hour in hours:
+        land_hour(lake, hour)
+    first_post = orjson.loads(lake.read_bytes(landing_prefix("posts", hours[0]) + f"mockfeed-{hours[0]:%Y%m%d%H}.jsonl")
+                              .splitlines()[0])
+    base = {"author_id": "u-extra", "lang": "en", "topic": "tech", "text": "a post sent late"}
+    extra = [
+        dict(base, id="early", created_at=(hours[0] - timedelta(hours=5)).isoformat()),  # out of its hour
+        dict(base, id="late", created_at=(hours[1] + timedelta(days=2)).isoformat()),    # in the future of it
+        first_post,                                                                      # re-sent an hour later
+        dict(first_post, created_at=(hours[1] + timedelta(minutes=5)).isoformat()),      # same id, another hour
+    ]
+    lake.write_bytes(landing_prefix("posts", hours[1]) + "pushed.jsonl", b"\n".join(map(orjson.dumps, extra)) + b"\n")
+
+    names = ["posts", "sentiment_trends_15m", "hashtag_trends", "user_sentiment_hourly", "user_sentiment_profile"]
+
+    def snapshot():
+        tables = {name: table(warehouse, name).sort(pl.all()) for name in names}
+        lake_files = {key: lake.read_parquet(key) for key in lake.list_keys("cleansed/") + lake.list_keys("analytics/")
+                      if key.endswith(".parquet")}
+        return tables, lake_files
+
+    states = []
+    for _ in range(3):
+        for hour in hours:
+            assert materialize(UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(hour), resources=resources).success
+        states.append(snapshot())
+    for tables, files in states[1:]:
+        assert files.keys() == states[0][1].keys()
+        for key, frame in files.items():
+            assert frame.equals(states[0][1][key]), key
+        for name in names:
+            assert tables[name].equals(states[0][0][name]), name
+    posts = states[0][0]["posts"]
+    assert posts["post_id"].is_unique().all()
+    assert "early" not in posts["post_id"] and "late" not in posts["post_id"]
+    assert posts.filter(pl.col("post_id") == first_post["id"])["created_at"].to_list() == [
+        datetime.fromisoformat(first_post["created_at"])]
+    trends = states[0][0]["sentiment_trends_15m"]
+    assert trends["window_start"].min() >= hours[0] and trends["window_start"].max() < hours[1] + timedelta(hours=1)
+    assert trends["posts"].sum() == posts.height + 1  # the same id in two hours counts in both windows
+    quarantined = lake.read_bytes(f"quarantine/posts/dt={hours[1]:%Y-%m-%d}/hour={hours[1]:%H}/rejected.jsonl")
+    assert quarantined.count(b'"outside_partition"') == 3  # early, late and the re-send of the hour before
