@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
+from sentiment_platform.partitions import hour_partition_key
 from sentiment_platform.resources.spark import EngineChoice, SparkEngine
 from sentiment_platform.resources.storage import LakeObject, LakeStorage
 
@@ -45,3 +46,11 @@ def sum_counts(counts: Sequence[Mapping[str, int | float | None]]) -> dict[str, 
             if isinstance(value, int):
                 total[name] = total.get(name, 0) + value
     return total
+
+
+def stamp_partitions(context: Any, per_hour: Mapping[datetime, Mapping[str, Any]]) -> None:
+    """Give each hour of the run its own figures as its partition's metadata. (Metadata returned
+    with the result goes on every partition of a multi-hour run alike, so run-wide facts go there
+    and counts come here.)"""
+    for hour, metadata in per_hour.items():
+        context.add_asset_metadata(dict(metadata), partition_key=hour_partition_key(hour))

@@ -14,7 +14,11 @@ from sentiment_platform.cleaning import (
     clean_posts,
     clean_users,
 )
-from sentiment_platform.engine_runs import engine_metadata, input_bytes, sum_counts
+from sentiment_platform.engine_runs import (
+    engine_metadata,
+    input_bytes,
+    stamp_partitions,
+)
 from sentiment_platform.layout import cleansed_key, quarantine_prefix
 from sentiment_platform.partitions import (
     hourly_partitions,
@@ -74,14 +78,14 @@ def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage, spark: S
     else:  # a generator: one hour in memory at a time
         results = ((hour, clean_posts([(obj.key, storage.read_bytes(obj.key)) for obj in objects], rules, hour))
                    for hour, objects in landed.items())
-    counts = sum_counts([store_cleansed(storage, "posts", hour, result) for hour, result in results])
-    return MaterializeResult(metadata={
+    per_hour = {hour: store_cleansed(storage, "posts", hour, result) for hour, result in results}
+    stamp_partitions(context, {hour: {
         **counts,
-        **engine_metadata(choice, spark, hours),
         "dagster/row_count": counts["cleaned"],
-        "path": MetadataValue.path(storage.uri(cleansed_key("posts", hours[-1]))),
-        "quarantine": MetadataValue.path(storage.uri(quarantine_prefix("posts", hours[-1]))),
-    })
+        "path": MetadataValue.path(storage.uri(cleansed_key("posts", hour))),
+        "quarantine": MetadataValue.path(storage.uri(quarantine_prefix("posts", hour))),
+    } for hour, counts in per_hour.items()})
+    return MaterializeResult(metadata=engine_metadata(choice, spark, hours))
 
 
 @asset(deps=["raw_users"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="cleansing",

@@ -19,6 +19,7 @@ from sentiment_platform.engine_runs import (
     existing_objects,
     input_bytes,
     parquet_input_rows,
+    stamp_partitions,
     sum_counts,
 )
 from sentiment_platform.enrichment import enrich_posts
@@ -80,17 +81,17 @@ def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_sc
     cache.save(storage)
     for hour, (frame, _) in results.items():
         storage.write_parquet(analytics_key("post_sentiment", hour), frame)
-    frames = [frame for frame, _ in results.values()]
-    counts = sum_counts([hour_counts for _, hour_counts in results.values()])
-    everything = pl.concat(frames)
+    stamp_partitions(context, {hour: {
+        **counts, **_label_shares(frame),
+        "mean_score": float(frame["score"].mean()) if counts["scored"] else None,
+        "dagster/row_count": frame.height,
+        "path": MetadataValue.path(storage.uri(analytics_key("post_sentiment", hour))),
+    } for hour, (frame, counts) in results.items()})
+    texts = sum_counts([counts for _, counts in results.values()]).get("texts", 0)
     return MaterializeResult(metadata={
-        **counts, **_label_shares(everything),
         **engine_metadata(choice, spark, hours),
         "model": model.name,
-        "mean_score": float(everything["score"].mean()) if counts["scored"] else None,
-        "texts_per_second": round(counts["texts"] / seconds, 1) if seconds > 0 else None,
-        "dagster/row_count": everything.height,
-        "path": MetadataValue.path(storage.uri(analytics_key("post_sentiment", hours[-1]))),
+        "texts_per_second": round(texts / seconds, 1) if seconds > 0 else None,
     })
 
 

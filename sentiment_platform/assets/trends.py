@@ -20,6 +20,7 @@ from sentiment_platform.engine_runs import (
     existing_objects,
     input_bytes,
     parquet_input_rows,
+    stamp_partitions,
 )
 from sentiment_platform.layout import analytics_key
 from sentiment_platform.partitions import (
@@ -102,11 +103,11 @@ def sentiment_trends_15m(context: AssetExecutionContext, storage: LakeStorage, w
         ).pl())
         alerts = detect_alerts(trends, history, rules)
         sent = notifier.notify(alerts, connection)
-    yield MaterializeResult(metadata={
-        "dagster/row_count": trends.height, "windows": trends["window_start"].n_unique(),
-        "topics": trends["topic"].n_unique(), "posts": int(trends["posts"].sum()),
-        **engine_metadata(choice, spark, hours),
-    })
+    stamp_partitions(context, {hour: {
+        "dagster/row_count": rows.height, "windows": rows["window_start"].n_unique(),
+        "topics": rows["topic"].n_unique(), "posts": int(rows["posts"].sum()),
+    } for hour, rows in rows_by_hour(trends, "window_start", hours).items()})
+    yield MaterializeResult(metadata=engine_metadata(choice, spark, hours))
     labeled = trends["positive"] + trends["neutral"] + trends["negative"]
     share_sum = trends.filter(labeled > 0).select(
         (pl.col("positive_share") + pl.col("neutral_share") + pl.col("negative_share") - 1).abs().max()).item()
@@ -138,7 +139,9 @@ def hashtag_trends(context: AssetExecutionContext, storage: LakeStorage, warehou
     table = pl.concat([compute_hashtag_trends(stats, hour) for hour in hours])
     with warehouse.write() as connection:
         replace_range(connection, "hashtag_trends", table, "hour", hours[0], hours[-1] + timedelta(hours=1))
-    return MaterializeResult(metadata={"dagster/row_count": table.height, "hashtags": table["hashtag"].n_unique()})
+    stamp_partitions(context, {hour: {"dagster/row_count": rows.height, "hashtags": rows["hashtag"].n_unique()}
+                               for hour, rows in rows_by_hour(table, "hour", hours).items()})
+    return MaterializeResult()
 
 
 @asset(deps=["enriched_posts"], partitions_def=daily_partitions, **_COMMON)
@@ -174,7 +177,9 @@ def user_sentiment_profile(context: AssetExecutionContext, storage: LakeStorage,
         replace_range(connection, "user_sentiment_hourly", table, "hour", hours[0], hours[-1] + timedelta(hours=1))
         connection.execute(USER_PROFILE_VIEW)
         users = connection.execute("SELECT count(*) FROM user_sentiment_profile").fetchone()[0]
-    return MaterializeResult(metadata={"dagster/row_count": table.height, "users_in_profile": users})
+    stamp_partitions(context, {hour: {"dagster/row_count": rows.height}
+                               for hour, rows in rows_by_hour(table, "hour", hours).items()})
+    return MaterializeResult(metadata={"users_in_profile": users})
 
 
 POST_COLUMNS = ["post_id", "author_id", "created_at", "topic", "lang", "text", "hashtags", "sentiment", "score",
@@ -191,7 +196,15 @@ def warehouse_posts(context: AssetExecutionContext, storage: LakeStorage, wareho
     with warehouse.write() as connection:
         replace_range(connection, "posts", posts, "created_at", start, end)
         elsewhere = keep_earliest_post(connection, start, end)
-    return MaterializeResult(metadata={"dagster/row_count": posts.height, "ids_in_other_hours": elsewhere})
+    stamp_partitions(context, {hour: {"dagster/row_count": rows.height}
+                               for hour, rows in rows_by_hour(posts, "created_at", hours).items()})
+    return MaterializeResult(metadata={"ids_in_other_hours": elsewhere})
+
+
+def rows_by_hour(frame: pl.DataFrame, column: str, hours: list[datetime]) -> dict[datetime, pl.DataFrame]:
+    """``frame``'s rows per hour of the run, by the hour ``column`` falls in (empty hours included)."""
+    return {hour: frame.filter(pl.col(column).is_between(hour, hour + timedelta(hours=1), closed="left"))
+            for hour in hours}
 
 
 def keep_earliest_post(connection, start: datetime, end: datetime) -> int:

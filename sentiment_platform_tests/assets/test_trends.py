@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, materialize
 
 from sentiment_platform.assets.sentiment import enriched_posts
 from sentiment_platform.assets.trends import topic_daily_summary
@@ -161,3 +161,37 @@ def test_three_runs_over_out_of_hour_and_cross_hour_duplicates_leave_every_table
     assert trends["posts"].sum() == posts.height + 1  # the same id in two hours counts in both windows
     quarantined = lake.read_bytes(f"quarantine/posts/dt={hours[1]:%Y-%m-%d}/hour={hours[1]:%H}/rejected.jsonl")
     assert quarantined.count(b'"outside_partition"') == 3  # early, late and the re-send of the hour before
+
+
+def test_a_run_over_two_hours_gives_each_partition_its_own_figures(built, tmp_path):
+    from sentiment_platform.assets.cleansing import cleaned_posts
+    from sentiment_platform.assets.sentiment import post_sentiment
+    from sentiment_platform.assets.trends import sentiment_trends_15m, warehouse_posts
+    from sentiment_platform.resources.notifier import AlertNotifier
+
+    resources = {**built, "warehouse": Warehouse(database=str(tmp_path / "w.duckdb")),
+                 "notifier": AlertNotifier(log_path=str(tmp_path / "a.log"))}
+    two = HOURS[:2]
+    tags = {"dagster/asset_partition_range_start": hour_partition_key(two[0]),
+            "dagster/asset_partition_range_end": hour_partition_key(two[1])}
+    instance = DagsterInstance.ephemeral()
+    assets = [cleaned_posts, post_sentiment, sentiment_trends_15m, warehouse_posts]
+    assert materialize(assets, tags=tags, resources=resources, instance=instance).success
+    posts = enriched(built["storage"], two)
+    for hour in two:
+        key = hour_partition_key(hour)
+        own = posts.filter(pl.col("created_at").dt.truncate("1h") == hour).height
+
+        def latest(name):
+            records = instance.fetch_materializations(AssetKey(name), limit=10).records
+            [record] = [r for r in records if r.partition_key == key]
+            return {k: v.value for k, v in record.asset_materialization.metadata.items()}
+
+        cleaned = latest("cleaned_posts")
+        assert cleaned["dagster/row_count"] == cleaned["cleaned"] == built["storage"].parquet_rows(
+            f"cleansed/posts/dt={hour:%Y-%m-%d}/hour={hour:%H}/part-0.parquet") == own
+        assert cleaned["records_in"] == cleaned["cleaned"] + cleaned["duplicates"] + cleaned["quarantined"]
+        assert cleaned["hours"] == 2  # run-wide facts stay on every partition
+        assert latest("post_sentiment")["dagster/row_count"] == own
+        assert latest("sentiment_trends_15m")["posts"] == own
+        assert latest("warehouse_posts")["dagster/row_count"] == own
