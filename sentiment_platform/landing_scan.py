@@ -30,6 +30,9 @@ from sentiment_platform.partitions import (
 )
 from sentiment_platform.resources.storage import LakeObject, LakeStorage
 
+#: The metadata entry in which the ingestion assets record the digest of the landing they read.
+LANDING_DIGEST = "landing_digest"
+
 _KEY = re.compile(r"^landing/(?P<dataset>[a-z]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<h>\d{2})/[^/]+\.jsonl$")
 
 

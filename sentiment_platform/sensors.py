@@ -1,6 +1,8 @@
 """The landing sensor: new or changed objects in the landing zone (S3 or the local lake) start runs of their hour."""
 
 from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
     AssetSelection,
     ConfigurableResource,
     DefaultSensorStatus,
@@ -12,7 +14,12 @@ from dagster import (
 )
 from pydantic import Field
 
-from sentiment_platform.landing_scan import ScanCursor, run_key, scan_landing
+from sentiment_platform.landing_scan import (
+    LANDING_DIGEST,
+    ScanCursor,
+    run_key,
+    scan_landing,
+)
 from sentiment_platform.resources.clock import Clock
 from sentiment_platform.resources.storage import LakeStorage
 
@@ -45,8 +52,20 @@ def landing_sensor(context: SensorEvaluationContext, storage: LakeStorage, landi
         context.log.info(f"tick capped at {len(result.requests)} hours; the rest follows on the next tick")
     requests = [RunRequest(run_key=run_key(partition, change.digest), partition_key=partition,
                            tags={"sentiment/objects": str(change.objects)})
-                for partition, change in sorted(result.requests.items())]
+                for partition, change in sorted(result.requests.items())
+                if not _already_ingested(context, partition, change.digest)]
     if not requests:
         return SensorResult(skip_reason=SkipReason(f"no changed objects in {result.listed_prefixes} prefixes"),
                             cursor=result.cursor.to_json())
     return SensorResult(run_requests=requests, cursor=result.cursor.to_json())
+
+
+def _already_ingested(context: SensorEvaluationContext, partition: str, digest: str) -> bool:
+    """Whether the hour's latest ingestion read exactly these objects (a run of the demo, a
+    schedule or a backfill did): then the cursor only learns them, and nothing runs again."""
+    records = context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey("raw_posts"), asset_partitions=[partition]), limit=1).records
+    if not records or records[0].asset_materialization is None:
+        return False
+    entry = records[0].asset_materialization.metadata.get(LANDING_DIGEST)
+    return entry is not None and entry.value == digest

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from dagster import build_sensor_context
+from dagster import DagsterInstance, build_sensor_context
 
 from sentiment_platform.definitions import defs
 from sentiment_platform.landing_scan import (
@@ -23,6 +23,7 @@ from sentiment_platform.sensors import LandingScan, landing_sensor
 pytestmark = pytest.mark.clock
 
 NOW = datetime(2026, 11, 20, 13, 40, tzinfo=timezone.utc)
+INSTANCE = DagsterInstance.ephemeral()
 
 
 def test_keys_map_to_hours_or_to_nothing():
@@ -35,7 +36,7 @@ def test_keys_map_to_hours_or_to_nothing():
 def tick(storage, cursor, now, **options):
     """One sensor evaluation through Dagster at ``now``, returning (partition keys requested, new cursor, result)."""
     # With the repository, Dagster checks each requested partition exists, as the daemon does.
-    context = build_sensor_context(cursor=cursor, repository_def=defs.get_repository_def(), resources={
+    context = build_sensor_context(cursor=cursor, repository_def=defs.get_repository_def(), instance=INSTANCE, resources={
         "storage": storage, "clock": FixedClock(at=now.isoformat()),
         "landing_scan": LandingScan(lookback_hours=30, rotation_hours=6, **options)})
     result = landing_sensor(context)

@@ -16,7 +16,7 @@ from dagster import (
 
 from sentiment_platform.cleaning import POST_SCHEMA
 from sentiment_platform.image_validation import ImageRules, validate_image
-from sentiment_platform.landing_scan import hour_batches
+from sentiment_platform.landing_scan import LANDING_DIGEST, hour_batches, hour_digest
 from sentiment_platform.layout import cleansed_key, landing_prefix, quarantine_prefix
 from sentiment_platform.partitions import (
     hourly_partitions,
@@ -62,8 +62,11 @@ def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source:
     landed = source.prepare_hour(storage, hour)
     if landed:
         context.log.info(f"pulled {landed} from the {source.kind} source")
+    listed = {dataset: hour_batches(storage, dataset, hour) for dataset in LANDED_ASSETS.values()}
+    # What the landing sensor compares with: an hour whose landing is unchanged is not run again.
+    digest = hour_digest([obj for batches, _ in listed.values() for obj in batches])
     for name, dataset in LANDED_ASSETS.items():
-        batches, ignored = hour_batches(storage, dataset, hour)
+        batches, ignored = listed[dataset]
         files = [(obj.key, storage.read_bytes(obj.key)) for obj in batches]
         if ignored:
             context.log.warning(f"{len(ignored)} objects under {landing_prefix(dataset, hour)} are not batches, ignored")
@@ -73,6 +76,7 @@ def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source:
             "records": split_lines(files).height,
             "bytes": sum(len(data) for _, data in files),
             "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
+            LANDING_DIGEST: digest,
             **({"pulled": MetadataValue.json(landed)} if landed and name == "raw_posts" else {}),
         })
 
