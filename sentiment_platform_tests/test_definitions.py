@@ -92,5 +92,5 @@ def test_the_x_bearer_token_is_only_referenced_through_the_environment():
 @pytest.mark.clock
 def test_the_hour_in_progress_is_a_partition_so_pushed_data_runs_as_it_arrives():
     now = datetime(2026, 11, 20, 13, 40, tzinfo=timezone.utc)
-    assert hourly_partitions.get_last_partition_key(current_time=now) == "2026-11-20-13:00"
-    assert daily_partitions.get_last_partition_key(current_time=now) == "2026-11-20"
+    assert hourly_partitions.get_partition_keys(current_time=now)[-1] == "2026-11-20-13:00"
+    assert daily_partitions.get_partition_keys(current_time=now)[-1] == "2026-11-20"
