@@ -144,7 +144,7 @@ def test_writers_get_through_a_busy_api_and_readers_then_see_their_rows(tmp_path
             futures = [pool.submit(hammer) for _ in range(8)]
             time.sleep(0.5)
             assert httpx.get(f"{base}/posts/p2").status_code == 404
-            for i in range(3):  # each write waits for the API to step aside, then the API reopens
+            for i in range(3):  # each write goes through at once; the API then moves to its snapshot
                 started = time.perf_counter()
                 with warehouse.write() as connection:
                     connection.execute("INSERT INTO posts VALUES (?, 0.1)", [f"p{i + 2}"])
