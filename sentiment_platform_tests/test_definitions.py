@@ -32,6 +32,7 @@ def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
     assert all(partitions[name] is None for name in unpartitioned)
 
 
+@pytest.mark.clock
 def test_downstream_assets_follow_by_automation_and_schedules_target_closed_periods():
     from dagster import build_schedule_context
 

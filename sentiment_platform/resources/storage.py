@@ -256,7 +256,8 @@ class LakeStorage(ConfigurableResource):
     def _iter_s3(self, prefix: str, start_after: str | None) -> Iterator[LakeObject]:
         bucket, root_prefix = self._bucket_and_prefix
         strip = len(root_prefix) + 1 if root_prefix else 0
-        kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": self._s3_key(prefix)}
+        # An empty prefix lists the whole root (only a listing may name the root itself).
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": self._s3_key(prefix) if prefix else root_prefix + "/" * bool(root_prefix)}
         if start_after:
             kwargs["StartAfter"] = self._s3_key(start_after)
         for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):

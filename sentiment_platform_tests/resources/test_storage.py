@@ -28,6 +28,7 @@ def test_listing_is_sorted_scoped_and_reports_size(any_lake):
     assert [o.key for o in any_lake.iter_objects("landing/", start_after="landing/posts/2026/11/20/14/c.jsonl")] == [
         "landing/users/x.jsonl"]
     assert any_lake.list_keys("nothing/here/") == []
+    assert len(any_lake.list_keys("")) == 4  # the whole lake
 
 
 def test_replace_prefix_removes_what_a_previous_run_left(any_lake):
