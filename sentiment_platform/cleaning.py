@@ -14,6 +14,7 @@ from typing import Sequence
 import polars as pl
 
 from sentiment_platform.records import (
+    Check,
     RecordField,
     RecordSchema,
     apply_checks,
@@ -281,6 +282,13 @@ CLEANED_POST_COLUMNS = (
 )
 
 
+def outside_hour(hour: datetime) -> Check:
+    """The check that rejects a record created outside the hour starting at ``hour``: a record
+    belongs to the hour of its own ``created_at``, and one that landed in another hour's folder is
+    not this partition's (it would be counted in two, or in the wrong window)."""
+    return pl.col("created_at_ts").is_between(hour, hour + ONE_HOUR, closed="left").not_(), "outside_partition"
+
+
 def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules(), hour: datetime | None = None) -> pl.DataFrame:
     """The row-level rules that decide whether a post is kept: parse, validate, NFKC the text.
     With ``hour`` (the partition's start), a post created outside that hour is ``outside_partition``.
@@ -299,10 +307,7 @@ def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules(), h
         (~pl.col("text_nfkc").str.contains(VISIBLE_CHARACTER), "empty_text"),
     ]
     if hour is not None:
-        # A post belongs to the hour of its own created_at: one that landed in another hour's
-        # folder is not this partition's (it would be counted in two, or in the wrong window).
-        checks.insert(1, (pl.col("created_at_ts").is_between(hour, hour + ONE_HOUR, closed="left").not_(),
-                          "outside_partition"))
+        checks.insert(1, outside_hour(hour))
     # One plan on the streaming engine: both cores work through the lines a morsel at a time.
     # Lines that did not parse keep their reason.
     return (
@@ -407,8 +412,7 @@ def clean_interactions(files: Sequence[tuple[str, bytes]], hour: datetime | None
         (~pl.col("type").is_in(INTERACTION_TYPES), "invalid_value:type"),
     ]
     if hour is not None:
-        checks.insert(1, (pl.col("created_at_ts").is_between(hour, hour + ONE_HOUR, closed="left").not_(),
-                          "outside_partition"))
+        checks.insert(1, outside_hour(hour))
     records, rejected = apply_checks(records, checks)
     kept, duplicates, conflicts = drop_duplicates(records, "interaction_id", ["type", "user_id", "post_id", "created_at_ts"])
     cleaned = records[kept].select(

@@ -38,16 +38,6 @@ def engine_metadata(choice: EngineChoice, spark: SparkEngine, hours: Sequence[da
     return metadata
 
 
-def sum_counts(counts: Sequence[Mapping[str, int | float | None]]) -> dict[str, int]:
-    """Per-hour integer counts added up over a run's hours."""
-    total: dict[str, int] = {}
-    for hour_counts in counts:
-        for name, value in hour_counts.items():
-            if isinstance(value, int):
-                total[name] = total.get(name, 0) + value
-    return total
-
-
 def stamp_partitions(context: Any, per_hour: Mapping[datetime, Mapping[str, Any]]) -> None:
     """Give each hour of the run its own figures as its partition's metadata. (Metadata returned
     with the result goes on every partition of a multi-hour run alike, so run-wide facts go there

@@ -20,7 +20,6 @@ from sentiment_platform.engine_runs import (
     input_bytes,
     parquet_input_rows,
     stamp_partitions,
-    sum_counts,
 )
 from sentiment_platform.enrichment import enrich_posts
 from sentiment_platform.layout import analytics_key, cleansed_key
@@ -87,7 +86,7 @@ def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_sc
         "dagster/row_count": frame.height,
         "path": MetadataValue.path(storage.uri(analytics_key("post_sentiment", hour))),
     } for hour, (frame, counts) in results.items()})
-    texts = sum_counts([counts for _, counts in results.values()]).get("texts", 0)
+    texts = sum(counts["texts"] for _, counts in results.values())
     return MaterializeResult(metadata={
         **engine_metadata(choice, spark, hours),
         "model": model.name,
