@@ -96,7 +96,7 @@ def api_benchmark(seconds: float, clients: int) -> None:
         database = str(Path(folder) / "warehouse.duckdb")
         rows = build_trend_warehouse(database)
         port = _free_port()
-        server = subprocess.Popen([sys.executable, "-m", "sentiment_platform.cli", "api", "--port", str(port),
+        server = subprocess.Popen([sys.executable, "-m", "sentiment_platform.cli.main", "api", "--port", str(port),
                                    "--warehouse", database], stdout=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -121,45 +121,48 @@ def api_benchmark(seconds: float, clients: int) -> None:
 def rebuild_benchmark(posts_per_hour: int) -> None:
     from dagster import materialize
 
-    from sentiment_platform.assets.cleansing import cleaned_posts, cleaned_users
-    from sentiment_platform.assets.ingestion import landed_batches, raw_images
-    from sentiment_platform.assets.sentiment import (
+    from sentiment_platform.defs.cleansing.cleansed_data import (
+        cleaned_posts,
+        cleaned_users,
+    )
+    from sentiment_platform.defs.ingestion.raw_data import landed_batches, raw_images
+    from sentiment_platform.defs.sentiment.scored_posts import (
         enriched_posts,
         image_sentiment,
         post_sentiment,
     )
-    from sentiment_platform.assets.trends import (
+    from sentiment_platform.defs.trends.trend_tables import (
         hashtag_trends,
         sentiment_trends_15m,
         topic_daily_summary,
         user_sentiment_profile,
         warehouse_posts,
     )
-    from sentiment_platform.layout import analytics_key
+    from sentiment_platform.lib.lake_layout import dataset_key
     from sentiment_platform.partitions import hour_partition_key
-    from sentiment_platform.resources.notifier import AlertNotifier
+    from sentiment_platform.resources.lake_storage import LocalLakeStorage
+    from sentiment_platform.resources.notifiers import LogNotifier
+    from sentiment_platform.resources.post_sources import MockNetworkSource
     from sentiment_platform.resources.scorers import ImageScorer, TextScorer
-    from sentiment_platform.resources.sources import PostSource
-    from sentiment_platform.resources.storage import LakeStorage
     from sentiment_platform.resources.warehouse import Warehouse
 
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     day = datetime(2026, 11, 20, tzinfo=timezone.utc)
     with tempfile.TemporaryDirectory() as folder:
-        storage = LakeStorage(root=f"{folder}/lake")
-        resources = {"storage": storage, "source": PostSource(), "text_scorer": TextScorer(backend="vader"),
-                     "image_scorer": ImageScorer(), "notifier": AlertNotifier(log_path=f"{folder}/alerts.log")}
+        storage = LocalLakeStorage(root=f"{folder}/lake")
+        resources = {"storage": storage, "source": MockNetworkSource(), "text_scorer": TextScorer(backend="vader"),
+                     "image_scorer": ImageScorer(), "notifier": LogNotifier(log_path=f"{folder}/alerts.log")}
         assert materialize([landed_batches, raw_images, cleaned_posts, cleaned_users, post_sentiment, image_sentiment,
                             enriched_posts], partition_key=hour_partition_key(day + timedelta(hours=12)),
                            resources=resources, run_config=quiet).success
-        sample = storage.read_parquet(analytics_key("enriched_posts", day + timedelta(hours=12)))
+        sample = storage.read_parquet(dataset_key("enriched_posts", day + timedelta(hours=12)))
         for hour in range(24):
             copies = []
             for copy in range(-(-posts_per_hour // sample.height)):
                 copies.append(sample.with_columns(
                     (pl.col("post_id") + f"-{hour}-{copy}"),
                     pl.col("created_at") + pl.duration(hours=hour - 12)))
-            storage.write_parquet(analytics_key("enriched_posts", day + timedelta(hours=hour)),
+            storage.write_parquet(dataset_key("enriched_posts", day + timedelta(hours=hour)),
                                   pl.concat(copies).head(posts_per_hour))
         hourly = [sentiment_trends_15m, hashtag_trends, user_sentiment_profile, warehouse_posts]
         for mode in ("24 runs", "1 run"):

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def build_hour(posts: int) -> bytes:
-    from sentiment_platform.mockfeed import MockFeedConfig, generate_hour
+    from sentiment_platform.sources.mock_network import MockFeedConfig, generate_hour
 
     config = replace(MockFeedConfig(), posts_per_hour=20_000, image_share=0.0)
     base = [record.line for record in generate_hour(datetime(2026, 11, 20, 13, tzinfo=timezone.utc), config).posts]
@@ -46,7 +46,7 @@ def _peak_rss_mib() -> float:
 def _run(engine: str, path: str, queue) -> None:
     data = Path(path).read_bytes()
     if engine == "polars":
-        from sentiment_platform.cleaning import clean_posts
+        from sentiment_platform.lib.cleansing.cleaning import clean_posts
 
         clean = lambda: clean_posts([("hour.jsonl", data)]).metadata()  # noqa: E731
     else:

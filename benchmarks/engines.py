@@ -34,10 +34,10 @@ def land(root: str, posts: int) -> int:
     """Land ``posts`` posts for HOUR under ``root``; returns the bytes landed."""
     from cleansing import build_hour
 
-    from sentiment_platform.layout import landing_prefix
-    from sentiment_platform.resources.storage import LakeStorage
+    from sentiment_platform.lib.lake_layout import landing_prefix
+    from sentiment_platform.resources.lake_storage import LocalLakeStorage
 
-    lake = LakeStorage(root=root)
+    lake = LocalLakeStorage(root=root)
     lines = build_hour(posts).splitlines()
     total = 0
     for index in range(0, len(lines), LINES_PER_FILE):
@@ -81,19 +81,19 @@ class PeakMemory:
 def _pipeline(engine: str, root: str, backend: str, queue) -> None:
     import polars as pl
 
-    from sentiment_platform.cleaning import clean_posts
-    from sentiment_platform.engine_runs import existing_objects
-    from sentiment_platform.enrichment import enrich_posts
-    from sentiment_platform.layout import analytics_key, cleansed_key, landing_prefix
+    from sentiment_platform.defs.engine_runs import existing_objects
+    from sentiment_platform.lib.cleansing.cleaning import clean_posts
+    from sentiment_platform.lib.enrichment import enrich_posts
+    from sentiment_platform.lib.lake_layout import dataset_key, landing_prefix
+    from sentiment_platform.lib.scoring.score_cache import ScoreCache
+    from sentiment_platform.lib.scoring.text_scoring import score_text_values
+    from sentiment_platform.lib.trends import sentiment_trends_15m
+    from sentiment_platform.resources.lake_storage import LocalLakeStorage
     from sentiment_platform.resources.scorers import TextScorer
-    from sentiment_platform.resources.spark import SparkEngine
-    from sentiment_platform.resources.storage import LakeStorage
-    from sentiment_platform.scoring.score_cache import ScoreCache
-    from sentiment_platform.scoring.text_scoring import score_texts
-    from sentiment_platform.trends import sentiment_trends_15m
+    from sentiment_platform.resources.spark_engine import SparkEngine
 
     memory = PeakMemory()
-    lake = LakeStorage(root=root)
+    lake = LocalLakeStorage(root=root)
     scorer = TextScorer(backend=backend)
     model = scorer.load()
     cache = ScoreCache(model.fingerprint)
@@ -105,9 +105,9 @@ def _pipeline(engine: str, root: str, backend: str, queue) -> None:
     stages: dict[str, float] = {}
     started = time.perf_counter()
     if engine == "spark":
-        from sentiment_platform.spark_engine.cleansing import clean_posts_spark
-        from sentiment_platform.spark_engine.scoring import score_posts_spark
-        from sentiment_platform.spark_engine.trends import trends_15m_spark
+        from sentiment_platform.lib.spark.cleansing_job import clean_posts_spark
+        from sentiment_platform.lib.spark.scoring_job import score_posts_spark
+        from sentiment_platform.lib.spark.trends_job import trends_15m_spark
 
         session = spark.spark_session
         stages["start"] = time.perf_counter() - started
@@ -117,30 +117,30 @@ def _pipeline(engine: str, root: str, backend: str, queue) -> None:
         cleaned = clean_posts_spark(session, lake, landed)[HOUR]
     else:
         cleaned = clean_posts([(o.key, lake.read_bytes(o.key)) for o in landed[HOUR]])
-    lake.write_parquet(cleansed_key("posts", HOUR), cleaned.cleaned)
+    lake.write_parquet(dataset_key("cleaned_posts", HOUR), cleaned.cleaned)
     stages["cleanse"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     if engine == "spark":
         settings = {**scorer.model_dump(), "threads": spark.task_threads}
-        inputs = existing_objects(lake, {HOUR: cleansed_key("posts", HOUR)})
+        inputs = existing_objects(lake, {HOUR: dataset_key("cleaned_posts", HOUR)})
         scores, counts = score_posts_spark(session, lake, inputs, model, settings, cache)[HOUR]
     else:
         posts = cleaned.cleaned.select("post_id", "created_at", "topic", "text")
-        frame, counts = score_texts(posts["text"].to_list(), model, cache)
+        frame, counts = score_text_values(posts["text"].to_list(), model, cache)
         scores = pl.concat([posts.drop("text"), frame], how="horizontal")
-    lake.write_parquet(analytics_key("post_sentiment", HOUR), scores)
+    lake.write_parquet(dataset_key("post_sentiment", HOUR), scores)
     stages["score"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    lake.write_parquet(analytics_key("enriched_posts", HOUR), enrich_posts(cleaned.cleaned, scores, no_images, no_users))
+    lake.write_parquet(dataset_key("enriched_posts", HOUR), enrich_posts(cleaned.cleaned, scores, no_images, no_users))
     stages["enrich"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     if engine == "spark":
-        trends = trends_15m_spark(session, lake, existing_objects(lake, {HOUR: analytics_key("enriched_posts", HOUR)}))
+        trends = trends_15m_spark(session, lake, existing_objects(lake, {HOUR: dataset_key("enriched_posts", HOUR)}))
     else:
-        trends = sentiment_trends_15m(lake.read_parquet(analytics_key("enriched_posts", HOUR)))
+        trends = sentiment_trends_15m(lake.read_parquet(dataset_key("enriched_posts", HOUR)))
     stages["trends"] = time.perf_counter() - mark
     seconds = time.perf_counter() - started
     queue.put({"engine": engine, "seconds": seconds, "stages": stages, "peak_mib": memory.stop(),

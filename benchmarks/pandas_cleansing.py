@@ -11,7 +11,7 @@ import unicodedata
 
 import pandas as pd
 
-from sentiment_platform.cleaning import POST_SCHEMA, CleaningRules
+from sentiment_platform.lib.cleansing.cleaning import POST_SCHEMA, CleaningRules
 
 _PY_TYPES = {"string": (str,), "int": (int,), "object_list": (list,)}
 _URL = r"(?i)\b(?:https?://|www\.)\S+"

@@ -32,7 +32,7 @@ def _peak_rss_mib() -> float:
 
 
 def _texts(dataset_dir: str, posts: int) -> tuple[list[str], list[int]]:
-    from sentiment_platform.scoring.datasets import load_split
+    from sentiment_platform.lib.scoring.datasets import load_split
 
     test = load_split(dataset_dir, "test")
     return test.texts[:posts], test.labels[:posts]
@@ -43,7 +43,7 @@ def _naive_predict(texts: list[str]):
     import torch
     from transformers import pipeline
 
-    from sentiment_platform.scoring.minilm import (
+    from sentiment_platform.lib.scoring.minilm import (
         DEFAULT_WEIGHTS,
         MiniLMSentiment,
         TrainedPart,
@@ -69,10 +69,13 @@ def _naive_predict(texts: list[str]):
 
 
 def _run(mode: str, dataset_dir: str, posts: int, naive_posts: int, cache_dir: str, queue) -> None:
+    from sentiment_platform.lib.scoring.metrics import classification_report
+    from sentiment_platform.lib.scoring.score_cache import ScoreCache
+    from sentiment_platform.lib.scoring.text_scoring import (
+        class_probabilities,
+        score_text_values,
+    )
     from sentiment_platform.resources.scorers import TextScorer
-    from sentiment_platform.scoring.metrics import classification_report
-    from sentiment_platform.scoring.score_cache import ScoreCache
-    from sentiment_platform.scoring.text_scoring import class_probabilities, score_texts
 
     texts, labels = _texts(dataset_dir, naive_posts if mode == "naive" else posts)
     if mode == "default-30%-dup":
@@ -91,7 +94,7 @@ def _run(mode: str, dataset_dir: str, posts: int, naive_posts: int, cache_dir: s
         probabilities = _naive_predict(texts)
     else:
         cache = ScoreCache(model.fingerprint) if mode == "default-30%-dup" else None
-        frame, _ = score_texts(texts, model, cache)
+        frame, _ = score_text_values(texts, model, cache)
         probabilities = class_probabilities(frame)
     seconds = time.perf_counter() - started
     report = classification_report(labels, probabilities.argmax(axis=1))
@@ -117,7 +120,7 @@ def measure(mode: str, *args) -> dict:
 
 
 def main() -> None:
-    from sentiment_platform.scoring.datasets import DEFAULT_DATASET_DIR
+    from sentiment_platform.lib.scoring.datasets import DEFAULT_DATASET_DIR
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=10_000)

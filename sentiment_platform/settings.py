@@ -1,7 +1,10 @@
 """The one place where the deployment's configuration is read: environment variables to resources.
 
-A local deployment needs no variable at all. Variables that are set are passed as ``EnvVar`` so the
-Dagster UI shows where a value comes from; secrets (AWS keys) are never read here but by boto3.
+A local deployment needs no variable at all: every default lives in its resource's field, and only
+the variables that are set are passed, as ``EnvVar`` so the Dagster UI shows where a value comes
+from. The variant of a resource (local or S3 lake, the source, the notifier) is chosen here from
+its variable's value. Secrets (AWS keys) are never read here but by boto3; the X token is only
+passed by reference.
 """
 
 from __future__ import annotations
@@ -14,13 +17,27 @@ from dagster import EnvVar
 
 from sentiment_platform.resources.clock import Clock
 from sentiment_platform.resources.labeled_data import LabeledTweets
-from sentiment_platform.resources.notifier import AlertNotifier
+from sentiment_platform.resources.lake_storage import (
+    LakeStorage,
+    LocalLakeStorage,
+    S3LakeStorage,
+)
+from sentiment_platform.resources.notifiers import (
+    AlertNotifier,
+    LogNotifier,
+    SnsNotifier,
+    WebhookNotifier,
+)
+from sentiment_platform.resources.post_sources import (
+    LandingSource,
+    MockNetworkSource,
+    PostSource,
+    XApiSource,
+)
+from sentiment_platform.resources.scan_limits import LandingScan
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
-from sentiment_platform.resources.sources import PostSource
-from sentiment_platform.resources.spark import SparkEngine
-from sentiment_platform.resources.storage import LakeStorage
+from sentiment_platform.resources.spark_engine import SparkEngine
 from sentiment_platform.resources.warehouse import Warehouse
-from sentiment_platform.sensors import LandingScan
 
 LAKE_ROOT = "SENTIMENT_LAKE_ROOT"
 S3_ENDPOINT_URL = "SENTIMENT_S3_ENDPOINT_URL"
@@ -50,68 +67,95 @@ SPARK_ROW_THRESHOLD = "SENTIMENT_SPARK_ROW_THRESHOLD"
 SPARK_BYTE_THRESHOLD = "SENTIMENT_SPARK_BYTE_THRESHOLD"
 SPARK_CONF = "SENTIMENT_SPARK_CONF"  # JSON object of extra spark.* settings
 
+#: The variant of each switchable resource, by the value of its variable (first: the default).
+SOURCES: dict[str, type[PostSource]] = {"mockfeed": MockNetworkSource, "landing": LandingSource, "x_api": XApiSource}
+NOTIFIERS: dict[str, type[AlertNotifier]] = {"log": LogNotifier, "webhook": WebhookNotifier, "sns": SnsNotifier}
+
+
+class Settings:
+    """The environment (``os.environ`` by default) seen as resource fields.
+
+    With ``as_env_vars`` (for Definitions) set variables become ``EnvVar``s that Dagster resolves
+    at run time; without it (for direct use: the CLI, notebooks) their values are passed.
+    """
+
+    def __init__(self, env: Mapping[str, str] | None = None, as_env_vars: bool = True):
+        self.env = os.environ if env is None else env
+        self.as_env_vars = as_env_vars
+
+    def fields(self, text: Mapping[str, str] | None = None, integers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """``{field: value}`` for the variables (``{field: variable}``) that are set, and only those."""
+        values: dict[str, Any] = {}
+        for mapping, reference, convert in ((text, EnvVar, str), (integers, EnvVar.int, int)):
+            for field, name in (mapping or {}).items():
+                if self.env.get(name):
+                    values[field] = reference(name) if self.as_env_vars else convert(self.env[name])
+        return values
+
+    def variant(self, name: str, variants: Mapping[str, type]) -> type:
+        """The class chosen by the variable ``name`` (the first of ``variants`` when it is not set)."""
+        kind = self.env.get(name) or next(iter(variants))
+        if kind not in variants:
+            raise ValueError(f"{name}={kind!r}: expected one of {', '.join(variants)}")
+        return variants[kind]
+
+    def storage(self) -> LakeStorage:
+        if (self.env.get(LAKE_ROOT) or "").startswith("s3://"):
+            return S3LakeStorage(**self.fields({"root": LAKE_ROOT, "endpoint_url": S3_ENDPOINT_URL,
+                                                "region_name": S3_REGION}))
+        return LocalLakeStorage(**self.fields({"root": LAKE_ROOT}))
+
+    def source(self) -> PostSource:
+        variant = self.variant(SOURCE_KIND, SOURCES)
+        if variant is MockNetworkSource:
+            return MockNetworkSource(**self.fields(integers={"seed": MOCKFEED_SEED,
+                                                             "posts_per_hour": MOCKFEED_POSTS_PER_HOUR}))
+        if variant is XApiSource:
+            if not self.env.get(X_BEARER_TOKEN):
+                raise ValueError(f"the x_api source needs the {X_BEARER_TOKEN} environment variable")
+            # The token is only ever passed as an EnvVar reference (or read at run time): never stored.
+            return XApiSource(**self.fields({"base_url": X_API_BASE_URL, "topics": X_TOPICS,
+                                             "bearer_token": X_BEARER_TOKEN}))
+        return variant()
+
+    def notifier(self) -> AlertNotifier:
+        variant = self.variant(NOTIFIER_KIND, NOTIFIERS)
+        if variant is WebhookNotifier:
+            return WebhookNotifier(**self.fields({"webhook_url": ALERTS_WEBHOOK_URL}))
+        if variant is SnsNotifier:
+            return SnsNotifier(**self.fields({"sns_topic_arn": ALERTS_SNS_TOPIC_ARN, "region_name": S3_REGION}))
+        return LogNotifier(**self.fields({"log_path": ALERTS_LOG}))
+
+    def text_scorer(self) -> TextScorer:
+        return TextScorer(**self.fields({"backend": TEXT_BACKEND, "model": TEXT_MODEL, "runtime": TEXT_RUNTIME,
+                                         "cache_dir": MODEL_CACHE_DIR}))
+
+    def image_scorer(self) -> ImageScorer:
+        return ImageScorer(**self.fields({"backend": IMAGE_BACKEND, "model": IMAGE_MODEL}))
+
+    def spark(self) -> SparkEngine:
+        fields = self.fields({"engine": ENGINE, "master": SPARK_MASTER, "driver_memory": SPARK_DRIVER_MEMORY},
+                             {"row_threshold": SPARK_ROW_THRESHOLD, "byte_threshold": SPARK_BYTE_THRESHOLD})
+        if self.env.get(SPARK_CONF):  # settings, not secrets: read here so they can be a nested dict
+            fields["spark_config"] = json.loads(self.env[SPARK_CONF])
+        return SparkEngine(**fields)
+
+    def resources(self) -> dict[str, Any]:
+        """Every resource of the deployment, by key."""
+        return {
+            "storage": self.storage(),
+            "source": self.source(),
+            "text_scorer": self.text_scorer(),
+            "image_scorer": self.image_scorer(),
+            "warehouse": Warehouse(**self.fields({"database": WAREHOUSE_PATH})),
+            "notifier": self.notifier(),
+            "spark": self.spark(),
+            "landing_scan": LandingScan(),
+            "clock": Clock(),
+            "labeled_tweets": LabeledTweets(**self.fields({"path": DATASET_DIR})),
+        }
+
 
 def build_resources(env: Mapping[str, str] | None = None, as_env_vars: bool = True) -> dict[str, Any]:
-    """The resources of this deployment, from the environment (``os.environ`` by default).
-
-    With ``as_env_vars`` (for Definitions) set variables are passed as ``EnvVar``s that Dagster
-    resolves at run time; without it (for direct use, as the CLI does) their values are passed.
-    """
-    env = os.environ if env is None else env
-
-    def _setting(name: str, default: Any) -> Any:
-        if not env.get(name):
-            return default
-        return EnvVar(name) if as_env_vars else env[name]
-
-    def _int_setting(name: str, default: int) -> Any:
-        if not env.get(name):
-            return default
-        return EnvVar.int(name) if as_env_vars else int(env[name])
-
-    return {
-        "storage": LakeStorage(
-            root=_setting(LAKE_ROOT, "data/lake"),
-            endpoint_url=_setting(S3_ENDPOINT_URL, None),
-            region_name=_setting(S3_REGION, None),
-        ),
-        "source": PostSource(
-            kind=_setting(SOURCE_KIND, "mockfeed"),
-            seed=_int_setting(MOCKFEED_SEED, 7),
-            posts_per_hour=_int_setting(MOCKFEED_POSTS_PER_HOUR, 1200),
-            x_api_base_url=_setting(X_API_BASE_URL, "https://api.x.com"),
-            x_topics=_setting(X_TOPICS, "tech,sports,politics,climate,entertainment,travel"),
-            # The token is only ever passed as an EnvVar reference (or read at run time): never stored.
-            x_bearer_token=(EnvVar(X_BEARER_TOKEN) if as_env_vars else env[X_BEARER_TOKEN]) if env.get(X_BEARER_TOKEN) else None,
-        ),
-        "text_scorer": TextScorer(
-            backend=_setting(TEXT_BACKEND, "minilm"),
-            model=_setting(TEXT_MODEL, None),
-            runtime=_setting(TEXT_RUNTIME, "onnx-int8"),
-            cache_dir=_setting(MODEL_CACHE_DIR, "data/models"),
-        ),
-        "image_scorer": ImageScorer(
-            backend=_setting(IMAGE_BACKEND, "affect"),
-            model=_setting(IMAGE_MODEL, "openai/clip-vit-base-patch32"),
-        ),
-        "warehouse": Warehouse(database=_setting(WAREHOUSE_PATH, "data/warehouse.duckdb")),
-        "notifier": AlertNotifier(
-            kind=_setting(NOTIFIER_KIND, "log"),
-            log_path=_setting(ALERTS_LOG, "data/alerts.log"),
-            webhook_url=_setting(ALERTS_WEBHOOK_URL, None),
-            sns_topic_arn=_setting(ALERTS_SNS_TOPIC_ARN, None),
-            region_name=_setting(S3_REGION, None),
-        ),
-        "spark": SparkEngine(
-            engine=_setting(ENGINE, "auto"),
-            master=_setting(SPARK_MASTER, "local[*]"),
-            driver_memory=_setting(SPARK_DRIVER_MEMORY, "4g"),
-            row_threshold=_int_setting(SPARK_ROW_THRESHOLD, 2_000_000),
-            byte_threshold=_int_setting(SPARK_BYTE_THRESHOLD, 512 * 1024 * 1024),
-            # Settings, not secrets: read here so they can be a nested dict.
-            spark_config=json.loads(env[SPARK_CONF]) if env.get(SPARK_CONF) else {},
-        ),
-        "landing_scan": LandingScan(),
-        "clock": Clock(),
-        "labeled_tweets": LabeledTweets(**({"path": _setting(DATASET_DIR, None)} if env.get(DATASET_DIR) else {})),
-    }
+    """The resources of this deployment, from the environment (``os.environ`` by default)."""
+    return Settings(env, as_env_vars).resources()

@@ -9,7 +9,11 @@ from typing import Iterator
 
 import pytest
 
-from sentiment_platform.resources.storage import LakeStorage
+from sentiment_platform.resources.lake_storage import (
+    LakeStorage,
+    LocalLakeStorage,
+    S3LakeStorage,
+)
 
 HOUR = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
 PARTITION = "2026-11-20-13:00"
@@ -24,7 +28,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def lake(tmp_path) -> LakeStorage:
-    return LakeStorage(root=str(tmp_path / "lake"))
+    return LocalLakeStorage(root=str(tmp_path / "lake"))
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +49,7 @@ def s3_lake(s3_endpoint, monkeypatch) -> LakeStorage:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    storage = LakeStorage(root=f"s3://lake-{uuid.uuid4().hex[:12]}/prefix", endpoint_url=s3_endpoint,
+    storage = S3LakeStorage(root=f"s3://lake-{uuid.uuid4().hex[:12]}/prefix", endpoint_url=s3_endpoint,
                           region_name="us-east-1")
     storage.client.create_bucket(Bucket=storage.root[5:].split("/")[0])
     return storage
@@ -61,18 +65,18 @@ HOURS = [HOUR - timedelta(hours=2), HOUR - timedelta(hours=1), HOUR]
 
 
 def _trend_graph():
-    from sentiment_platform.assets.cleansing import (
+    from sentiment_platform.defs.cleansing.cleansed_data import (
         cleaned_interactions,
         cleaned_posts,
         cleaned_users,
     )
-    from sentiment_platform.assets.ingestion import landed_batches, raw_images
-    from sentiment_platform.assets.sentiment import (
+    from sentiment_platform.defs.ingestion.raw_data import landed_batches, raw_images
+    from sentiment_platform.defs.sentiment.scored_posts import (
         enriched_posts,
         image_sentiment,
         post_sentiment,
     )
-    from sentiment_platform.assets.trends import (
+    from sentiment_platform.defs.trends.trend_tables import (
         hashtag_trends,
         sentiment_trends_15m,
         user_sentiment_profile,
@@ -93,20 +97,20 @@ def built(tmp_path_factory):
     warehouse with their trend tables."""
     from dagster import materialize
 
-    from sentiment_platform.assets.trends import topic_daily_summary
+    from sentiment_platform.defs.trends.trend_tables import topic_daily_summary
     from sentiment_platform.partitions import hour_partition_key
-    from sentiment_platform.resources.notifier import AlertNotifier
+    from sentiment_platform.resources.notifiers import LogNotifier
+    from sentiment_platform.resources.post_sources import MockNetworkSource
     from sentiment_platform.resources.scorers import ImageScorer, TextScorer
-    from sentiment_platform.resources.sources import PostSource
-    from sentiment_platform.resources.spark import SparkEngine
+    from sentiment_platform.resources.spark_engine import SparkEngine
     from sentiment_platform.resources.warehouse import Warehouse
 
     root = tmp_path_factory.mktemp("trends")
     resources = {
-        "storage": LakeStorage(root=str(root / "lake")), "source": PostSource(),
+        "storage": LocalLakeStorage(root=str(root / "lake")), "source": MockNetworkSource(),
         "text_scorer": TextScorer(backend="vader"), "image_scorer": ImageScorer(),
         "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
-        "notifier": AlertNotifier(log_path=str(root / "alerts.log")),
+        "notifier": LogNotifier(log_path=str(root / "alerts.log")),
         "spark": SparkEngine(),
     }
     for hour in HOURS:

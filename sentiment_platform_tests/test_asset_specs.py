@@ -7,7 +7,9 @@ import json
 import os
 from pathlib import Path
 
-from sentiment_platform.definitions import defs
+from sentiment_platform.definitions import build_definitions
+
+defs = build_definitions()
 
 SNAPSHOT = Path(__file__).with_name("asset_specs.json")
 

@@ -6,14 +6,23 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, Definitions, EnvVar
 
-from sentiment_platform.definitions import defs
+from sentiment_platform.definitions import build_definitions
 from sentiment_platform.partitions import (
     daily_partitions,
     hourly_partitions,
     last_complete_hours,
     partition_hour,
 )
+from sentiment_platform.resources.lake_storage import LocalLakeStorage, S3LakeStorage
+from sentiment_platform.resources.notifiers import LogNotifier, WebhookNotifier
+from sentiment_platform.resources.post_sources import (
+    LandingSource,
+    MockNetworkSource,
+    XApiSource,
+)
 from sentiment_platform.settings import build_resources
+
+defs = build_definitions()
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,10 +45,8 @@ def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
 def test_downstream_assets_follow_by_automation_and_schedules_target_closed_periods():
     from dagster import build_schedule_context
 
-    from sentiment_platform.schedules import (
-        daily_rollups_schedule,
-        hourly_pull_schedule,
-    )
+    from sentiment_platform.defs.ingestion.hourly_pull import hourly_pull_schedule
+    from sentiment_platform.defs.trends.daily_rollups import daily_rollups_schedule
 
     graph = defs.resolve_asset_graph()
     for name in ("cleaned_posts", "post_sentiment", "enriched_posts", "sentiment_trends_15m", "hashtag_trends"):
@@ -66,11 +73,19 @@ def test_dagster_loads_the_code_location_like_dagster_dev():
 
 def test_settings_come_from_the_environment_only_when_set():
     local = build_resources({})
-    assert local["storage"].root == "data/lake" and local["source"].kind == "mockfeed"
-    configured = build_resources({"SENTIMENT_LAKE_ROOT": "s3://b/p", "SENTIMENT_SOURCE": "landing"})
-    assert configured["storage"].root == EnvVar("SENTIMENT_LAKE_ROOT")
+    assert type(local["storage"]) is LocalLakeStorage and local["storage"].root == "data/lake"
+    assert type(local["source"]) is MockNetworkSource and type(local["notifier"]) is LogNotifier
+    configured = build_resources({"SENTIMENT_LAKE_ROOT": "s3://b/p", "SENTIMENT_SOURCE": "landing",
+                                  "SENTIMENT_ALERTS_NOTIFIER": "webhook", "SENTIMENT_ALERTS_WEBHOOK_URL": "http://h"})
+    assert type(configured["storage"]) is S3LakeStorage and configured["storage"].root == EnvVar("SENTIMENT_LAKE_ROOT")
+    assert type(configured["source"]) is LandingSource and type(configured["notifier"]) is WebhookNotifier
     direct = build_resources({"SENTIMENT_LAKE_ROOT": "s3://b/p", "SENTIMENT_MOCKFEED_SEED": "3"}, as_env_vars=False)
     assert direct["storage"].root == "s3://b/p" and direct["source"].seed == 3
+    # Unset variables are not passed: the resource's own field default applies.
+    assert "seed" not in local["source"]._get_non_default_public_field_values()
+    assert type(build_resources({"SENTIMENT_SOURCE": "x_api", "X_BEARER_TOKEN": "t"})["source"]) is XApiSource
+    with pytest.raises(ValueError, match="SENTIMENT_SOURCE='kafka'"):
+        build_resources({"SENTIMENT_SOURCE": "kafka"})
 
 
 @pytest.mark.clock
@@ -85,9 +100,10 @@ def test_partition_helpers_round_trip():
 
 def test_the_x_bearer_token_is_only_referenced_through_the_environment():
     resources = build_resources({"SENTIMENT_SOURCE": "x_api", "X_BEARER_TOKEN": "s3cr3t"})
-    assert resources["source"].x_bearer_token == EnvVar("X_BEARER_TOKEN")
+    assert resources["source"].bearer_token == EnvVar("X_BEARER_TOKEN")
     assert "s3cr3t" not in repr(resources["source"])
-    assert build_resources({})["source"].x_bearer_token is None
+    with pytest.raises(ValueError, match="X_BEARER_TOKEN"):  # refused at load, not at the first run
+        build_resources({"SENTIMENT_SOURCE": "x_api"})
 
 
 @pytest.mark.clock

@@ -14,13 +14,13 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from sentiment_platform.scoring.image_models import (
+from sentiment_platform.lib.scoring.image_models import (
     DEFAULT_PROMPTS,
     ImageModel,
     load_image_model,
 )
-from sentiment_platform.scoring.minilm import DEFAULT_WEIGHTS
-from sentiment_platform.scoring.text_models import (
+from sentiment_platform.lib.scoring.minilm import DEFAULT_WEIGHTS
+from sentiment_platform.lib.scoring.text_models import (
     TextModel,
     file_digest,
     load_text_model,

@@ -1,0 +1,198 @@
+"""The ``sentiment-platform`` command: the main job (``demo``) and the mock network's firehose."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Sequence
+
+# Only the standard library at import time, so `--help` answers at once: each command imports
+# what it needs (Dagster, the settings, the models) when it runs.
+
+
+def _environment(args: argparse.Namespace) -> dict[str, str]:
+    """The deployment's environment with the command-line options laid over it."""
+    from sentiment_platform import settings
+
+    env = dict(os.environ)
+    if getattr(args, "lake", None):
+        env[settings.LAKE_ROOT] = args.lake
+    if getattr(args, "endpoint_url", None):
+        env[settings.S3_ENDPOINT_URL] = args.endpoint_url
+    return env
+
+
+def _instant(text: str) -> datetime:
+    """An ISO-8601 time from the command line (``Z`` or an offset; naive is UTC)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sentiment_platform import settings
+    from sentiment_platform.cli.demo import instance_for, run_demo
+    from sentiment_platform.cli.progress import console, progress_bar
+    from sentiment_platform.definitions import build_definitions
+
+    env = _environment(args)
+    env.setdefault(settings.SOURCE_KIND, "mockfeed")
+    resources = settings.build_resources(env, as_env_vars=False)
+    defs = build_definitions(resources)
+    dagster_home = Path(args.dagster_home)
+    instance = instance_for(dagster_home)
+    with progress_bar("materializing") as update:
+        now = args.until or resources["clock"].now()
+        report = run_demo(defs, args.hours, instance, now=now,
+                          on_partition=lambda key, done, total: update(done, total, f"materializing {key}"))
+        update(len(report.partitions), len(report.partitions), "done")
+
+    storage = resources["storage"]
+    totals: dict[str, int] = {}
+    for assets in report.materializations.values():
+        for name in ("cleaned_posts", "raw_images"):
+            for field in ("cleaned", "duplicates", "quarantined", "valid"):
+                value = assets.get(name, {}).get(field)
+                if isinstance(value, int):
+                    totals[f"{name}.{field}"] = totals.get(f"{name}.{field}", 0) + value
+    console.print(f"\n[bold green]Materialized {args.hours} hourly partitions[/] "
+                  f"({report.partitions[0]} .. {report.partitions[args.hours - 1]}), the daily rollups and the report")
+    for name, value in totals.items():
+        console.print(f"  {name}: {value}")
+    console.print(f"\nOutputs under [bold]{storage.uri('')}[/]: landing/, cleansed/, analytics/, quarantine/")
+    console.print(f"Warehouse: [bold]{resources['warehouse'].database}[/]; report: [bold]data/reports/sentiment_report/index.html[/]")
+    console.print("Open the Dagster UI with:\n"
+                  f"  DAGSTER_HOME={dagster_home.resolve()} dagster dev -w workspace.yaml\n"
+                  "then browse http://127.0.0.1:3000 (Assets > asset graph)")
+    return 0
+
+
+def cmd_mockfeed(args: argparse.Namespace) -> int:
+    from sentiment_platform import settings
+    from sentiment_platform.cli.progress import console
+    from sentiment_platform.sources.mock_network import MockFeedConfig, run_firehose
+
+    if args.serve_x_api:
+        from sentiment_platform.sources.mock_network.x_api_server import MockXApiServer
+
+        server = MockXApiServer(MockFeedConfig(seed=args.seed), port=args.port,
+                                bearer_token=os.environ.get("X_BEARER_TOKEN"))
+        console.print(f"mock X API v2 at {server.url}/2/tweets/search/recent (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        return 0
+    storage = settings.build_resources(_environment(args), as_env_vars=False)["storage"]
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    config = MockFeedConfig(seed=args.seed)
+    if args.since < 0:
+        raise SystemExit("--since must not be negative")
+
+    def on_batch(start, end, counts) -> None:
+        console.print(f"{end:%H:%M:%S} landed " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+    console.print(f"mock feed writing to {storage.uri('landing/')} every {args.interval}s (Ctrl-C stops)")
+    run_firehose(storage, interval=args.interval, rate=args.rate, config=config, stop=stop,
+                 max_batches=args.max_batches, on_batch=on_batch, catch_up=timedelta(minutes=args.since))
+    return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sentiment_platform import settings
+    from sentiment_platform.api import create_app
+    from sentiment_platform.cli.progress import console
+
+    env = _environment(args)
+    if args.warehouse:
+        env[settings.WAREHOUSE_PATH] = args.warehouse
+    warehouse = settings.build_resources(env, as_env_vars=False)["warehouse"]
+    console.print(f"serving {warehouse.database} read-only on http://{args.host}:{args.port} (docs at /docs)")
+    uvicorn.run(create_app(warehouse), host=args.host, port=args.port, workers=1, log_level="warning")
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from sentiment_platform import settings
+    from sentiment_platform.cli.backfill import partition_range, run_backfill
+    from sentiment_platform.cli.demo import instance_for
+    from sentiment_platform.cli.progress import console, progress_bar
+    from sentiment_platform.definitions import build_definitions
+
+    defs = build_definitions(settings.build_resources(_environment(args), as_env_vars=False))
+    partitions = partition_range(args.start, args.end)
+    assets = [name.strip() for name in args.assets.split(",")] if args.assets else None
+    instance = instance_for(Path(args.dagster_home))
+    with progress_bar("backfill", len(partitions)) as update:
+        report = run_backfill(defs, instance, partitions, assets, args.id,
+                              lambda key, done, total, status: update(done, total, f"{key}: {status}"))
+    console.print(f"backfill {report.backfill_id}: {len(report.succeeded)} ran, {len(report.skipped)} already done, "
+                  f"{len(report.failed)} failed" + (f" ({', '.join(report.failed)})" if report.failed else ""))
+    if report.failed:
+        console.print("Re-run the same command to retry the failed partitions; finished ones are skipped.")
+    return 1 if report.failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sentiment-platform", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="land the last hours of mock data and materialize the asset graph")
+    demo.add_argument("--hours", type=int, default=6, help="how many past hours (default 6)")
+    demo.add_argument("--until", type=_instant, help="ISO time the hours end before (default now): the "
+                      "complete hours before it are materialized")
+    demo.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
+    demo.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
+    demo.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),
+                      help="Dagster instance folder that keeps the runs (default data/dagster_home)")
+    demo.set_defaults(func=cmd_demo)
+
+    feed = commands.add_parser("mockfeed", help="run the mock social network as a firehose into the landing zone")
+    feed.add_argument("--interval", type=float, default=5.0, help="seconds between batches (default 5)")
+    feed.add_argument("--rate", type=float, default=None, help="mean posts per minute (default 20)")
+    feed.add_argument("--seed", type=int, default=7)
+    feed.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
+    feed.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
+    feed.add_argument("--since", type=float, default=0.0,
+                      help="first batch also lands what was sent in the last N minutes (default 0)")
+    feed.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
+    feed.add_argument("--serve-x-api", action="store_true",
+                      help="instead, serve the network as the X API v2 recent search on 127.0.0.1")
+    feed.add_argument("--port", type=int, default=8700, help="port of --serve-x-api (default 8700)")
+    feed.set_defaults(func=cmd_mockfeed)
+
+    backfill = commands.add_parser("backfill", help="materialize a range of hourly partitions, resumable")
+    backfill.add_argument("--start", required=True, help="first hour: a partition key (2026-11-20-00:00) or ISO time")
+    backfill.add_argument("--end", required=True, help="last hour, inclusive")
+    backfill.add_argument("--assets", help="comma-separated hourly assets (default: all of them)")
+    backfill.add_argument("--id", help="backfill id to resume (default: derived from the range and assets)")
+    backfill.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
+    backfill.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
+    backfill.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME", "data/dagster_home"))
+    backfill.set_defaults(func=cmd_backfill)
+
+    api = commands.add_parser("api", help="serve the read-only REST API over the warehouse")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    api.add_argument("--warehouse", help="DuckDB file (default data/warehouse.duckdb)")
+    api.set_defaults(func=cmd_api)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""What the engine-switching assets share: sizing a run's input and the metadata of the choice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping, Sequence
+
+from sentiment_platform.partitions import hour_partition_key
+from sentiment_platform.resources.lake_storage import LakeObject, LakeStorage
+from sentiment_platform.resources.spark_engine import EngineChoice, SparkEngine
+
+
+def existing_objects(storage: LakeStorage, keys: Mapping[datetime, str]) -> dict[datetime, list[LakeObject]]:
+    """Per hour, the one object at its key (with its size), or nothing when it does not exist."""
+    found: dict[datetime, list[LakeObject]] = {}
+    for hour, key in keys.items():
+        folder = key.rsplit("/", 1)[0] + "/"
+        found[hour] = [obj for obj in storage.iter_objects(folder) if obj.key == key]
+    return found
+
+
+def input_bytes(objects: Mapping[datetime, Sequence[LakeObject]]) -> int:
+    return sum(obj.size for objs in objects.values() for obj in objs)
+
+
+def parquet_input_rows(storage: LakeStorage, objects: Mapping[datetime, Sequence[LakeObject]]) -> int:
+    """Rows of a run's Parquet inputs, from their footers."""
+    return sum(storage.parquet_rows(obj.key) for objs in objects.values() for obj in objs)
+
+
+def engine_metadata(choice: EngineChoice, spark: SparkEngine, hours: Sequence[datetime]) -> dict[str, Any]:
+    """Which engine ran, why, over how many hours (and, on Spark, the application that did it)."""
+    metadata: dict[str, Any] = {"engine": choice.engine, "engine_reason": choice.reason, "hours": len(hours),
+                                "first_hour": hours[0].isoformat(), "last_hour": hours[-1].isoformat()}
+    if choice.engine == "spark":
+        context = spark.spark_session.sparkContext
+        metadata.update({"spark_master": context.master, "spark_application_id": context.applicationId})
+    return metadata
+
+
+def stamp_partitions(context: Any, per_hour: Mapping[datetime, Mapping[str, Any]]) -> None:
+    """Give each hour of the run its own figures as its partition's metadata. (Metadata returned
+    with the result goes on every partition of a multi-hour run alike, so run-wide facts go there
+    and counts come here.)"""
+    for hour, metadata in per_hour.items():
+        context.add_asset_metadata(dict(metadata), partition_key=hour_partition_key(hour))

@@ -1,0 +1,173 @@
+"""Group ``ingestion``: what the sources landed for each hour, as received, and its images."""
+
+from collections import Counter
+from datetime import datetime
+
+import orjson
+import polars as pl
+from dagster import (
+    AssetExecutionContext,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
+
+from sentiment_platform.lib.cleansing.cleaning import POST_SCHEMA
+from sentiment_platform.lib.cleansing.image_validation import ImageRules, validate_image
+from sentiment_platform.lib.cleansing.records import parse_records, split_lines
+from sentiment_platform.lib.lake_layout import (
+    dataset_key,
+    landing_prefix,
+    quarantine_prefix,
+)
+from sentiment_platform.lib.landing_scan import (
+    LANDING_DIGEST,
+    hour_batches,
+    hour_digest,
+)
+from sentiment_platform.partitions import (
+    hourly_partitions,
+    one_partition_per_run,
+    partition_hour,
+)
+from sentiment_platform.resources.lake_storage import (
+    InvalidLakeKey,
+    LakeObject,
+    LakeStorage,
+    check_key,
+)
+from sentiment_platform.resources.post_sources import PostSource
+
+LANDED_ASSETS = {"raw_posts": "posts", "raw_users": "users", "raw_interactions": "interactions"}
+
+
+def landed_objects(storage: LakeStorage, dataset: str, hour: datetime) -> list[LakeObject]:
+    """The landed JSON-lines batches of ``dataset`` for ``hour``, in key order: the same set the
+    landing sensor watches."""
+    return hour_batches(storage, dataset, hour)[0]
+
+
+def read_landing(storage: LakeStorage, dataset: str, partition_key: str) -> list[tuple[str, bytes]]:
+    """The landed batches of ``dataset`` for one hourly partition, as ``(key, bytes)`` in key order."""
+    objects = landed_objects(storage, dataset, partition_hour(partition_key))
+    return [(obj.key, storage.read_bytes(obj.key)) for obj in objects]
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(name, description=f"The hour's landed {dataset} batches (JSON lines, as received).",
+                  group_name="ingestion", partitions_def=hourly_partitions, kinds={"json"})
+        for name, dataset in LANDED_ASSETS.items()
+    ],
+    can_subset=False,
+    backfill_policy=one_partition_per_run,
+)
+def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source: PostSource):
+    """Land the hour from a pull source (if one is configured), then describe what is in landing."""
+    hour = partition_hour(context.partition_key)
+    landed = source.prepare_hour(storage, hour)
+    if landed:
+        context.log.info(f"pulled {landed} from {type(source).__name__}")
+    listed = {dataset: hour_batches(storage, dataset, hour) for dataset in LANDED_ASSETS.values()}
+    # What the landing sensor compares with: an hour whose landing is unchanged is not run again.
+    digest = hour_digest([obj for batches, _ in listed.values() for obj in batches])
+    for name, dataset in LANDED_ASSETS.items():
+        batches, ignored = listed[dataset]
+        files = [(obj.key, storage.read_bytes(obj.key)) for obj in batches]
+        if ignored:
+            context.log.warning(f"{len(ignored)} objects under {landing_prefix(dataset, hour)} are not batches, ignored")
+        yield MaterializeResult(asset_key=name, metadata={
+            "files": len(files),
+            "ignored_objects": len(ignored),
+            "records": split_lines(files).height,
+            "bytes": sum(len(data) for _, data in files),
+            "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
+            LANDING_DIGEST: digest,
+            **({"pulled": MetadataValue.json(landed)} if landed and name == "raw_posts" else {}),
+        })
+
+
+#: Where landed images live; a post may reference nothing else.
+LANDING_IMAGES = "landing/images/"
+
+
+def image_key_problem(image_key: str) -> str | None:
+    """Why a post's media reference cannot be read (``invalid_key``: not a well-formed key inside
+    the lake; ``outside_landing_zone``: a key of another zone), or None if it may be."""
+    try:
+        check_key(image_key)
+    except InvalidLakeKey:
+        return "invalid_key"
+    return None if image_key.startswith(LANDING_IMAGES) and "/" not in image_key[len(LANDING_IMAGES):] \
+        else "outside_landing_zone"
+
+
+IMAGE_MANIFEST_SCHEMA = {
+    "image_key": pl.String, "post_ids": pl.List(pl.String), "format": pl.String,
+    "width": pl.Int64, "height": pl.Int64, "bytes": pl.Int64,
+}
+
+
+@asset(
+    backfill_policy=one_partition_per_run,
+    deps=["raw_posts"],
+    partitions_def=hourly_partitions,
+    group_name="ingestion",
+    kinds={"parquet", "pillow"},
+)
+def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
+    """The images referenced by the hour's posts, validated with Pillow.
+
+    Valid images are listed in a manifest (cleansed zone); missing, corrupt, truncated, unsupported
+    or decompression-bomb files are copied to quarantine with the reason.
+    """
+    hour = partition_hour(context.partition_key)
+    records, _ = parse_records(split_lines(read_landing(storage, "posts", context.partition_key)), POST_SCHEMA)
+    references = (
+        records.select(pl.col("id").alias("post_id"), pl.col("media").fill_null([]))
+        .explode("media").filter(pl.col("media").is_not_null())
+        .select("post_id", pl.col("media").struct.field("path").alias("image_key"))
+        .filter(pl.col("image_key").is_not_null())
+        .group_by("image_key").agg(pl.col("post_id").unique().sort().alias("post_ids"))
+        .sort("image_key")
+    )
+    rules = ImageRules()
+    valid, rejected, quarantine_files = [], [], {}
+    for image_key, post_ids in references.iter_rows():
+        reason = image_key_problem(image_key)
+        if reason is None:
+            try:
+                data = storage.read_bytes(image_key)
+            except InvalidLakeKey:  # a symlink out of the lake, a folder
+                reason = "invalid_key"
+            except FileNotFoundError:
+                reason = "missing_file"
+            except OSError as error:
+                reason = f"unreadable:{type(error).__name__}"
+        if reason is not None:
+            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": reason})
+            continue
+        check = validate_image(data, rules)
+        if check.ok:
+            valid.append({"image_key": image_key, "post_ids": post_ids, "format": check.format,
+                          "width": check.width, "height": check.height, "bytes": len(data)})
+        else:
+            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": check.reason})
+            quarantine_files[f"files/{image_key.rsplit('/', 1)[1]}"] = data
+
+    manifest = pl.DataFrame(valid, schema=IMAGE_MANIFEST_SCHEMA)
+    storage.write_parquet(dataset_key("raw_images", hour), manifest)
+    if rejected:
+        quarantine_files["rejected.jsonl"] = b"".join(orjson.dumps(item) + b"\n" for item in rejected)
+    storage.replace_prefix(quarantine_prefix("images", hour), quarantine_files)
+
+    reasons = Counter(item["reason"].split(":")[0] for item in rejected)
+    return MaterializeResult(metadata={
+        "referenced": references.height,
+        "valid": manifest.height,
+        "quarantined": len(rejected),
+        **{f"quarantined_{reason}": count for reason, count in sorted(reasons.items())},
+        "manifest": MetadataValue.path(storage.uri(dataset_key("raw_images", hour))),
+    })

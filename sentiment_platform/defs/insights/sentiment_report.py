@@ -1,0 +1,91 @@
+"""Group ``insights``: the sentiment report (charts and word clouds) over the latest hours."""
+
+import base64
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from dagster import (
+    AssetExecutionContext,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from sentiment_platform.defs.automation import REPORT_REFRESH
+from sentiment_platform.lib.charts import (
+    score_with_volume,
+    share_over_time,
+    text_vs_image,
+    top_hashtags,
+    word_cloud_png,
+    word_frequencies,
+)
+from sentiment_platform.resources.warehouse import Warehouse
+
+CLOUD_COLOURS = {"negative": "#b71c1c", "neutral": "#616161", "positive": "#1b5e20"}
+
+
+class ReportConfig(Config):
+    hours: int = Field(default=48, description="How many hours, up to the latest window, the report covers.")
+    reports_dir: str = Field(default="data/reports", description="Folder the report is written to.")
+
+
+@asset(deps=["sentiment_trends_15m", "hashtag_trends", "warehouse_posts"], group_name="insights",
+       kinds={"altair", "html"}, automation_condition=REPORT_REFRESH)
+def sentiment_report(context: AssetExecutionContext, config: ReportConfig, warehouse: Warehouse) -> MaterializeResult:
+    """Charts of the latest hours (HTML and PNG under ``data/reports/sentiment_report/``): sentiment
+    share over time, mean score with volume, top hashtags by score, text vs image sentiment, and a
+    word cloud per sentiment class."""
+    latest = warehouse.query("SELECT max(window_start) AS latest FROM sentiment_trends_15m")["latest"][0]
+    if latest is None:
+        raise ValueError("sentiment_trends_15m is empty; materialize it for at least one hour first")
+    since = latest - timedelta(hours=config.hours) + timedelta(minutes=15)
+    trends = warehouse.query("SELECT * FROM sentiment_trends_15m WHERE window_start >= $1", [since])
+    hashtags = warehouse.query("SELECT * FROM hashtag_trends WHERE hour >= $1", [since])
+    posts = warehouse.query("SELECT sentiment, text FROM posts WHERE created_at >= $1 AND sentiment IS NOT NULL", [since])
+
+    target = Path(config.reports_dir) / "sentiment_report"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".sentiment_report-", dir=target.parent))
+    charts = {
+        "sentiment_share": share_over_time(trends),
+        "score_and_volume": score_with_volume(trends),
+        "top_hashtags": top_hashtags(hashtags),
+        "text_vs_image": text_vs_image(trends),
+    }
+    for name, chart in charts.items():
+        chart.save(str(staging / f"{name}.html"), inline=True)
+        chart.save(str(staging / f"{name}.png"), scale_factor=1.5)
+    clouds = {}
+    for label, colour in CLOUD_COLOURS.items():
+        texts = posts.filter(posts["sentiment"] == label)["text"].to_list()
+        if word_cloud_png(word_frequencies(texts), colour, staging / f"words_{label}.png"):
+            clouds[label] = f"words_{label}.png"
+    items = [f'<h2>{name.replace("_", " ")}</h2><img src="{name}.png">' for name in charts]
+    items += [f'<h2>words: {label}</h2><img src="{file}">' for label, file in clouds.items()]
+    (staging / "index.html").write_text(
+        f"<html><head><meta charset='utf-8'><title>Sentiment report</title></head><body>"
+        f"<h1>Sentiment report: {since:%Y-%m-%d %H:%M} to {latest + timedelta(minutes=15):%Y-%m-%d %H:%M} UTC</h1>"
+        + "".join(items) + "</body></html>", encoding="utf-8")
+    # Swap the finished report in, so a reader never sees half of it.
+    previous = target.with_name(".sentiment_report-old")
+    shutil.rmtree(previous, ignore_errors=True)
+    if target.exists():
+        target.rename(previous)
+    staging.rename(target)
+    shutil.rmtree(previous, ignore_errors=True)
+
+    preview = base64.b64encode((target / "sentiment_share.png").read_bytes()).decode()
+    return MaterializeResult(metadata={
+        "report": MetadataValue.path(str((target / "index.html").resolve())),
+        "preview": MetadataValue.md(f"![sentiment share](data:image/png;base64,{preview})"),
+        "windows": trends["window_start"].n_unique(),
+        "posts": int(trends["posts"].sum()),
+        "hashtags": hashtags["hashtag"].n_unique(),
+        "word_clouds": len(clouds),
+        "charts": MetadataValue.json(sorted(f"{name}.png" for name in charts) + sorted(clouds.values())),
+    })

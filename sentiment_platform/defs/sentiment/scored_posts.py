@@ -1,0 +1,174 @@
+"""Group ``sentiment``: text and image sentiment per hour, and posts enriched with both."""
+
+import time
+from datetime import datetime
+
+import polars as pl
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from sentiment_platform.defs.automation import FOLLOW_UPSTREAM
+from sentiment_platform.defs.engine_runs import (
+    engine_metadata,
+    existing_objects,
+    input_bytes,
+    parquet_input_rows,
+    stamp_partitions,
+)
+from sentiment_platform.lib.enrichment import enrich_posts
+from sentiment_platform.lib.lake_layout import dataset_key
+from sentiment_platform.lib.scoring.image_scoring import score_image_files
+from sentiment_platform.lib.scoring.score_cache import ScoreCache
+from sentiment_platform.lib.scoring.text_scoring import score_text_values
+from sentiment_platform.lib.spark.scoring_job import score_posts_spark
+from sentiment_platform.partitions import (
+    hourly_freshness,
+    hourly_partitions,
+    one_partition_per_run,
+    partition_hour,
+    run_hours,
+    single_run,
+)
+from sentiment_platform.resources.lake_storage import LakeStorage
+from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+from sentiment_platform.resources.spark_engine import SparkEngine
+
+
+def _label_shares(frame: pl.DataFrame) -> dict[str, float]:
+    scored = frame.filter(pl.col("label").is_not_null())
+    if scored.height == 0:
+        return {}
+    counts = dict(scored.group_by("label").len().iter_rows())
+    return {f"share_{label}": round(counts.get(label, 0) / scored.height, 4) for label in ("negative", "neutral", "positive")}
+
+
+def _score_hour(storage: LakeStorage, hour: datetime, model, cache: ScoreCache) -> tuple[pl.DataFrame, dict]:
+    posts = storage.read_parquet(dataset_key("cleaned_posts", hour)).select("post_id", "created_at", "topic", "text")
+    scores, counts = score_text_values(posts["text"].to_list(), model, cache)
+    return pl.concat([posts.drop("text"), scores], how="horizontal"), counts
+
+
+@asset(deps=["cleaned_posts"], partitions_def=hourly_partitions, backfill_policy=single_run, group_name="sentiment",
+       kinds={"pytorch", "spark", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
+def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_scorer: TextScorer,
+                   spark: SparkEngine) -> MaterializeResult:
+    """Text sentiment of every cleaned post of the hour: label, class probabilities, score in
+    [-1, 1] and model; texts seen before (this run or any earlier one) come from the score cache.
+    Scores in this process, or in Spark tasks when the run's input is over the thresholds."""
+    hours = run_hours(context)
+    inputs = existing_objects(storage, {hour: dataset_key("cleaned_posts", hour) for hour in hours})
+    missing = [hour for hour, objects in inputs.items() if not objects]
+    if missing:
+        raise FileNotFoundError(f"no cleaned_posts for {missing[0]:%Y-%m-%d %H:00}; materialize cleaned_posts first")
+    choice = spark.choose(rows=parquet_input_rows(storage, inputs), size_bytes=input_bytes(inputs))
+    context.log.info(f"post_sentiment on {choice.engine}: {choice.reason}")
+    model = text_scorer.load()
+    cache = ScoreCache.load(storage, model.fingerprint)
+    started = time.perf_counter()
+    if choice.engine == "spark":
+        settings = {**text_scorer.model_dump(), "threads": spark.task_threads}
+        results = score_posts_spark(spark.spark_session, storage, inputs, model, settings, cache)
+    else:
+        results = {hour: _score_hour(storage, hour, model, cache) for hour in hours}
+    seconds = time.perf_counter() - started
+    cache.save(storage)
+    for hour, (frame, _) in results.items():
+        storage.write_parquet(dataset_key("post_sentiment", hour), frame)
+    stamp_partitions(context, {hour: {
+        **counts, **_label_shares(frame),
+        "mean_score": float(frame["score"].mean()) if counts["scored"] else None,
+        "dagster/row_count": frame.height,
+        "path": MetadataValue.path(storage.uri(dataset_key("post_sentiment", hour))),
+    } for hour, (frame, counts) in results.items()})
+    texts = sum(counts["texts"] for _, counts in results.values())
+    return MaterializeResult(metadata={
+        **engine_metadata(choice, spark, hours),
+        "model": model.name,
+        "texts_per_second": round(texts / seconds, 1) if seconds > 0 else None,
+    })
+
+
+@asset(deps=["raw_images"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="sentiment", kinds={"pytorch", "parquet"},
+       automation_condition=FOLLOW_UPSTREAM)
+def image_sentiment(context: AssetExecutionContext, storage: LakeStorage, image_scorer: ImageScorer) -> MaterializeResult:
+    """Sentiment of every valid image of the hour (from the `raw_images` manifest), with the posts
+    that carry it; an image that cannot be read now is kept with its status, not dropped."""
+    hour = partition_hour(context.partition_key)
+    manifest = storage.read_parquet(dataset_key("raw_images", hour)).select("image_key", "post_ids")
+    files = []
+    for image_key in manifest["image_key"]:
+        try:
+            files.append(storage.read_bytes(image_key))
+        except FileNotFoundError:
+            files.append(None)
+    model = image_scorer.load()
+    scores, counts = score_image_files(files, model)
+    frame = pl.concat([manifest, scores], how="horizontal")
+    key = dataset_key("image_sentiment", hour)
+    storage.write_parquet(key, frame)
+    return MaterializeResult(metadata={
+        **counts, **_label_shares(frame),
+        "model": model.name,
+        "dagster/row_count": frame.height,
+        "path": MetadataValue.path(storage.uri(key)),
+    })
+
+
+ENRICHED_CHECKS = [
+    AssetCheckSpec("unique_post_ids", asset="enriched_posts", blocking=True, description="No post id twice in the hour."),
+    AssetCheckSpec("no_null_keys", asset="enriched_posts", blocking=True,
+                   description="post_id, author_id, created_at and topic are never null."),
+    AssetCheckSpec("scores_in_range", asset="enriched_posts", blocking=True,
+                   description="Scores in [-1, 1], probabilities in [0, 1] summing to 1, labels known."),
+]
+
+
+def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
+    """The blocking data-quality checks of an enriched hour (ERROR severity: a failure stops the
+    downstream trend tables from being built on bad rows)."""
+    duplicates = enriched.height - enriched["post_id"].n_unique()
+    null_keys = {c: enriched[c].null_count() for c in ("post_id", "author_id", "created_at", "topic")}
+    scored = enriched.filter(pl.col("sentiment").is_not_null())
+    out_of_range = scored.filter(
+        ~pl.col("score").is_between(-1, 1)
+        | ~pl.all_horizontal(pl.col("p_negative", "p_neutral", "p_positive").is_between(0, 1))
+        | ((pl.col("p_negative") + pl.col("p_neutral") + pl.col("p_positive") - 1).abs() > 1e-3)
+        | ~pl.col("sentiment").is_in(["negative", "neutral", "positive"])
+        | (pl.col("image_score").is_not_null() & ~pl.col("image_score").is_between(-1, 1))
+    ).height
+    return [
+        AssetCheckResult(check_name="unique_post_ids", passed=duplicates == 0, metadata={"duplicates": duplicates}),
+        AssetCheckResult(check_name="no_null_keys", passed=sum(null_keys.values()) == 0, metadata=null_keys),
+        AssetCheckResult(check_name="scores_in_range", passed=out_of_range == 0, metadata={"rows_out_of_range": out_of_range}),
+    ]
+
+
+@asset(deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run,
+       group_name="sentiment", kinds={"polars", "parquet"}, check_specs=ENRICHED_CHECKS,
+       freshness_policy=hourly_freshness, automation_condition=FOLLOW_UPSTREAM)
+def enriched_posts(context: AssetExecutionContext, storage: LakeStorage):
+    """Every cleaned post of the hour with its text sentiment, image sentiment and author profile
+    (analytics zone): the table the trends, reports and API are built from."""
+    hour = partition_hour(context.partition_key)
+    enriched = enrich_posts(
+        storage.read_parquet(dataset_key("cleaned_posts", hour)),
+        storage.read_parquet(dataset_key("post_sentiment", hour)),
+        storage.read_parquet(dataset_key("image_sentiment", hour)),
+        storage.read_parquet(dataset_key("cleaned_users", hour)),
+    )
+    key = dataset_key("enriched_posts", hour)
+    storage.write_parquet(key, enriched)
+    yield MaterializeResult(metadata={
+        "dagster/row_count": enriched.height,
+        "with_text_sentiment": int(enriched["sentiment"].is_not_null().sum()),
+        "with_image_sentiment": int(enriched["image_score"].is_not_null().sum()),
+        "without_author_profile": int(enriched["author_handle"].is_null().sum()),
+        "path": MetadataValue.path(storage.uri(key)),
+    })
+    yield from enriched_checks(enriched)

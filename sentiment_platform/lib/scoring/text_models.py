@@ -1,0 +1,188 @@
+"""The three text backends behind one interface: texts in, (n, 3) class probabilities out.
+
+Probabilities are ordered negative, neutral, positive. ``truncated`` marks texts cut at
+``max_length`` tokens. ``fingerprint`` names the exact model (weights included), keying the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from sentiment_platform.lib.scoring.batching import length_batches, pad_ids
+from sentiment_platform.lib.scoring.labels import map_model_labels
+from sentiment_platform.lib.scoring.text_input import describe_symbols
+
+
+class TextModel(Protocol):
+    name: str
+    fingerprint: str
+
+    def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities (n, 3) float32, truncated (n,) bool) for non-empty texts."""
+
+
+def file_digest(path: str | Path, size: int = 12) -> str:
+    """Short SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:size]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def set_threads(threads: int) -> None:
+    """Limit torch's intra-op threads (0 leaves torch's default)."""
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+@dataclass
+class MiniLMTextModel:
+    """The default: packaged MiniLM encoder + the project's trained top (see :mod:`minilm`).
+
+    ``runtime`` is ``onnx-int8`` (exported once, fused and int8-quantized with ONNX Runtime, cached
+    in ``cache_dir``) or ``torch`` (float32).
+    """
+
+    weights_path: str | Path
+    runtime: str = "onnx-int8"
+    batch_size: int = 32
+    max_length: int = 128
+    threads: int = 2
+    cache_dir: str | Path = "data/models"
+    name: str = field(init=False)
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        from sentiment_platform.lib.scoring.minilm import (
+            MODEL_NAME,
+            MiniLMSentiment,
+            TrainedPart,
+            load_tokenizer,
+        )
+
+        if self.runtime not in ("onnx-int8", "torch"):
+            raise ValueError(f"unknown runtime {self.runtime!r}; expected onnx-int8 or torch")
+        digest = file_digest(self.weights_path)
+        self.name = MODEL_NAME
+        self.fingerprint = f"{MODEL_NAME}-{digest}-{self.runtime}"
+        self._tokenizer = load_tokenizer()
+        set_threads(self.threads)
+        model = MiniLMSentiment.build(TrainedPart.load(self.weights_path))
+        if self.runtime == "torch":
+            self._torch_model, self._session = model, None
+        else:
+            from sentiment_platform.lib.scoring.onnx_export import (
+                export_int8,
+                open_session,
+            )
+
+            path = Path(self.cache_dir) / f"{self.fingerprint}.onnx"
+            if not path.exists():
+                export_int8(model, path)
+            self._torch_model, self._session = None, open_session(path, self.threads)
+
+    def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        prepared = [describe_symbols(text) for text in texts]
+        ids = self._tokenizer(prepared, truncation=True, max_length=self.max_length)["input_ids"]
+        lengths = [len(row) for row in ids]
+        probs = np.zeros((len(texts), 3), dtype=np.float32)
+        for batch in length_batches(lengths, self.batch_size):
+            input_ids, mask = pad_ids([ids[i] for i in batch])
+            probs[batch] = self._run(input_ids, mask)
+        return probs, np.asarray(lengths) >= self.max_length
+
+    def _run(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if self._session is not None:
+            return self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+        import torch
+
+        with torch.inference_mode():
+            return self._torch_model(torch.from_numpy(input_ids), torch.from_numpy(mask)).numpy()
+
+
+@dataclass
+class TransformersTextModel:
+    """Any Hugging Face sequence-classification model (id or local folder), labels mapped onto
+    negative/neutral/positive; a two-label model never predicts neutral (p_neutral is 0)."""
+
+    model: str
+    batch_size: int = 32
+    max_length: int = 128
+    threads: int = 2
+    name: str = field(init=False)
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        set_threads(self.threads)
+        self._tokenizer = AutoTokenizer.from_pretrained(self.model)
+        self._model = AutoModelForSequenceClassification.from_pretrained(self.model).eval()
+        self._columns = map_model_labels(self._model.config.id2label)
+        limit = getattr(self._tokenizer, "model_max_length", self.max_length) or self.max_length
+        self._max_length = min(self.max_length, int(limit))
+        self.name = str(self.model)
+        commit = getattr(self._model.config, "_commit_hash", None) or ""
+        self.fingerprint = "hf-" + hashlib.sha256(f"{self.model}@{commit}".encode()).hexdigest()[:12]
+
+    def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        encoded = self._tokenizer(list(texts), truncation=True, max_length=self._max_length)
+        ids = encoded["input_ids"]
+        pad = self._tokenizer.pad_token_id or 0
+        lengths = [len(row) for row in ids]
+        probs = np.zeros((len(texts), 3), dtype=np.float32)
+        for batch in length_batches(lengths, self.batch_size):
+            input_ids, mask = pad_ids([ids[i] for i in batch], pad)
+            with torch.inference_mode():
+                logits = self._model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(mask)).logits
+            out = softmax(logits.float().numpy())
+            for column, target in enumerate(self._columns):
+                probs[batch, target] += out[:, column]
+        return probs, np.asarray(lengths) >= self._max_length
+
+
+@dataclass
+class VaderTextModel:
+    """The VADER lexicon baseline. Its label is VADER's documented rule (compound >= 0.05
+    positive, <= -0.05 negative); the probabilities are a softmax around those thresholds, so
+    their argmax is that same label."""
+
+    sharpness: float = 10.0
+    name: str = field(init=False, default="vader")
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        from importlib.metadata import version
+
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self._analyzer = SentimentIntensityAnalyzer()
+        self.fingerprint = f"vader-{version('vaderSentiment')}"
+
+    def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        compound = np.array([self._analyzer.polarity_scores(text)["compound"] for text in texts], dtype=np.float64)
+        k = self.sharpness
+        logits = np.stack([k * (-compound - 0.05), np.zeros_like(compound), k * (compound - 0.05)], axis=1)
+        return softmax(logits).astype(np.float32), np.zeros(len(texts), dtype=bool)
+
+
+def load_text_model(backend: str, **options: Any) -> TextModel:
+    """The backend named ``minilm``, ``transformers`` or ``vader`` with its options."""
+    if backend == "minilm":
+        return MiniLMTextModel(**options)
+    if backend == "transformers":
+        return TransformersTextModel(**options)
+    if backend == "vader":
+        return VaderTextModel()
+    raise ValueError(f"unknown text backend {backend!r}; expected minilm, transformers or vader")

@@ -1,0 +1,87 @@
+"""Sends alerts, each once: to a log file (default), a webhook, or an SNS topic."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from abc import abstractmethod
+from pathlib import Path
+from typing import Sequence
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from sentiment_platform.lib.alerts import Alert
+
+ALERTS_TABLE = """
+CREATE TABLE IF NOT EXISTS alerts_sent (
+    alert_id VARCHAR PRIMARY KEY, kind VARCHAR, topic VARCHAR, window_start TIMESTAMPTZ,
+    value DOUBLE, baseline DOUBLE, z DOUBLE, threshold DOUBLE, sent_at TIMESTAMPTZ DEFAULT now()
+)
+"""
+
+
+class AlertNotifier(ConfigurableResource):
+    """Where alerts go: :class:`LogNotifier`, :class:`WebhookNotifier` or :class:`SnsNotifier`."""
+
+    @abstractmethod
+    def send(self, payload: dict) -> None:
+        """Deliver one alert (its JSON form); raises when it could not be delivered."""
+
+    def notify(self, alerts: Sequence[Alert], connection) -> list[Alert]:
+        """Send the alerts not sent before and record them in ``alerts_sent`` (in the caller's
+        warehouse transaction: if a send fails the records roll back and the alert is retried)."""
+        connection.execute(ALERTS_TABLE)
+        sent = []
+        for alert in alerts:
+            new = connection.execute(
+                "INSERT INTO alerts_sent (alert_id, kind, topic, window_start, value, baseline, z, threshold) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING alert_id",
+                [alert.alert_id, alert.kind, alert.topic, alert.window_start, alert.value, alert.baseline, alert.z,
+                 alert.threshold],
+            ).fetchall()
+            if new:
+                self.send(alert.as_dict())
+                sent.append(alert)
+        return sent
+
+
+class LogNotifier(AlertNotifier):
+    """Alerts as JSON lines appended to a file (the default: works with nothing configured)."""
+
+    log_path: str = Field(default="data/alerts.log", description="File the alerts are appended to.")
+
+    def send(self, payload: dict) -> None:
+        path = Path(self.log_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(payload) + "\n")
+
+
+class WebhookNotifier(AlertNotifier):
+    """Alerts as a JSON POST to a webhook (Slack, Teams, any HTTP receiver)."""
+
+    webhook_url: str = Field(description="URL the alerts are POSTed to.")
+    timeout_s: float = Field(default=10.0, description="Seconds to wait for the receiver.")
+
+    def send(self, payload: dict) -> None:
+        request = urllib.request.Request(self.webhook_url, data=json.dumps(payload).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+            if response.status >= 300:
+                raise RuntimeError(f"webhook answered {response.status}")
+
+
+class SnsNotifier(AlertNotifier):
+    """Alerts published to an SNS topic (boto3; credentials from the environment)."""
+
+    sns_topic_arn: str = Field(description="ARN of the topic.")
+    region_name: str | None = Field(default=None, description="AWS region of the topic.")
+    endpoint_url: str | None = Field(default=None, description="For SNS-compatible endpoints in tests.")
+
+    def send(self, payload: dict) -> None:
+        import boto3
+
+        client = boto3.client("sns", region_name=self.region_name, endpoint_url=self.endpoint_url)
+        client.publish(TopicArn=self.sns_topic_arn, Subject=f"sentiment alert: {payload['kind']}"[:100],
+                       Message=json.dumps(payload))

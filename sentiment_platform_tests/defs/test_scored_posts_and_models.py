@@ -1,0 +1,167 @@
+"""The sentiment and models groups, materialized over a real local lake with the real default model."""
+
+import polars as pl
+import pytest
+from dagster import materialize
+
+from sentiment_platform.defs.cleansing.cleansed_data import (
+    cleaned_interactions,
+    cleaned_posts,
+    cleaned_users,
+)
+from sentiment_platform.defs.ingestion.raw_data import landed_batches, raw_images
+from sentiment_platform.defs.models.model_training import (
+    EVALUATION_PREFIX,
+    SentimentModelConfig,
+    sentiment_model,
+    sentiment_model_evaluation,
+)
+from sentiment_platform.defs.sentiment.scored_posts import (
+    enriched_posts,
+    image_sentiment,
+    post_sentiment,
+)
+from sentiment_platform.lib.lake_layout import dataset_key
+from sentiment_platform.lib.scoring.score_cache import cache_prefix
+from sentiment_platform.resources.labeled_data import LabeledTweets
+from sentiment_platform.resources.post_sources import MockNetworkSource
+from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+from sentiment_platform.resources.spark_engine import SparkEngine
+from sentiment_platform_tests.conftest import HOUR, PARTITION
+
+GRAPH = [landed_batches, raw_images, cleaned_posts, cleaned_users, cleaned_interactions, post_sentiment,
+         image_sentiment, enriched_posts]
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("models"))
+
+
+def materialize_metadata(assets, storage, **resources):
+    result = materialize(assets, partition_key=resources.pop("partition_key", None),
+                         resources={"storage": storage, "spark": SparkEngine(), **resources})
+    assert result.success
+    return {
+        e.step_materialization_data.materialization.asset_key.to_user_string():
+            {k: v.value for k, v in e.step_materialization_data.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+    }
+
+
+def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake, model_cache, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    resources = {"source": MockNetworkSource(), "text_scorer": TextScorer(cache_dir=model_cache), "image_scorer": ImageScorer()}
+    meta = materialize_metadata(GRAPH, lake, partition_key=PARTITION, **resources)
+
+    posts = lake.read_parquet(dataset_key("cleaned_posts", HOUR))
+    scores = lake.read_parquet(dataset_key("post_sentiment", HOUR))
+    assert scores["post_id"].to_list() == posts["post_id"].to_list()
+    assert set(scores["label"].drop_nulls()) == {"negative", "neutral", "positive"}
+    assert scores["score"].drop_nulls().is_between(-1, 1).all()
+    assert (scores["model"].drop_nulls() == "minilm-tweeteval").all()
+    assert meta["post_sentiment"]["model_calls"] == meta["post_sentiment"]["distinct_texts"] > 500
+
+    images = lake.read_parquet(dataset_key("image_sentiment", HOUR))
+    assert images.height == meta["raw_images"]["valid"] and (images["status"] == "ok").all()
+
+    enriched = lake.read_parquet(dataset_key("enriched_posts", HOUR))
+    assert enriched["post_id"].to_list() == posts["post_id"].to_list()
+    with_images = enriched.filter(pl.col("image_score").is_not_null())
+    assert with_images.height > 50 and with_images["has_image"].all()
+    # A post lacks its author's profile only when the feed sent that profile malformed (quarantined).
+    profiles = lake.read_parquet(dataset_key("cleaned_users", HOUR))["user_id"]
+    without = enriched.filter(pl.col("author_handle").is_null())["author_id"]
+    assert without.n_unique() <= 10 and not without.is_in(profiles.implode()).any()
+    # Text and image sentiment of the mock network agree more often than chance.
+    agree = with_images.filter(pl.col("sentiment") == pl.col("image_label")).height / with_images.height
+    assert agree > 0.4
+
+    before = {name: lake.read_bytes(dataset_key(name, HOUR)) for name in ("post_sentiment", "image_sentiment", "enriched_posts")}
+    again = materialize_metadata([post_sentiment, image_sentiment, enriched_posts], lake, partition_key=PARTITION, **resources)
+    assert again["post_sentiment"]["model_calls"] == 0  # every text came from the persisted cache
+    assert {name: lake.read_bytes(dataset_key(name, HOUR)) for name in before} == before
+    assert len(list(lake.iter_objects(cache_prefix(TextScorer(cache_dir=model_cache).load().fingerprint)))) == 1
+
+
+def test_default_model_outcomes_for_bad_and_clear_inputs(model_cache):
+    from sentiment_platform.lib.scoring.text_scoring import score_text_values
+
+    model = TextScorer(cache_dir=model_cache).load()
+    values = ["I love this, best day of my life!", "This is terrible, I hate everything about it.", "",
+              "word " * 2000, "😍😍😍", "😡😡😡", b"\xff\xfe\xfd", None]
+    frame, _ = score_text_values(values, model)
+    assert frame["status"].to_list() == ["ok", "ok", "empty", "ok", "ok", "ok", "invalid_encoding", "not_text"]
+    assert frame["label"].to_list()[:2] == ["positive", "negative"]
+    assert frame["truncated"].to_list()[3] is True  # 10,000 characters: cut at max_length tokens, flagged
+    assert frame["label"].to_list()[4:6] == ["positive", "negative"]  # emoji read through their names
+
+
+def test_torch_and_onnx_int8_runtimes_agree(model_cache):
+    import orjson
+
+    from sentiment_platform.sources.mock_network import generate_hour
+
+    lines = generate_hour(HOUR).posts[:300]
+    texts = []
+    for record in lines:
+        try:
+            text = orjson.loads(record.line).get("text")
+        except (orjson.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(text, str) and text.strip():
+            texts.append(text)
+    texts = texts[:120]
+    fast, _ = TextScorer(cache_dir=model_cache).load().predict(texts)
+    exact, _ = TextScorer(runtime="torch").load().predict(texts)
+    # int8 moves borderline texts a little; on the whole the two runtimes agree.
+    assert abs(fast - exact).mean() < 0.03
+    assert (fast.argmax(axis=1) == exact.argmax(axis=1)).mean() >= 0.85
+
+
+def write_split(folder, split, rows):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{split}_text.txt").write_text("\n".join(text for text, _ in rows) + "\n")
+    (folder / f"{split}_labels.txt").write_text("\n".join(str(label) for _, label in rows) + "\n")
+
+
+SYNTHETIC = [("I love it, wonderful day", 2), ("great job team, so proud", 2), ("this is awful and sad", 0),
+             ("I hate waiting, terrible service", 0), ("the store opens at nine", 1), ("new episode tonight at 8", 1)]
+
+
+def test_sentiment_model_trains_selects_on_val_and_writes_where_the_scorer_loads(tmp_path, model_cache):
+    data = tmp_path / "tweets"
+    write_split(data, "train", SYNTHETIC * 8)
+    write_split(data, "val", SYNTHETIC * 2)
+    weights = tmp_path / "weights.safetensors"
+    scorer = TextScorer(model=str(weights), runtime="torch", cache_dir=model_cache)
+    result = materialize([sentiment_model], resources={"text_scorer": scorer, "labeled_tweets": LabeledTweets(path=str(data))},
+                         run_config={"ops": {"sentiment_model": {"config": SentimentModelConfig(
+                             layer_learning_rates=[1e-4, 3e-4], epochs=1, batch_size=8).model_dump()}}})
+    assert result.success
+    meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata.items()}
+    assert weights.exists() and meta["file_mb"] < 10
+    assert meta["data"]["train_rows"] == 48 and meta["data"]["val_rows"] == 12
+    assert len(meta["candidates"]) == 2
+    assert meta["chosen_hyperparameters"]["layer_lr"] in (1e-4, 3e-4)
+    probabilities, _ = scorer.load().predict(["I love it"])
+    assert probabilities.shape == (1, 3)
+    # The default depth: the encoder's first 4 layers, the top 2 of them trained.
+    from sentiment_platform.lib.scoring.minilm import MiniLMSentiment, TrainedPart
+
+    trained = TrainedPart.load(weights)
+    assert (trained.encoder_layers, trained.trainable_layers) == (4, 2)
+    assert len(MiniLMSentiment.build(trained).bottom) == 2
+
+
+def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, model_cache):
+    data = tmp_path / "tweets"
+    write_split(data, "test", SYNTHETIC * 3)
+    meta = materialize_metadata([sentiment_model_evaluation], lake, text_scorer=TextScorer(cache_dir=model_cache),
+                                image_scorer=ImageScorer(), labeled_tweets=LabeledTweets(path=str(data)))["sentiment_model_evaluation"]
+    assert meta["test_rows"] == 18
+    assert meta["macro_recall"] > 0.6 and meta["vader_macro_recall"] > 0.6
+    assert "minilm-tweeteval" in meta["text_models"] and "vader" in meta["text_models"]
+    assert meta["image_macro_recall"] > 0.8
+    assert lake.read_bytes(EVALUATION_PREFIX + "confusion.png")[:4] == b"\x89PNG"

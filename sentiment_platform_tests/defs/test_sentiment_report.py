@@ -1,0 +1,31 @@
+from dagster import materialize
+from PIL import Image
+
+from sentiment_platform.defs.insights.sentiment_report import (
+    ReportConfig,
+    sentiment_report,
+)
+
+
+def test_report_writes_html_and_png_charts_and_word_clouds(built, tmp_path):
+    config = ReportConfig(reports_dir=str(tmp_path / "reports"))
+    result = materialize([sentiment_report], resources={"warehouse": built["warehouse"]},
+                         run_config={"ops": {"sentiment_report": {"config": config.model_dump()}}})
+    assert result.success
+    meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata.items()}
+    folder = tmp_path / "reports" / "sentiment_report"
+    for name in ("sentiment_share", "score_and_volume", "top_hashtags", "text_vs_image"):
+        assert (folder / f"{name}.html").read_text().count("vega") > 0
+        with Image.open(folder / f"{name}.png") as image:
+            assert image.width > 400 and image.height > 150
+            # A real chart, not a blank canvas: many distinct colours.
+            assert len(image.convert("RGB").getcolors(1_000_000)) > 20
+    assert meta["word_clouds"] == 3
+    for label in ("negative", "neutral", "positive"):
+        assert (folder / f"words_{label}.png").stat().st_size > 10_000
+    assert meta["windows"] == 12 and meta["preview"].startswith("![sentiment share](data:image/png;base64,")
+    assert "words_positive.png" in (folder / "index.html").read_text()
+    # Re-running replaces the report in place.
+    assert materialize([sentiment_report], resources={"warehouse": built["warehouse"]},
+                       run_config={"ops": {"sentiment_report": {"config": config.model_dump()}}}).success
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["sentiment_report"]

@@ -1,0 +1,110 @@
+"""The X API v2 source end to end against the mock network's HTTP server on 127.0.0.1."""
+
+from datetime import timedelta
+
+import orjson
+import polars as pl
+import pytest
+from dagster import materialize
+
+from sentiment_platform.defs.cleansing.cleansed_data import cleaned_posts
+from sentiment_platform.defs.ingestion.raw_data import landed_batches, raw_images
+from sentiment_platform.lib.lake_layout import dataset_key, landing_prefix
+from sentiment_platform.resources.post_sources import XApiSource
+from sentiment_platform.resources.spark_engine import SparkEngine
+from sentiment_platform.sources.mock_network.x_api_server import MockXApiServer
+from sentiment_platform.sources.x_api_client import (
+    XApiClient,
+    XApiError,
+    land_x_api_hour,
+)
+from sentiment_platform_tests.conftest import HOUR, PARTITION
+
+TOKEN = "test-token-not-a-secret"
+
+
+@pytest.fixture
+def server():
+    server = MockXApiServer(bearer_token=TOKEN, rate_limit_reset_s=0.2).start()
+    yield server
+    server.stop()
+
+
+def client(server, **options) -> XApiClient:
+    return XApiClient(server.url, TOKEN, backoff_s=0.01, **options)
+
+
+def test_pages_follow_next_token_and_exclude_retweets(server):
+    pages = list(client(server).search_recent("(tech) -is:retweet", HOUR, HOUR + timedelta(hours=1), page_size=20))
+    tweets = [t for p in pages for t in p.get("data", [])]
+    assert len(pages) > 2 and len({t["id"] for t in tweets}) == len(tweets) > 40
+    assert all(p["meta"].get("next_token") for p in pages[:-1]) and "next_token" not in pages[-1]["meta"]
+    assert all(t["created_at"][:13] == "2026-11-20T13" for t in tweets)
+    assert not any(t["text"].startswith("RT @") for t in tweets)
+    users = {u["id"] for p in pages for u in p["includes"]["users"]}
+    assert {t["author_id"] for t in tweets} <= users
+
+
+def test_rate_limits_server_errors_and_malformed_pages_are_retried(server):
+    server.faults = {1: "429", 2: "500", 3: "malformed", 5: "503"}
+    api = client(server)
+    pages = list(api.search_recent("(sports) -is:retweet", HOUR, HOUR + timedelta(hours=1), page_size=50))
+    assert pages and all("meta" in page for page in pages)
+    kinds = [kind for kind, _ in api.waits]
+    assert kinds[0] == "rate_limit" and kinds.count("retry") == 3
+    assert 0 <= api.waits[0][1] <= 1.5  # waited for x-rate-limit-reset, not longer
+
+
+def test_persistent_failures_and_bad_tokens_raise_clear_errors(server):
+    server.faults = {n: "500" for n in range(1, 20)}
+    with pytest.raises(XApiError, match="failed after 2 retries"):
+        list(client(server, max_retries=2).search_recent("(tech) -is:retweet", HOUR, HOUR + timedelta(hours=1)))
+    server.faults = {}
+    with pytest.raises(XApiError, match="HTTP 401") as error:
+        list(XApiClient(server.url, "wrong").search_recent("(tech) -is:retweet", HOUR, HOUR + timedelta(hours=1)))
+    assert "wrong" not in str(error.value)
+
+
+def test_the_request_budget_stops_the_run_and_keeps_what_was_landed(server, lake):
+    counts = land_x_api_hour(lake, HOUR, client(server, max_requests=3), ["tech", "sports"])
+    assert counts["budget_exhausted"] and counts["requests"] == 3
+
+
+def test_x_api_hour_lands_and_cleanses_like_any_source(server, lake, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    source = XApiSource(base_url=server.url, topics="tech,climate", bearer_token=TOKEN)
+    result = materialize([landed_batches, raw_images, cleaned_posts], partition_key=PARTITION,
+                         resources={"storage": lake, "source": source, "spark": SparkEngine()})
+    assert result.success
+    landed = [k for k in lake.list_keys(landing_prefix("posts", HOUR))]
+    assert landed == [f"{landing_prefix('posts', HOUR)}x_api-climate.jsonl", f"{landing_prefix('posts', HOUR)}x_api-tech.jsonl"]
+    assert lake.list_keys("landing/x_api/2026/11/20/13/")  # the raw pages, as received
+    posts = lake.read_parquet(dataset_key("cleaned_posts", HOUR))
+    assert set(posts["topic"]) == {"tech", "climate"} and (posts["source"] == "x_api").all()
+    assert posts.filter(pl.col("has_image")).height > 5
+    images = lake.read_parquet(dataset_key("raw_images", HOUR))
+    assert images.height > 5 and images["image_key"].str.starts_with("landing/images/").all()
+    for key in landed:
+        assert TOKEN not in lake.read_bytes(key).decode()
+    first = orjson.loads(lake.read_bytes(landed[0]).splitlines()[0])
+    assert {"id", "author_id", "created_at", "text", "lang", "like_count"} <= set(first)
+    again = materialize([landed_batches], partition_key=PARTITION, resources={"storage": lake, "source": source})
+    assert again.success and lake.list_keys(landing_prefix("posts", HOUR)) == landed  # re-landing replaces
+
+
+def test_mockfeed_command_serves_the_x_api(tmp_path):
+    import subprocess
+    import sys
+
+    from sentiment_platform_tests.conftest import free_port
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sentiment_platform.cli.main", "mockfeed", "--serve-x-api",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        api = XApiClient(f"http://127.0.0.1:{port}", "any", backoff_s=0.2, max_retries=30)
+        pages = list(api.search_recent("(travel) -is:retweet", HOUR, HOUR + timedelta(hours=1)))
+        assert pages[0]["data"] and pages[0]["data"][0]["id"].startswith("p")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
