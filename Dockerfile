@@ -14,9 +14,10 @@ WORKDIR /opt/dagster/app
 
 COPY pyproject.toml README.md workspace.yaml ./
 COPY sentiment_platform ./sentiment_platform
+# Installed in place (-e): `dg` and the definitions read the project's pyproject.toml beside the code.
 # The CPU build of torch first, so the package's torch==2.13.0 pin does not pull CUDA libraries.
 RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
-    && pip install --no-cache-dir . \
+    && pip install --no-cache-dir -e . \
     && mkdir -p "$DAGSTER_HOME" /opt/dagster/data \
     && printf 'concurrency:\n  pools:\n    default_limit: 1\n' > "$DAGSTER_HOME/dagster.yaml"
 

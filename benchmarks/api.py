@@ -22,14 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 TOPICS = [f"topic_{i:02d}" for i in range(20)]
-START = datetime(2026, 10, 1, tzinfo=timezone.utc)
+START = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def build_trend_warehouse(path: str) -> int:
@@ -41,15 +41,26 @@ def build_trend_warehouse(path: str) -> int:
     n = len(windows) * len(TOPICS)
     positive, neutral, negative = (rng.integers(0, 40, n) for _ in range(3))
     labeled = np.maximum(positive + neutral + negative, 1)
-    frame = pl.DataFrame({
-        "window_start": pl.Series([w for w in windows for _ in TOPICS], dtype=pl.Datetime("us")),
-        "topic": TOPICS * len(windows),
-        "posts": positive + neutral + negative, "positive": positive, "neutral": neutral, "negative": negative,
-        "positive_share": positive / labeled, "neutral_share": neutral / labeled, "negative_share": negative / labeled,
-        "mean_score": rng.uniform(-1, 1, n), "mean_confidence": rng.uniform(0.4, 1, n),
-        "image_posts": rng.integers(0, 10, n), "mean_image_score": rng.uniform(-1, 1, n),
-    }).with_columns(pl.col("window_start").dt.replace_time_zone("UTC"),
-                    (pl.col("window_start").dt.replace_time_zone("UTC") + pl.duration(minutes=15)).alias("window_end"))
+    frame = pl.DataFrame(
+        {
+            "window_start": pl.Series([w for w in windows for _ in TOPICS], dtype=pl.Datetime("us")),
+            "topic": TOPICS * len(windows),
+            "posts": positive + neutral + negative,
+            "positive": positive,
+            "neutral": neutral,
+            "negative": negative,
+            "positive_share": positive / labeled,
+            "neutral_share": neutral / labeled,
+            "negative_share": negative / labeled,
+            "mean_score": rng.uniform(-1, 1, n),
+            "mean_confidence": rng.uniform(0.4, 1, n),
+            "image_posts": rng.integers(0, 10, n),
+            "mean_image_score": rng.uniform(-1, 1, n),
+        }
+    ).with_columns(
+        pl.col("window_start").dt.replace_time_zone("UTC"),
+        (pl.col("window_start").dt.replace_time_zone("UTC") + pl.duration(minutes=15)).alias("window_end"),
+    )
     connection = duckdb.connect(path)
     connection.register("frame", frame)
     connection.execute("CREATE TABLE sentiment_trends_15m AS SELECT * FROM frame")
@@ -77,8 +88,12 @@ async def load(base: str, seconds: float, clients: int) -> tuple[list[float], in
             while time.perf_counter() < deadline:
                 day = START + timedelta(days=rng.randrange(29))
                 window = rng.choice(["15m", "1h", "1d"])
-                params = {"topic": rng.choice(TOPICS), "start": day.isoformat(),
-                          "end": (day + timedelta(days=1)).isoformat(), "window": window}
+                params = {
+                    "topic": rng.choice(TOPICS),
+                    "start": day.isoformat(),
+                    "end": (day + timedelta(days=1)).isoformat(),
+                    "window": window,
+                }
                 started = time.perf_counter()
                 response = await http.get("/trends", params=params)
                 latencies.append(time.perf_counter() - started)
@@ -96,8 +111,10 @@ def api_benchmark(seconds: float, clients: int) -> None:
         database = str(Path(folder) / "warehouse.duckdb")
         rows = build_trend_warehouse(database)
         port = _free_port()
-        server = subprocess.Popen([sys.executable, "-m", "sentiment_platform.cli.main", "api", "--port", str(port),
-                                   "--warehouse", database], stdout=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sentiment_platform.cli.main", "api", "--port", str(port), "--warehouse", database],
+            stdout=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(200):
@@ -114,8 +131,10 @@ def api_benchmark(seconds: float, clients: int) -> None:
             server.wait()
     p50, p95, p99 = (np.percentile(latencies, q) * 1000 for q in (50, 95, 99))
     print(f"/trends over {rows:,} rows (30 days x 96 windows x 20 topics), {clients} clients, {elapsed:.0f}s:")
-    print(f"  {len(latencies) / elapsed:,.0f} requests/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
-          f"{errors} errors of {len(latencies):,}")
+    print(
+        f"  {len(latencies) / elapsed:,.0f} requests/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
+        f"{errors} errors of {len(latencies):,}"
+    )
 
 
 def rebuild_benchmark(posts_per_hour: int) -> None:
@@ -147,36 +166,55 @@ def rebuild_benchmark(posts_per_hour: int) -> None:
     from sentiment_platform.resources.warehouse import Warehouse
 
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    day = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    day = datetime(2026, 11, 20, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as folder:
         storage = LocalLakeStorage(root=f"{folder}/lake")
-        resources = {"storage": storage, "source": MockNetworkSource(), "text_scorer": TextScorer(backend="vader"),
-                     "image_scorer": ImageScorer(), "notifier": LogNotifier(log_path=f"{folder}/alerts.log")}
-        assert materialize([landed_batches, raw_images, cleaned_posts, cleaned_users, post_sentiment, image_sentiment,
-                            enriched_posts], partition_key=hour_partition_key(day + timedelta(hours=12)),
-                           resources=resources, run_config=quiet).success
+        resources = {
+            "storage": storage,
+            "source": MockNetworkSource(),
+            "text_scorer": TextScorer(backend="vader"),
+            "image_scorer": ImageScorer(),
+            "notifier": LogNotifier(log_path=f"{folder}/alerts.log"),
+        }
+        assert materialize(
+            [landed_batches, raw_images, cleaned_posts, cleaned_users, post_sentiment, image_sentiment, enriched_posts],
+            partition_key=hour_partition_key(day + timedelta(hours=12)),
+            resources=resources,
+            run_config=quiet,
+        ).success
         sample = storage.read_parquet(dataset_key("enriched_posts", day + timedelta(hours=12)))
         for hour in range(24):
             copies = []
             for copy in range(-(-posts_per_hour // sample.height)):
-                copies.append(sample.with_columns(
-                    (pl.col("post_id") + f"-{hour}-{copy}"),
-                    pl.col("created_at") + pl.duration(hours=hour - 12)))
-            storage.write_parquet(dataset_key("enriched_posts", day + timedelta(hours=hour)),
-                                  pl.concat(copies).head(posts_per_hour))
+                copies.append(
+                    sample.with_columns(
+                        (pl.col("post_id") + f"-{hour}-{copy}"), pl.col("created_at") + pl.duration(hours=hour - 12)
+                    )
+                )
+            storage.write_parquet(
+                dataset_key("enriched_posts", day + timedelta(hours=hour)), pl.concat(copies).head(posts_per_hour)
+            )
         hourly = [sentiment_trends_15m, hashtag_trends, user_sentiment_profile, warehouse_posts]
         for mode in ("24 runs", "1 run"):
             resources["warehouse"] = Warehouse(database=f"{folder}/{mode.replace(' ', '_')}.duckdb")
             started = time.perf_counter()
             if mode == "24 runs":
                 for hour in range(24):
-                    assert materialize(hourly, partition_key=hour_partition_key(day + timedelta(hours=hour)),
-                                       resources=resources, run_config=quiet).success
+                    assert materialize(
+                        hourly,
+                        partition_key=hour_partition_key(day + timedelta(hours=hour)),
+                        resources=resources,
+                        run_config=quiet,
+                    ).success
             else:
-                tags = {"dagster/asset_partition_range_start": hour_partition_key(day),
-                        "dagster/asset_partition_range_end": hour_partition_key(day + timedelta(hours=23))}
+                tags = {
+                    "dagster/asset_partition_range_start": hour_partition_key(day),
+                    "dagster/asset_partition_range_end": hour_partition_key(day + timedelta(hours=23)),
+                }
                 assert materialize(hourly, tags=tags, resources=resources, run_config=quiet).success
-            assert materialize([topic_daily_summary], partition_key=day.strftime("%Y-%m-%d"), resources=resources, run_config=quiet).success
+            assert materialize(
+                [topic_daily_summary], partition_key=day.strftime("%Y-%m-%d"), resources=resources, run_config=quiet
+            ).success
             seconds = time.perf_counter() - started
             rows = resources["warehouse"].query("SELECT count(*) AS n FROM posts")["n"][0]
             print(f"  rebuild of one day ({rows:,} posts) into the 5 trend tables, {mode}: {seconds:.1f}s")

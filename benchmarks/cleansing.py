@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,7 +29,7 @@ def build_hour(posts: int) -> bytes:
     from sentiment_platform.sources.mock_network import MockFeedConfig, generate_hour
 
     config = replace(MockFeedConfig(), posts_per_hour=20_000, image_share=0.0)
-    base = [record.line for record in generate_hour(datetime(2026, 11, 20, 13, tzinfo=timezone.utc), config).posts]
+    base = [record.line for record in generate_hour(datetime(2026, 11, 20, 13, tzinfo=UTC), config).posts]
     lines: list[bytes] = []
     copy = 0
     while len(lines) < posts:
@@ -57,9 +57,18 @@ def _run(engine: str, path: str, queue) -> None:
     started = time.perf_counter()
     counts = clean()
     seconds = time.perf_counter() - started
-    queue.put({"engine": engine, "seconds": seconds, "peak_mib": _peak_rss_mib(), "before_mib": before,
-               "cleaned": counts["cleaned"], "duplicates": counts["duplicates"],
-               "quarantined": counts["quarantined"], "records_in": counts["records_in"]})
+    queue.put(
+        {
+            "engine": engine,
+            "seconds": seconds,
+            "peak_mib": _peak_rss_mib(),
+            "before_mib": before,
+            "cleaned": counts["cleaned"],
+            "duplicates": counts["duplicates"],
+            "quarantined": counts["quarantined"],
+            "records_in": counts["records_in"],
+        }
+    )
 
 
 def measure(engine: str, path: str) -> dict:
@@ -79,8 +88,10 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     data = build_hour(args.posts)
-    print(f"built an hour of {args.posts:,} posts ({len(data) / 2**20:.0f} MiB) in {time.perf_counter() - started:.1f}s "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"built an hour of {args.posts:,} posts ({len(data) / 2**20:.0f} MiB) in {time.perf_counter() - started:.1f}s "
+        f"on {os.cpu_count()} cores"
+    )
     with tempfile.NamedTemporaryFile(suffix=".jsonl") as handle:
         handle.write(data)
         handle.flush()
@@ -90,20 +101,29 @@ def main() -> None:
         for _ in range(args.repeat):
             for engine, engine_runs in runs.items():
                 engine_runs.append(measure(engine, handle.name))
-    print(f"\n{'engine':<8} {'seconds':>8} {'posts/s':>10} {'posts/s range':>19} {'peak MiB':>9} {'+MiB':>7} "
-          f"{'cleaned':>9} {'dups':>7} {'quarantined':>11}")
+    print(
+        f"\n{'engine':<8} {'seconds':>8} {'posts/s':>10} {'posts/s range':>19} {'peak MiB':>9} {'+MiB':>7} "
+        f"{'cleaned':>9} {'dups':>7} {'quarantined':>11}"
+    )
     medians = {}
     for engine, engine_runs in runs.items():
         engine_runs.sort(key=lambda run: run["seconds"])
         r = medians[engine] = engine_runs[len(engine_runs) // 2]
         slowest, fastest = (run["records_in"] / run["seconds"] for run in (engine_runs[-1], engine_runs[0]))
-        print(f"{engine:<8} {r['seconds']:8.2f} {r['records_in'] / r['seconds']:10,.0f} {slowest:9,.0f}-{fastest:<9,.0f} "
-              f"{max(run['peak_mib'] for run in engine_runs):9.0f} {r['peak_mib'] - r['before_mib']:7.0f} "
-              f"{r['cleaned']:9,} {r['duplicates']:7,} {r['quarantined']:11,}")
+        print(
+            f"{engine:<8} {r['seconds']:8.2f} {r['records_in'] / r['seconds']:10,.0f} {slowest:9,.0f}-{fastest:<9,.0f} "
+            f"{max(run['peak_mib'] for run in engine_runs):9.0f} {r['peak_mib'] - r['before_mib']:7.0f} "
+            f"{r['cleaned']:9,} {r['duplicates']:7,} {r['quarantined']:11,}"
+        )
     polars, pandas = medians["polars"], medians["pandas"]
-    same = all(run[k] == pandas[k] for run in runs["polars"] + runs["pandas"] for k in ("cleaned", "duplicates", "quarantined"))
-    print(f"\nmedian of {args.repeat} runs each; speed-up Polars vs pandas: {pandas['seconds'] / polars['seconds']:.1f}x; "
-          f"same accounting: {same}")
+    same = all(
+        run[k] == pandas[k] for run in runs["polars"] + runs["pandas"] for k in ("cleaned", "duplicates", "quarantined")
+    )
+    print(
+        f"\nmedian of {args.repeat} runs each; "
+        f"speed-up Polars vs pandas: {pandas['seconds'] / polars['seconds']:.1f}x; "
+        f"same accounting: {same}"
+    )
 
 
 if __name__ == "__main__":

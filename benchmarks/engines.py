@@ -21,12 +21,12 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-HOUR = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+HOUR = datetime(2026, 11, 20, 13, tzinfo=UTC)
 LINES_PER_FILE = 50_000
 
 
@@ -41,7 +41,7 @@ def land(root: str, posts: int) -> int:
     lines = build_hour(posts).splitlines()
     total = 0
     for index in range(0, len(lines), LINES_PER_FILE):
-        data = b"\n".join(lines[index:index + LINES_PER_FILE]) + b"\n"
+        data = b"\n".join(lines[index : index + LINES_PER_FILE]) + b"\n"
         lake.write_bytes(f"{landing_prefix('posts', HOUR)}batch-{index // LINES_PER_FILE:04d}.jsonl", data)
         total += len(data)
     return total
@@ -97,10 +97,24 @@ def _pipeline(engine: str, root: str, backend: str, queue) -> None:
     scorer = TextScorer(backend=backend)
     model = scorer.load()
     cache = ScoreCache(model.fingerprint)
-    no_images = pl.DataFrame(schema={"image_key": pl.String, "post_ids": pl.List(pl.String), "status": pl.String,
-                                     "label": pl.String, "score": pl.Float32})
-    no_users = pl.DataFrame(schema={"user_id": pl.String, "handle": pl.String, "location": pl.String,
-                                    "followers_count": pl.Int64, "language": pl.String})
+    no_images = pl.DataFrame(
+        schema={
+            "image_key": pl.String,
+            "post_ids": pl.List(pl.String),
+            "status": pl.String,
+            "label": pl.String,
+            "score": pl.Float32,
+        }
+    )
+    no_users = pl.DataFrame(
+        schema={
+            "user_id": pl.String,
+            "handle": pl.String,
+            "location": pl.String,
+            "followers_count": pl.Int64,
+            "language": pl.String,
+        }
+    )
     spark = SparkEngine(master="local[*]", driver_memory="8g", spark_config={"spark.driver.maxResultSize": "0"})
     stages: dict[str, float] = {}
     started = time.perf_counter()
@@ -143,10 +157,20 @@ def _pipeline(engine: str, root: str, backend: str, queue) -> None:
         trends = sentiment_trends_15m(lake.read_parquet(dataset_key("enriched_posts", HOUR)))
     stages["trends"] = time.perf_counter() - mark
     seconds = time.perf_counter() - started
-    queue.put({"engine": engine, "seconds": seconds, "stages": stages, "peak_mib": memory.stop(),
-               "records_in": cleaned.records_in, "cleaned": cleaned.cleaned.height,
-               "distinct_texts": counts["distinct_texts"], "model_calls": counts["model_calls"],
-               "trend_rows": trends.height, "trend_posts": int(trends["posts"].sum())})
+    queue.put(
+        {
+            "engine": engine,
+            "seconds": seconds,
+            "stages": stages,
+            "peak_mib": memory.stop(),
+            "records_in": cleaned.records_in,
+            "cleaned": cleaned.cleaned.height,
+            "distinct_texts": counts["distinct_texts"],
+            "model_calls": counts["model_calls"],
+            "trend_rows": trends.height,
+            "trend_posts": int(trends["posts"].sum()),
+        }
+    )
 
 
 def measure(engine: str, landing_root: str, backend: str) -> dict:
@@ -175,7 +199,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
             landed = land(folder, size)
-            print(f"\nlanded {size:,} posts ({landed / 2**20:,.0f} MiB) in {time.perf_counter() - started:.0f}s", flush=True)
+            print(
+                f"\nlanded {size:,} posts ({landed / 2**20:,.0f} MiB) in {time.perf_counter() - started:.0f}s",
+                flush=True,
+            )
             for engine in ("local", "spark"):
                 result = measure(engine, folder, args.backend)
                 rows.append((size, result))
@@ -186,13 +213,18 @@ def main() -> None:
             print(f"{size:>10,} {r['engine']:<7} failed: {r['failed']}")
             continue
         stages = " ".join(f"{name}={value:.1f}" for name, value in r["stages"].items())
-        print(f"{size:>10,} {r['engine']:<7} {r['seconds']:8.1f} {size / r['seconds']:9,.0f} {r['peak_mib']:9,.0f}  {stages}")
+        print(
+            f"{size:>10,} {r['engine']:<7} {r['seconds']:8.1f} {size / r['seconds']:9,.0f} "
+            f"{r['peak_mib']:9,.0f}  {stages}"
+        )
     for size in args.sizes:
         local, spark = (next(r for s, r in rows if s == size and r["engine"] == e) for e in ("local", "spark"))
         if "failed" not in local and "failed" not in spark:
             same = all(local[k] == spark[k] for k in ("records_in", "cleaned", "trend_rows", "trend_posts"))
-            print(f"{size:,} posts: Spark/local time {spark['seconds'] / local['seconds']:.2f}x, "
-                  f"memory {spark['peak_mib'] / local['peak_mib']:.2f}x; same counts: {same}")
+            print(
+                f"{size:,} posts: Spark/local time {spark['seconds'] / local['seconds']:.2f}x, "
+                f"memory {spark['peak_mib'] / local['peak_mib']:.2f}x; same counts: {same}"
+            )
 
 
 if __name__ == "__main__":

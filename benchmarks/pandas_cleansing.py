@@ -57,10 +57,12 @@ def clean_posts_pandas(data: bytes, rules: CleaningRules = CleaningRules()) -> d
     rejected += int(bad.sum())
     frame = frame[~bad].copy()
     frame["text_clean"] = (
-        frame["text"].map(lambda text: unicodedata.normalize("NFKC", text))
+        frame["text"]
+        .map(lambda text: unicodedata.normalize("NFKC", text))
         .str.replace(_URL, "http", regex=True)
         .str.replace(_MENTION, r"\1@user", regex=True)
-        .str.replace(r"\s+", " ", regex=True).str.strip()
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip()
     )
     empty = frame["text_clean"] == ""
     rejected += int(empty.sum())
@@ -77,7 +79,13 @@ def clean_posts_pandas(data: bytes, rules: CleaningRules = CleaningRules()) -> d
     frame = frame[~retweet].copy()
     normalised = frame["text"].map(lambda text: unicodedata.normalize("NFKC", text))
     frame["hashtags"] = normalised.str.findall(r"#(\w+)").map(lambda tags: list(dict.fromkeys(t.lower() for t in tags)))
-    frame["mentions"] = normalised.str.findall(_MENTION).map(lambda found: list(dict.fromkeys(m[1].lower() for m in found)))
+    frame["mentions"] = normalised.str.findall(_MENTION).map(
+        lambda found: list(dict.fromkeys(m[1].lower() for m in found))
+    )
     frame = frame.sort_values(["created_at_ts", "id"])
-    return {"records_in": len(lines), "cleaned": len(frame), "duplicates": duplicates + int(retweet.sum()),
-            "quarantined": rejected}
+    return {
+        "records_in": len(lines),
+        "cleaned": len(frame),
+        "duplicates": duplicates + int(retweet.sum()),
+        "quarantined": rejected,
+    }

@@ -82,7 +82,7 @@ def _run(mode: str, dataset_dir: str, posts: int, naive_posts: int, cache_dir: s
         rng = random.Random(0)
         unique = texts[: int(len(texts) * 0.7)]
         stream = unique + [rng.choice(unique) for _ in range(len(texts) - len(unique))]
-        labels = labels[: len(unique)] + [labels[unique.index(t)] for t in stream[len(unique):]]
+        labels = labels[: len(unique)] + [labels[unique.index(t)] for t in stream[len(unique) :]]
         rng.shuffle(order := list(range(len(stream))))
         texts, labels = [stream[i] for i in order], [labels[i] for i in order]
     if mode != "naive":
@@ -98,8 +98,16 @@ def _run(mode: str, dataset_dir: str, posts: int, naive_posts: int, cache_dir: s
         probabilities = class_probabilities(frame)
     seconds = time.perf_counter() - started
     report = classification_report(labels, probabilities.argmax(axis=1))
-    queue.put({"mode": mode, "posts": len(texts), "seconds": seconds, "peak_mib": _peak_rss_mib(),
-               "before_mib": before, "macro_recall": report["macro_recall"]})
+    queue.put(
+        {
+            "mode": mode,
+            "posts": len(texts),
+            "seconds": seconds,
+            "peak_mib": _peak_rss_mib(),
+            "before_mib": before,
+            "macro_recall": report["macro_recall"],
+        }
+    )
 
 
 def _export(cache_dir: str) -> None:
@@ -135,15 +143,23 @@ def main() -> None:
         exporter = context.Process(target=_export, args=(cache_dir,))
         exporter.start()
         exporter.join()
-        results = [measure(mode, args.dataset_dir, args.posts, args.naive_posts, cache_dir)
-                   for mode in ("naive", "torch-batched", "default", "default-30%-dup")]
+        results = [
+            measure(mode, args.dataset_dir, args.posts, args.naive_posts, cache_dir)
+            for mode in ("naive", "torch-batched", "default", "default-30%-dup")
+        ]
     print(f"\n{'mode':<16} {'posts':>7} {'seconds':>8} {'posts/s':>9} {'peak MiB':>9} {'+MiB':>6} {'macro recall':>13}")
     for r in results:
-        print(f"{r['mode']:<16} {r['posts']:7,} {r['seconds']:8.1f} {r['posts'] / r['seconds']:9.1f} {r['peak_mib']:9.0f} "
-              f"{r['peak_mib'] - r['before_mib']:6.0f} {r['macro_recall']:13.4f}")
+        print(
+            f"{r['mode']:<16} {r['posts']:7,} {r['seconds']:8.1f} {r['posts'] / r['seconds']:9.1f} "
+            f"{r['peak_mib']:9.0f} "
+            f"{r['peak_mib'] - r['before_mib']:6.0f} {r['macro_recall']:13.4f}"
+        )
     rate = {r["mode"]: r["posts"] / r["seconds"] for r in results}
-    print(f"\ndefault vs naive: {rate['default'] / rate['naive']:.1f}x; with 30% duplicates and the cache: "
-          f"{rate['default-30%-dup'] / rate['naive']:.1f}x; int8 vs float32 batched: {rate['default'] / rate['torch-batched']:.2f}x")
+    print(
+        f"\ndefault vs naive: {rate['default'] / rate['naive']:.1f}x; with 30% duplicates and the cache: "
+        f"{rate['default-30%-dup'] / rate['naive']:.1f}x; "
+        f"int8 vs float32 batched: {rate['default'] / rate['torch-batched']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -17,13 +17,13 @@ if TYPE_CHECKING:
     from sentiment_platform.public_api import score_images, score_texts
     from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 
-_PUBLIC = {
+_PUBLIC = {  # name: the module that defines it
     "score_texts": "sentiment_platform.public_api",
     "score_images": "sentiment_platform.public_api",
     "TextScorer": "sentiment_platform.resources.scorers",
     "ImageScorer": "sentiment_platform.resources.scorers",
 }
-__all__ = list(_PUBLIC)
+__all__ = ["ImageScorer", "TextScorer", "score_images", "score_texts"]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from dagster import (
     BackfillPolicy,
@@ -12,7 +12,7 @@ from dagster import (
 )
 
 #: First hour the platform holds data for; every hourly asset shares it so backfills chain cleanly.
-PARTITIONS_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+PARTITIONS_START = datetime(2026, 1, 1, tzinfo=UTC)
 PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 
 #: ``end_offset=1``: the hour in progress is a partition too, so pushed data (the landing sensor)
@@ -26,25 +26,26 @@ hourly_partitions = HourlyPartitionsDefinition(
 
 #: Daily rollups: each day maps onto its 24 hourly partitions (Dagster's time-window mapping); today
 #: is a partition too, a rollup of the hours so far.
-daily_partitions = DailyPartitionsDefinition(start_date=PARTITIONS_START.strftime("%Y-%m-%d"), timezone="UTC",
-                                             end_offset=1)
+daily_partitions = DailyPartitionsDefinition(
+    start_date=PARTITIONS_START.strftime("%Y-%m-%d"), timezone="UTC", end_offset=1
+)
 
 
 def partition_hour(partition_key: str) -> datetime:
     """The UTC start of the hour a partition key names."""
-    return datetime.strptime(partition_key, PARTITION_KEY_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.strptime(partition_key, PARTITION_KEY_FORMAT).replace(tzinfo=UTC)
 
 
 def hour_partition_key(moment: datetime) -> str:
     """The partition key of the hour that contains ``moment`` (naive datetimes are taken as UTC)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return floor_hour(moment).strftime(PARTITION_KEY_FORMAT)
 
 
 def floor_hour(moment: datetime) -> datetime:
     """``moment`` in UTC with minutes, seconds and microseconds cut off."""
-    return moment.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def last_complete_hours(count: int, now: datetime) -> list[datetime]:

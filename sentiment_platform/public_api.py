@@ -9,7 +9,7 @@ when nothing is set); pass a :class:`TextScorer` or :class:`ImageScorer` to choo
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import polars as pl
 

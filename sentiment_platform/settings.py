@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from dagster import EnvVar
 
@@ -83,7 +84,9 @@ class Settings:
         self.env = os.environ if env is None else env
         self.as_env_vars = as_env_vars
 
-    def fields(self, text: Mapping[str, str] | None = None, integers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def fields(
+        self, text: Mapping[str, str] | None = None, integers: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """``{field: value}`` for the variables (``{field: variable}``) that are set, and only those."""
         values: dict[str, Any] = {}
         for mapping, reference, convert in ((text, EnvVar, str), (integers, EnvVar.int, int)):
@@ -101,21 +104,24 @@ class Settings:
 
     def storage(self) -> LakeStorage:
         if (self.env.get(LAKE_ROOT) or "").startswith("s3://"):
-            return S3LakeStorage(**self.fields({"root": LAKE_ROOT, "endpoint_url": S3_ENDPOINT_URL,
-                                                "region_name": S3_REGION}))
+            return S3LakeStorage(
+                **self.fields({"root": LAKE_ROOT, "endpoint_url": S3_ENDPOINT_URL, "region_name": S3_REGION})
+            )
         return LocalLakeStorage(**self.fields({"root": LAKE_ROOT}))
 
     def source(self) -> PostSource:
         variant = self.variant(SOURCE_KIND, SOURCES)
         if variant is MockNetworkSource:
-            return MockNetworkSource(**self.fields(integers={"seed": MOCKFEED_SEED,
-                                                             "posts_per_hour": MOCKFEED_POSTS_PER_HOUR}))
+            return MockNetworkSource(
+                **self.fields(integers={"seed": MOCKFEED_SEED, "posts_per_hour": MOCKFEED_POSTS_PER_HOUR})
+            )
         if variant is XApiSource:
             if not self.env.get(X_BEARER_TOKEN):
                 raise ValueError(f"the x_api source needs the {X_BEARER_TOKEN} environment variable")
             # The token is only ever passed as an EnvVar reference (or read at run time): never stored.
-            return XApiSource(**self.fields({"base_url": X_API_BASE_URL, "topics": X_TOPICS,
-                                             "bearer_token": X_BEARER_TOKEN}))
+            return XApiSource(
+                **self.fields({"base_url": X_API_BASE_URL, "topics": X_TOPICS, "bearer_token": X_BEARER_TOKEN})
+            )
         return variant()
 
     def notifier(self) -> AlertNotifier:
@@ -127,15 +133,20 @@ class Settings:
         return LogNotifier(**self.fields({"log_path": ALERTS_LOG}))
 
     def text_scorer(self) -> TextScorer:
-        return TextScorer(**self.fields({"backend": TEXT_BACKEND, "model": TEXT_MODEL, "runtime": TEXT_RUNTIME,
-                                         "cache_dir": MODEL_CACHE_DIR}))
+        return TextScorer(
+            **self.fields(
+                {"backend": TEXT_BACKEND, "model": TEXT_MODEL, "runtime": TEXT_RUNTIME, "cache_dir": MODEL_CACHE_DIR}
+            )
+        )
 
     def image_scorer(self) -> ImageScorer:
         return ImageScorer(**self.fields({"backend": IMAGE_BACKEND, "model": IMAGE_MODEL}))
 
     def spark(self) -> SparkEngine:
-        fields = self.fields({"engine": ENGINE, "master": SPARK_MASTER, "driver_memory": SPARK_DRIVER_MEMORY},
-                             {"row_threshold": SPARK_ROW_THRESHOLD, "byte_threshold": SPARK_BYTE_THRESHOLD})
+        fields = self.fields(
+            {"engine": ENGINE, "master": SPARK_MASTER, "driver_memory": SPARK_DRIVER_MEMORY},
+            {"row_threshold": SPARK_ROW_THRESHOLD, "byte_threshold": SPARK_BYTE_THRESHOLD},
+        )
         if self.env.get(SPARK_CONF):  # settings, not secrets: read here so they can be a nested dict
             fields["spark_config"] = json.loads(self.env[SPARK_CONF])
         return SparkEngine(**fields)

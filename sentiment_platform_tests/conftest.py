@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,8 +15,18 @@ from sentiment_platform.resources.lake_storage import (
     S3LakeStorage,
 )
 
-HOUR = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+HOUR = datetime(2026, 11, 20, 13, tzinfo=UTC)
 PARTITION = "2026-11-20-13:00"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that talk to the S3 server are integration tests (tier 3), whatever their module's tier;
+    the rest carry their tier as a module or test mark (none: fast pure logic)."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if names & {"s3_endpoint", "s3_lake"} or params.get("any_lake") == "s3":
+            item.add_marker(pytest.mark.integration)
 
 
 def free_port() -> int:
@@ -49,8 +59,9 @@ def s3_lake(s3_endpoint, monkeypatch) -> LakeStorage:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    storage = S3LakeStorage(root=f"s3://lake-{uuid.uuid4().hex[:12]}/prefix", endpoint_url=s3_endpoint,
-                          region_name="us-east-1")
+    storage = S3LakeStorage(
+        root=f"s3://lake-{uuid.uuid4().hex[:12]}/prefix", endpoint_url=s3_endpoint, region_name="us-east-1"
+    )
     storage.client.create_bucket(Bucket=storage.root[5:].split("/")[0])
     return storage
 
@@ -83,8 +94,16 @@ def _trend_graph():
         warehouse_posts,
     )
 
-    upstream = [landed_batches, raw_images, cleaned_posts, cleaned_users, cleaned_interactions, post_sentiment,
-                image_sentiment, enriched_posts]
+    upstream = [
+        landed_batches,
+        raw_images,
+        cleaned_posts,
+        cleaned_users,
+        cleaned_interactions,
+        post_sentiment,
+        image_sentiment,
+        enriched_posts,
+    ]
     return upstream, [sentiment_trends_15m, hashtag_trends, user_sentiment_profile, warehouse_posts]
 
 
@@ -107,13 +126,17 @@ def built(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("trends")
     resources = {
-        "storage": LocalLakeStorage(root=str(root / "lake")), "source": MockNetworkSource(),
-        "text_scorer": TextScorer(backend="vader"), "image_scorer": ImageScorer(),
+        "storage": LocalLakeStorage(root=str(root / "lake")),
+        "source": MockNetworkSource(),
+        "text_scorer": TextScorer(backend="vader"),
+        "image_scorer": ImageScorer(),
         "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
         "notifier": LogNotifier(log_path=str(root / "alerts.log")),
         "spark": SparkEngine(),
     }
     for hour in HOURS:
-        assert materialize(UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(hour), resources=resources).success
+        assert materialize(
+            UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(hour), resources=resources
+        ).success
     assert materialize([topic_daily_summary], partition_key=HOUR.strftime("%Y-%m-%d"), resources=resources).success
     return resources

@@ -1,13 +1,18 @@
 """A snapshot of the asset graph's shape, so a refactor that changes it shows up in review.
 
-Regenerate after an intended change: ``SENTIMENT_UPDATE_SPEC_SNAPSHOT=1 pytest sentiment_platform_tests/test_asset_specs.py``.
+Regenerate after an intended change:
+``SENTIMENT_UPDATE_SPEC_SNAPSHOT=1 pytest sentiment_platform_tests/test_asset_specs.py``.
 """
 
 import json
 import os
 from pathlib import Path
 
+import pytest
+
 from sentiment_platform.definitions import build_definitions
+
+pytestmark = pytest.mark.materialize
 
 defs = build_definitions()
 
@@ -17,7 +22,8 @@ SNAPSHOT = Path(__file__).with_name("asset_specs.json")
 def _partitions(definition) -> str | None:
     if definition is None:
         return None
-    return f"{type(definition).__name__}({definition.start:%Y-%m-%d %H:%M}, {definition.fmt}, end_offset={definition.end_offset})"
+    start = f"{definition.start:%Y-%m-%d %H:%M}"
+    return f"{type(definition).__name__}({start}, {definition.fmt}, end_offset={definition.end_offset})"
 
 
 def graph_spec() -> dict:
@@ -33,8 +39,10 @@ def graph_spec() -> dict:
             "automation": (condition.get_label() or type(condition).__name__) if condition else None,
             "backfill_policy": str(node.backfill_policy) if node.backfill_policy else None,
             "kinds": sorted(node.kinds),
-            "checks": sorted(f"{spec.name}{' (blocking)' if spec.blocking else ''}"
-                             for spec in map(graph.get_check_spec, node.check_keys)),
+            "checks": sorted(
+                f"{spec.name}{' (blocking)' if spec.blocking else ''}"
+                for spec in map(graph.get_check_spec, node.check_keys)
+            ),
         }
     repository = defs.get_repository_def()
     return {

@@ -1,6 +1,6 @@
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,8 @@ from sentiment_platform.resources.post_sources import (
 )
 from sentiment_platform.settings import build_resources
 
+pytestmark = pytest.mark.materialize
+
 defs = build_definitions()
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,8 +37,17 @@ def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
     daily = {"topic_daily_summary", "recommendations"}
     assert all(partitions[name] == daily_partitions for name in daily)
     hourly = set(partitions) - unpartitioned - daily
-    assert {"raw_posts", "raw_images", "cleaned_posts", "post_sentiment", "image_sentiment", "enriched_posts",
-            "sentiment_trends_15m", "hashtag_trends", "user_sentiment_profile"} <= hourly
+    assert {
+        "raw_posts",
+        "raw_images",
+        "cleaned_posts",
+        "post_sentiment",
+        "image_sentiment",
+        "enriched_posts",
+        "sentiment_trends_15m",
+        "hashtag_trends",
+        "user_sentiment_profile",
+    } <= hourly
     assert all(partitions[name] == hourly_partitions for name in hourly)
     assert all(partitions[name] is None for name in unpartitioned)
 
@@ -52,21 +63,32 @@ def test_downstream_assets_follow_by_automation_and_schedules_target_closed_peri
     for name in ("cleaned_posts", "post_sentiment", "enriched_posts", "sentiment_trends_15m", "hashtag_trends"):
         assert graph.get(AssetKey(name)).automation_condition.label == "eager (all partitions)"
     assert graph.get(AssetKey("raw_posts")).automation_condition is None  # started by the sensor or schedule
-    moment = datetime(2026, 11, 20, 14, 1, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 20, 14, 1, tzinfo=UTC)
     repository = defs.get_repository_def()
-    hourly = list(hourly_pull_schedule.evaluate_tick(
-        build_schedule_context(scheduled_execution_time=moment, repository_def=repository)).run_requests)
+    hourly = list(
+        hourly_pull_schedule.evaluate_tick(
+            build_schedule_context(scheduled_execution_time=moment, repository_def=repository)
+        ).run_requests
+    )
     assert [r.partition_key for r in hourly] == ["2026-11-20-13:00"]
-    daily = list(daily_rollups_schedule.evaluate_tick(
-        build_schedule_context(scheduled_execution_time=datetime(2026, 11, 21, 0, 30, tzinfo=timezone.utc),
-                               repository_def=repository)).run_requests)
+    daily = list(
+        daily_rollups_schedule.evaluate_tick(
+            build_schedule_context(
+                scheduled_execution_time=datetime(2026, 11, 21, 0, 30, tzinfo=UTC), repository_def=repository
+            )
+        ).run_requests
+    )
     assert [r.partition_key for r in daily] == ["2026-11-20"]
 
 
+@pytest.mark.integration
 def test_dagster_loads_the_code_location_like_dagster_dev():
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", str(ROOT / "workspace.yaml")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -75,8 +97,14 @@ def test_settings_come_from_the_environment_only_when_set():
     local = build_resources({})
     assert type(local["storage"]) is LocalLakeStorage and local["storage"].root == "data/lake"
     assert type(local["source"]) is MockNetworkSource and type(local["notifier"]) is LogNotifier
-    configured = build_resources({"SENTIMENT_LAKE_ROOT": "s3://b/p", "SENTIMENT_SOURCE": "landing",
-                                  "SENTIMENT_ALERTS_NOTIFIER": "webhook", "SENTIMENT_ALERTS_WEBHOOK_URL": "http://h"})
+    configured = build_resources(
+        {
+            "SENTIMENT_LAKE_ROOT": "s3://b/p",
+            "SENTIMENT_SOURCE": "landing",
+            "SENTIMENT_ALERTS_NOTIFIER": "webhook",
+            "SENTIMENT_ALERTS_WEBHOOK_URL": "http://h",
+        }
+    )
     assert type(configured["storage"]) is S3LakeStorage and configured["storage"].root == EnvVar("SENTIMENT_LAKE_ROOT")
     assert type(configured["source"]) is LandingSource and type(configured["notifier"]) is WebhookNotifier
     direct = build_resources({"SENTIMENT_LAKE_ROOT": "s3://b/p", "SENTIMENT_MOCKFEED_SEED": "3"}, as_env_vars=False)
@@ -90,9 +118,9 @@ def test_settings_come_from_the_environment_only_when_set():
 
 @pytest.mark.clock
 def test_partition_helpers_round_trip():
-    now = datetime(2026, 11, 20, 13, 40, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 13, 40, tzinfo=UTC)
     hours = last_complete_hours(3, now)
-    assert hours == [datetime(2026, 11, 20, h, tzinfo=timezone.utc) for h in (10, 11, 12)]
+    assert hours == [datetime(2026, 11, 20, h, tzinfo=UTC) for h in (10, 11, 12)]
     key = hours[-1].strftime("%Y-%m-%d-%H:%M")
     assert partition_hour(key) == hours[-1]
     assert key in hourly_partitions.get_partition_keys(current_time=now)
@@ -108,6 +136,6 @@ def test_the_x_bearer_token_is_only_referenced_through_the_environment():
 
 @pytest.mark.clock
 def test_the_hour_in_progress_is_a_partition_so_pushed_data_runs_as_it_arrives():
-    now = datetime(2026, 11, 20, 13, 40, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 13, 40, tzinfo=UTC)
     assert hourly_partitions.get_partition_keys(current_time=now)[-1] == "2026-11-20-13:00"
     assert daily_partitions.get_partition_keys(current_time=now)[-1] == "2026-11-20"

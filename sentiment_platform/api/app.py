@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import duckdb
@@ -26,7 +26,7 @@ IDENTIFIER = r"^[A-Za-z0-9_\-:.]{1,64}$"
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
@@ -39,9 +39,12 @@ def _json_value(value: Any) -> Any:
 def create_app(warehouse: Warehouse) -> FastAPI:
     """The API over ``warehouse``, through one shared read-only connection (see ``SharedReader``)."""
     reader = SharedReader(warehouse)
-    app = FastAPI(title="sentiment_platform API", version="1.0",
-                  description="Read-only access to the sentiment trend tables, posts and user profiles. "
-                              "Every error has the `ErrorBody` shape.")
+    app = FastAPI(
+        title="sentiment_platform API",
+        version="1.0",
+        description="Read-only access to the sentiment trend tables, posts and user profiles. "
+        "Every error has the `ErrorBody` shape.",
+    )
     install_error_handlers(app)
 
     def fetch(sql: str, parameters: dict[str, Any], missing_table_is_empty: bool = False) -> list[dict[str, Any]]:
@@ -79,8 +82,11 @@ def create_app(warehouse: Warehouse) -> FastAPI:
     def topics() -> list[dict[str, Any]]:
         return fetch(queries.TOPICS, {})
 
-    @app.get("/trends", summary="Sentiment per time window (15m, 1h or 1d), optionally for one topic",
-             responses=responses(422, 503))
+    @app.get(
+        "/trends",
+        summary="Sentiment per time window (15m, 1h or 1d), optionally for one topic",
+        responses=responses(422, 503),
+    )
     def trends(
         start: Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no offset).")],
         end: Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")],
@@ -94,12 +100,17 @@ def create_app(warehouse: Warehouse) -> FastAPI:
             raise HTTPException(422, "end must be after start")
         if end - start > MAX_RANGE:
             raise HTTPException(422, f"the range may span at most {MAX_RANGE.days} days")
-        rows = fetch(queries.TRENDS, {"window": WINDOWS[window], "start": start, "end": end, "topic": topic,
-                                      "limit": limit, "offset": offset})
+        rows = fetch(
+            queries.TRENDS,
+            {"window": WINDOWS[window], "start": start, "end": end, "topic": topic, "limit": limit, "offset": offset},
+        )
         return {"window": window, "topic": topic, "limit": limit, "offset": offset, "count": len(rows), "rows": rows}
 
-    @app.get("/hashtags/trending", summary="Hashtags rising most against their trailing 24 hours",
-             responses=responses(422, 503))
+    @app.get(
+        "/hashtags/trending",
+        summary="Hashtags rising most against their trailing 24 hours",
+        responses=responses(422, 503),
+    )
     def trending_hashtags(
         hours: Annotated[int, Query(ge=1, le=168, description="Hours up to the latest one.")] = 24,
         limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -115,9 +126,11 @@ def create_app(warehouse: Warehouse) -> FastAPI:
     def user_sentiment(user_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> dict[str, Any]:
         return fetch_one(queries.USER_SENTIMENT, {"user_id": user_id}, f"user {user_id} not found")
 
-    @app.get("/users/{user_id}/recommendations",
-             summary="Posts recommended to a user; the most popular posts when the user has no history",
-             responses=responses(404, 422, 503))
+    @app.get(
+        "/users/{user_id}/recommendations",
+        summary="Posts recommended to a user; the most popular posts when the user has no history",
+        responses=responses(404, 422, 503),
+    )
     def user_recommendations(
         user_id: Annotated[str, Path(pattern=IDENTIFIER)],
         limit: Annotated[int, Query(ge=1, le=10)] = 10,
@@ -125,11 +138,23 @@ def create_app(warehouse: Warehouse) -> FastAPI:
         # Before the first daily run there is nothing to recommend yet: an empty answer, not an error.
         rows = fetch(queries.RECOMMENDATIONS, {"user_id": user_id, "limit": limit}, missing_table_is_empty=True)
         if rows:
-            return {"user_id": user_id, "source": "personalized", "personalized": True, "day": rows[0]["day"],
-                    "count": len(rows), "rows": rows}
+            return {
+                "user_id": user_id,
+                "source": "personalized",
+                "personalized": True,
+                "day": rows[0]["day"],
+                "count": len(rows),
+                "rows": rows,
+            }
         popular = fetch(queries.POPULAR_POSTS, {"limit": limit}, missing_table_is_empty=True)
-        return {"user_id": user_id, "source": "popular_fallback", "personalized": False,
-                "reason": "no interaction history for this user: the most popular posts instead",
-                "day": popular[0]["day"] if popular else None, "count": len(popular), "rows": popular}
+        return {
+            "user_id": user_id,
+            "source": "popular_fallback",
+            "personalized": False,
+            "reason": "no interaction history for this user: the most popular posts instead",
+            "day": popular[0]["day"] if popular else None,
+            "count": len(popular),
+            "rows": popular,
+        }
 
     return app

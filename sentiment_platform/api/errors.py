@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,10 +11,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 #: Times the API accepts: the range the lake's timestamps are bounded to.
-EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
-_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 422: "invalid_parameter",
-          503: "unavailable"}
+_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 422: "invalid_parameter", 503: "unavailable"}
 
 
 class FieldError(BaseModel):
@@ -46,7 +45,7 @@ def responses(*statuses: int) -> dict[int | str, dict]:
 def utc_in_range(moment: datetime, name: str) -> datetime:
     """``moment`` in UTC (naive is UTC), or a 422 if it lies outside the times the API serves."""
     try:
-        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except OverflowError:
         moment = None
     if moment is None or not EARLIEST <= moment < LATEST:
@@ -58,8 +57,10 @@ def install_error_handlers(app: FastAPI) -> None:
     """Give validation errors and HTTP errors the :class:`ErrorBody` shape."""
 
     async def validation(_: Request, error: RequestValidationError) -> JSONResponse:
-        fields = [FieldError(location=".".join(str(part) for part in item.get("loc", ())), message=str(item.get("msg", "")))
-                  for item in error.errors()]
+        fields = [
+            FieldError(location=".".join(str(part) for part in item.get("loc", ())), message=str(item.get("msg", "")))
+            for item in error.errors()
+        ]
         return error_response(422, "invalid request parameters", fields)
 
     async def http(_: Request, error: HTTPException) -> JSONResponse:

@@ -6,8 +6,8 @@ from __future__ import annotations
 # from the counts (weighted by the posts they were computed over).
 TRENDS = """
 WITH rows AS (
-    SELECT time_bucket(CAST($window AS INTERVAL), window_start::TIMESTAMP) AS window_start, topic, posts, positive, neutral,
-           negative, mean_score, mean_confidence, image_posts, mean_image_score,
+    SELECT time_bucket(CAST($window AS INTERVAL), window_start::TIMESTAMP) AS window_start, topic, posts,
+           positive, neutral, negative, mean_score, mean_confidence, image_posts, mean_image_score,
            positive + neutral + negative AS labeled
     FROM sentiment_trends_15m
     WHERE window_start >= $start AND window_start < $end AND ($topic IS NULL OR topic = $topic)
@@ -18,7 +18,8 @@ SELECT window_start, window_start + CAST($window AS INTERVAL) AS window_end, top
        sum(neutral) / nullif(sum(labeled), 0) AS neutral_share,
        sum(negative) / nullif(sum(labeled), 0) AS negative_share,
        sum(mean_score * labeled) / nullif(sum(labeled) FILTER (WHERE mean_score IS NOT NULL), 0) AS mean_score,
-       sum(mean_confidence * labeled) / nullif(sum(labeled) FILTER (WHERE mean_confidence IS NOT NULL), 0) AS mean_confidence,
+       sum(mean_confidence * labeled) / nullif(sum(labeled) FILTER (WHERE mean_confidence IS NOT NULL), 0)
+           AS mean_confidence,
        sum(image_posts) AS image_posts,
        sum(mean_image_score * image_posts) / nullif(sum(image_posts) FILTER (WHERE mean_image_score IS NOT NULL), 0)
            AS mean_image_score

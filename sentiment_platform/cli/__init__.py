@@ -1,0 +1,1 @@
+"""The `sentiment-platform` command line."""

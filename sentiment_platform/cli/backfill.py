@@ -9,9 +9,9 @@ so finished work is never redone.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Sequence
 
 from dagster import (
     DagsterInstance,
@@ -70,13 +70,21 @@ def finished_partitions(instance: DagsterInstance, identifier: str) -> set[str]:
     return {run.tags.get("dagster/partition") for run in runs if run.tags.get("dagster/partition")}
 
 
-def run_backfill(defs: Definitions, instance: DagsterInstance, partitions: Sequence[str],
-                 assets: Sequence[str] | None = None, identifier: str | None = None,
-                 on_progress: Callable[[str, int, int, str], None] | None = None) -> BackfillReport:
+def run_backfill(
+    defs: Definitions,
+    instance: DagsterInstance,
+    partitions: Sequence[str],
+    assets: Sequence[str] | None = None,
+    identifier: str | None = None,
+    on_progress: Callable[[str, int, int, str], None] | None = None,
+) -> BackfillReport:
     """Materialize ``assets`` (all hourly assets by default) for each partition not finished yet."""
     graph = defs.resolve_asset_graph()
-    hourly = {node.key.to_user_string(): node.assets_def for node in graph.asset_nodes
-              if node.assets_def.partitions_def == hourly_partitions}
+    hourly = {
+        node.key.to_user_string(): node.assets_def
+        for node in graph.asset_nodes
+        if node.assets_def.partitions_def == hourly_partitions
+    }
     names = list(assets) if assets else sorted(hourly)
     unknown = sorted(set(names) - set(hourly))
     if unknown:
@@ -91,9 +99,15 @@ def run_backfill(defs: Definitions, instance: DagsterInstance, partitions: Seque
             report.skipped.append(key)
             status = "skipped (done before)"
         else:
-            result = materialize(everything, selection=[k for a in selection for k in a.keys if k.to_user_string() in names],
-                                 partition_key=key, instance=instance, tags={BACKFILL_TAG: identifier},
-                                 run_config=QUIET_RUN_CONFIG, raise_on_error=False)
+            result = materialize(
+                everything,
+                selection=[k for a in selection for k in a.keys if k.to_user_string() in names],
+                partition_key=key,
+                instance=instance,
+                tags={BACKFILL_TAG: identifier},
+                run_config=QUIET_RUN_CONFIG,
+                raise_on_error=False,
+            )
             (report.succeeded if result.success else report.failed).append(key)
             status = "ok" if result.success else "failed"
         if on_progress:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from dagster import DagsterInstance, Definitions, materialize
 
@@ -56,8 +57,9 @@ def run_demo(
     # Hourly assets per hour, daily rollups per day touched, then the report; training and
     # evaluating models (group "models") is not part of the job.
     graph = defs.resolve_asset_graph()
-    assets = list({id(node.assets_def): node.assets_def for node in graph.asset_nodes
-                   if node.group_name != "models"}.values())
+    assets = list(
+        {id(node.assets_def): node.assets_def for node in graph.asset_nodes if node.group_name != "models"}.values()
+    )
     hourly = [a for a in assets if a.partitions_def == hourly_partitions]
     daily = [a for a in assets if a.partitions_def == daily_partitions]
     unpartitioned = [a for a in assets if a.partitions_def is None]
@@ -71,7 +73,9 @@ def run_demo(
         if on_partition:
             on_partition(label, done, len(steps))
         # The whole graph is passed (so dependencies resolve); only the selection runs.
-        result = materialize(assets, selection=selection, partition_key=key, instance=instance, run_config=QUIET_RUN_CONFIG)
+        result = materialize(
+            assets, selection=selection, partition_key=key, instance=instance, run_config=QUIET_RUN_CONFIG
+        )
         if not result.success:
             raise RuntimeError(f"materialization of {label} failed")
         report.partitions.append(label)

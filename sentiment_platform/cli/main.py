@@ -8,9 +8,9 @@ import os
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Sequence
 
 # Only the standard library at import time, so `--help` answers at once: each command imports
 # what it needs (Dagster, the settings, the models) when it runs.
@@ -31,7 +31,7 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
 def _instant(text: str) -> datetime:
     """An ISO-8601 time from the command line (``Z`` or an offset; naive is UTC)."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -48,8 +48,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     instance = instance_for(dagster_home)
     with progress_bar("materializing") as update:
         now = args.until or resources["clock"].now()
-        report = run_demo(defs, args.hours, instance, now=now,
-                          on_partition=lambda key, done, total: update(done, total, f"materializing {key}"))
+        report = run_demo(
+            defs,
+            args.hours,
+            instance,
+            now=now,
+            on_partition=lambda key, done, total: update(done, total, f"materializing {key}"),
+        )
         update(len(report.partitions), len(report.partitions), "done")
 
     storage = resources["storage"]
@@ -60,15 +65,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 value = assets.get(name, {}).get(field)
                 if isinstance(value, int):
                     totals[f"{name}.{field}"] = totals.get(f"{name}.{field}", 0) + value
-    console.print(f"\n[bold green]Materialized {args.hours} hourly partitions[/] "
-                  f"({report.partitions[0]} .. {report.partitions[args.hours - 1]}), the daily rollups and the report")
+    console.print(
+        f"\n[bold green]Materialized {args.hours} hourly partitions[/] "
+        f"({report.partitions[0]} .. {report.partitions[args.hours - 1]}), the daily rollups and the report"
+    )
     for name, value in totals.items():
         console.print(f"  {name}: {value}")
     console.print(f"\nOutputs under [bold]{storage.uri('')}[/]: landing/, cleansed/, analytics/, quarantine/")
-    console.print(f"Warehouse: [bold]{resources['warehouse'].database}[/]; report: [bold]data/reports/sentiment_report/index.html[/]")
-    console.print("Open the Dagster UI with:\n"
-                  f"  DAGSTER_HOME={dagster_home.resolve()} dagster dev -w workspace.yaml\n"
-                  "then browse http://127.0.0.1:3000 (Assets > asset graph)")
+    console.print(
+        f"Warehouse: [bold]{resources['warehouse'].database}[/]; "
+        "report: [bold]data/reports/sentiment_report/index.html[/]"
+    )
+    console.print(
+        "Open the Dagster UI with:\n"
+        f"  DAGSTER_HOME={dagster_home.resolve()} dagster dev -w workspace.yaml\n"
+        "then browse http://127.0.0.1:3000 (Assets > asset graph)"
+    )
     return 0
 
 
@@ -80,8 +92,9 @@ def cmd_mockfeed(args: argparse.Namespace) -> int:
     if args.serve_x_api:
         from sentiment_platform.sources.mock_network.x_api_server import MockXApiServer
 
-        server = MockXApiServer(MockFeedConfig(seed=args.seed), port=args.port,
-                                bearer_token=os.environ.get("X_BEARER_TOKEN"))
+        server = MockXApiServer(
+            MockFeedConfig(seed=args.seed), port=args.port, bearer_token=os.environ.get("X_BEARER_TOKEN")
+        )
         console.print(f"mock X API v2 at {server.url}/2/tweets/search/recent (Ctrl-C stops)")
         try:
             server.serve_forever()
@@ -100,8 +113,16 @@ def cmd_mockfeed(args: argparse.Namespace) -> int:
         console.print(f"{end:%H:%M:%S} landed " + ", ".join(f"{k}={v}" for k, v in counts.items()))
 
     console.print(f"mock feed writing to {storage.uri('landing/')} every {args.interval}s (Ctrl-C stops)")
-    run_firehose(storage, interval=args.interval, rate=args.rate, config=config, stop=stop,
-                 max_batches=args.max_batches, on_batch=on_batch, catch_up=timedelta(minutes=args.since))
+    run_firehose(
+        storage,
+        interval=args.interval,
+        rate=args.rate,
+        config=config,
+        stop=stop,
+        max_batches=args.max_batches,
+        on_batch=on_batch,
+        catch_up=timedelta(minutes=args.since),
+    )
     return 0
 
 
@@ -133,10 +154,18 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     assets = [name.strip() for name in args.assets.split(",")] if args.assets else None
     instance = instance_for(Path(args.dagster_home))
     with progress_bar("backfill", len(partitions)) as update:
-        report = run_backfill(defs, instance, partitions, assets, args.id,
-                              lambda key, done, total, status: update(done, total, f"{key}: {status}"))
-    console.print(f"backfill {report.backfill_id}: {len(report.succeeded)} ran, {len(report.skipped)} already done, "
-                  f"{len(report.failed)} failed" + (f" ({', '.join(report.failed)})" if report.failed else ""))
+        report = run_backfill(
+            defs,
+            instance,
+            partitions,
+            assets,
+            args.id,
+            lambda key, done, total, status: update(done, total, f"{key}: {status}"),
+        )
+    console.print(
+        f"backfill {report.backfill_id}: {len(report.succeeded)} ran, {len(report.skipped)} already done, "
+        f"{len(report.failed)} failed" + (f" ({', '.join(report.failed)})" if report.failed else "")
+    )
     if report.failed:
         console.print("Re-run the same command to retry the failed partitions; finished ones are skipped.")
     return 1 if report.failed else 0
@@ -148,12 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="land the last hours of mock data and materialize the asset graph")
     demo.add_argument("--hours", type=int, default=6, help="how many past hours (default 6)")
-    demo.add_argument("--until", type=_instant, help="ISO time the hours end before (default now): the "
-                      "complete hours before it are materialized")
+    demo.add_argument(
+        "--until",
+        type=_instant,
+        help="ISO time the hours end before (default now): the complete hours before it are materialized",
+    )
     demo.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
     demo.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
-    demo.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),
-                      help="Dagster instance folder that keeps the runs (default data/dagster_home)")
+    demo.add_argument(
+        "--dagster-home",
+        default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),
+        help="Dagster instance folder that keeps the runs (default data/dagster_home)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     feed = commands.add_parser("mockfeed", help="run the mock social network as a firehose into the landing zone")
@@ -162,11 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
     feed.add_argument("--seed", type=int, default=7)
     feed.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
     feed.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
-    feed.add_argument("--since", type=float, default=0.0,
-                      help="first batch also lands what was sent in the last N minutes (default 0)")
+    feed.add_argument(
+        "--since",
+        type=float,
+        default=0.0,
+        help="first batch also lands what was sent in the last N minutes (default 0)",
+    )
     feed.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
-    feed.add_argument("--serve-x-api", action="store_true",
-                      help="instead, serve the network as the X API v2 recent search on 127.0.0.1")
+    feed.add_argument(
+        "--serve-x-api",
+        action="store_true",
+        help="instead, serve the network as the X API v2 recent search on 127.0.0.1",
+    )
     feed.add_argument("--port", type=int, default=8700, help="port of --serve-x-api (default 8700)")
     feed.set_defaults(func=cmd_mockfeed)
 

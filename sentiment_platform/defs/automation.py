@@ -27,6 +27,9 @@ REPORT_REFRESH = AutomationCondition.on_cron("*/15 * * * *")
 
 #: Evaluates the conditions above; running by default, so a deployment follows new data unattended.
 automation_sensor = AutomationConditionSensorDefinition(
-    "automation", target=AssetSelection.all(), default_status=DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30, description="Materializes assets whose automation condition is true.",
+    "automation",
+    target=AssetSelection.all(),
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Materializes assets whose automation condition is true.",
 )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from sentiment_platform.partitions import hour_partition_key
 from sentiment_platform.resources.lake_storage import LakeObject, LakeStorage
@@ -30,8 +31,13 @@ def parquet_input_rows(storage: LakeStorage, objects: Mapping[datetime, Sequence
 
 def engine_metadata(choice: EngineChoice, spark: SparkEngine, hours: Sequence[datetime]) -> dict[str, Any]:
     """Which engine ran, why, over how many hours (and, on Spark, the application that did it)."""
-    metadata: dict[str, Any] = {"engine": choice.engine, "engine_reason": choice.reason, "hours": len(hours),
-                                "first_hour": hours[0].isoformat(), "last_hour": hours[-1].isoformat()}
+    metadata: dict[str, Any] = {
+        "engine": choice.engine,
+        "engine_reason": choice.reason,
+        "hours": len(hours),
+        "first_hour": hours[0].isoformat(),
+        "last_hour": hours[-1].isoformat(),
+    }
     if choice.engine == "spark":
         context = spark.spark_session.sparkContext
         metadata.update({"spark_master": context.master, "spark_application_id": context.applicationId})

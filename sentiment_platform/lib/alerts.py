@@ -62,17 +62,25 @@ def detect_alerts(windows: pl.DataFrame, history: pl.DataFrame, rules: AlertRule
     for row in windows.sort("window_start", "topic").iter_rows(named=True):
         if row["posts"] < rules.min_posts:
             continue
-        past = history.filter(
-            (pl.col("topic") == row["topic"]) & (pl.col("window_start") < row["window_start"])
-        ).sort("window_start").tail(TRAILING_WINDOWS)
+        past = (
+            history.filter((pl.col("topic") == row["topic"]) & (pl.col("window_start") < row["window_start"]))
+            .sort("window_start")
+            .tail(TRAILING_WINDOWS)
+        )
         if past.height < rules.min_history_windows:
             continue
         checks = [("volume_anomaly", float(row["posts"]), past["posts"].cast(pl.Float64).to_numpy(), rules.volume_z)]
         if row["negative_share"] is not None:
             shares = past["negative_share"].drop_nulls().to_numpy()
             if len(shares) >= rules.min_history_windows:
-                checks.append(("negative_share_spike", float(row["negative_share"]), shares,
-                               rules.negative_threshold(row["topic"])))
+                checks.append(
+                    (
+                        "negative_share_spike",
+                        float(row["negative_share"]),
+                        shares,
+                        rules.negative_threshold(row["topic"]),
+                    )
+                )
         for kind, value, series, threshold in checks:
             z, median = robust_z(value, series)
             if z > threshold:

@@ -10,77 +10,117 @@ import altair as alt
 import polars as pl
 
 COLOURS = alt.Scale(domain=["negative", "neutral", "positive"], range=["#d62728", "#9e9e9e", "#2ca02c"])
-STOPWORDS = frozenset("""a an and are as at be but by for from has have i i'm im in is it it's its just me my of on or so
+STOPWORDS = frozenset(
+    """a an and are as at be but by for from has have i i'm im in is it it's its just me my of on or so
 that the this to was we were will with you your our they them their he she his her not no yes do does did
 http user rt amp via what who how when all about out up get got can more than then there here been would
-could should us if into over after new one like""".split())
+could should us if into over after new one like""".split()
+)
 
 
 def _windows(trends: pl.DataFrame) -> pl.DataFrame:
     """All topics of each 15-minute window combined."""
     return (
-        trends.group_by("window_start").agg(
+        trends.group_by("window_start")
+        .agg(
             pl.col("posts", "positive", "neutral", "negative").sum(),
-            ((pl.col("mean_score") * (pl.col("positive") + pl.col("neutral") + pl.col("negative"))).sum()
-             / (pl.col("positive") + pl.col("neutral") + pl.col("negative")).sum()).alias("mean_score"),
-        ).sort("window_start")
+            (
+                (pl.col("mean_score") * (pl.col("positive") + pl.col("neutral") + pl.col("negative"))).sum()
+                / (pl.col("positive") + pl.col("neutral") + pl.col("negative")).sum()
+            ).alias("mean_score"),
+        )
+        .sort("window_start")
     )
 
 
 def share_over_time(trends: pl.DataFrame) -> alt.Chart:
     """Stacked area: share of each sentiment per 15-minute window."""
-    long = _windows(trends).unpivot(index="window_start", on=["negative", "neutral", "positive"],
-                                    variable_name="sentiment", value_name="count")
-    return alt.Chart(long.to_pandas(), title="Sentiment share per 15 minutes").mark_area().encode(
-        x=alt.X("window_start:T", title="window (UTC)"),
-        y=alt.Y("count:Q", stack="normalize", title="share of posts", axis=alt.Axis(format="%")),
-        color=alt.Color("sentiment:N", scale=COLOURS),
-        tooltip=["window_start:T", "sentiment:N", "count:Q"],
-    ).properties(width=760, height=260)
+    long = _windows(trends).unpivot(
+        index="window_start", on=["negative", "neutral", "positive"], variable_name="sentiment", value_name="count"
+    )
+    return (
+        alt.Chart(long.to_pandas(), title="Sentiment share per 15 minutes")
+        .mark_area()
+        .encode(
+            x=alt.X("window_start:T", title="window (UTC)"),
+            y=alt.Y("count:Q", stack="normalize", title="share of posts", axis=alt.Axis(format="%")),
+            color=alt.Color("sentiment:N", scale=COLOURS),
+            tooltip=["window_start:T", "sentiment:N", "count:Q"],
+        )
+        .properties(width=760, height=260)
+    )
 
 
 def score_with_volume(trends: pl.DataFrame) -> alt.LayerChart:
     """Bars of post volume with the mean score as a line, on independent axes."""
     data = _windows(trends).to_pandas()
-    base = alt.Chart(data, title="Mean sentiment score and volume").encode(x=alt.X("window_start:T", title="window (UTC)"))
+    base = alt.Chart(data, title="Mean sentiment score and volume").encode(
+        x=alt.X("window_start:T", title="window (UTC)")
+    )
     bars = base.mark_bar(opacity=0.35, color="#4c78a8", size=max(2, min(24, 700 // max(len(data), 1) - 2))).encode(
-        y=alt.Y("posts:Q", title="posts"))
+        y=alt.Y("posts:Q", title="posts")
+    )
     line = base.mark_line(color="#e45756", strokeWidth=2).encode(
-        y=alt.Y("mean_score:Q", title="mean score (p_pos - p_neg)", scale=alt.Scale(domain=[-1, 1])))
+        y=alt.Y("mean_score:Q", title="mean score (p_pos - p_neg)", scale=alt.Scale(domain=[-1, 1]))
+    )
     return alt.layer(bars, line).resolve_scale(y="independent").properties(width=760, height=260)
 
 
 def top_hashtags(hashtags: pl.DataFrame, limit: int = 20, min_posts: int = 5) -> alt.Chart:
     """Diverging bars: mean score of the most used hashtags of the period."""
     data = (
-        hashtags.group_by("hashtag").agg(
+        hashtags.group_by("hashtag")
+        .agg(
             pl.col("posts").sum(),
             ((pl.col("mean_score") * pl.col("posts")).sum() / pl.col("posts").sum()).alias("mean_score"),
-        ).filter(pl.col("posts") >= min_posts).sort("posts", descending=True).head(limit)
-        .with_columns(pl.when(pl.col("mean_score") >= 0).then(pl.lit("positive")).otherwise(pl.lit("negative")).alias("sign"))
+        )
+        .filter(pl.col("posts") >= min_posts)
+        .sort("posts", descending=True)
+        .head(limit)
+        .with_columns(
+            pl.when(pl.col("mean_score") >= 0).then(pl.lit("positive")).otherwise(pl.lit("negative")).alias("sign")
+        )
     )
-    return alt.Chart(data.to_pandas(), title=f"Top {limit} hashtags by volume: mean score").mark_bar().encode(
-        x=alt.X("mean_score:Q", title="mean score", scale=alt.Scale(domain=[-1, 1])),
-        y=alt.Y("hashtag:N", sort="-x", title=None),
-        color=alt.Color("sign:N", scale=alt.Scale(domain=["negative", "positive"], range=["#d62728", "#2ca02c"]), legend=None),
-        tooltip=["hashtag:N", "posts:Q", alt.Tooltip("mean_score:Q", format=".3f")],
-    ).properties(width=760, height=18 * max(len(data), 1))
+    return (
+        alt.Chart(data.to_pandas(), title=f"Top {limit} hashtags by volume: mean score")
+        .mark_bar()
+        .encode(
+            x=alt.X("mean_score:Q", title="mean score", scale=alt.Scale(domain=[-1, 1])),
+            y=alt.Y("hashtag:N", sort="-x", title=None),
+            color=alt.Color(
+                "sign:N", scale=alt.Scale(domain=["negative", "positive"], range=["#d62728", "#2ca02c"]), legend=None
+            ),
+            tooltip=["hashtag:N", "posts:Q", alt.Tooltip("mean_score:Q", format=".3f")],
+        )
+        .properties(width=760, height=18 * max(len(data), 1))
+    )
 
 
 def text_vs_image(trends: pl.DataFrame) -> alt.Chart:
     """Per topic: mean text score of all posts next to mean image score of image-bearing posts."""
     labeled = pl.col("positive") + pl.col("neutral") + pl.col("negative")
-    data = trends.group_by("topic").agg(
-        ((pl.col("mean_score") * labeled).sum() / labeled.sum()).alias("text"),
-        ((pl.col("mean_image_score").fill_null(0) * pl.col("image_posts")).sum()
-         / pl.col("image_posts").sum()).alias("image"),
-    ).unpivot(index="topic", on=["text", "image"], variable_name="source", value_name="mean_score")
-    return alt.Chart(data.to_pandas(), title="Text vs image sentiment by topic").mark_bar().encode(
-        x=alt.X("topic:N", title=None), xOffset="source:N",
-        y=alt.Y("mean_score:Q", title="mean score", scale=alt.Scale(domain=[-1, 1])),
-        color=alt.Color("source:N", scale=alt.Scale(domain=["text", "image"], range=["#4c78a8", "#f58518"])),
-        tooltip=["topic:N", "source:N", alt.Tooltip("mean_score:Q", format=".3f")],
-    ).properties(width=760, height=260)
+    data = (
+        trends.group_by("topic")
+        .agg(
+            ((pl.col("mean_score") * labeled).sum() / labeled.sum()).alias("text"),
+            (
+                (pl.col("mean_image_score").fill_null(0) * pl.col("image_posts")).sum() / pl.col("image_posts").sum()
+            ).alias("image"),
+        )
+        .unpivot(index="topic", on=["text", "image"], variable_name="source", value_name="mean_score")
+    )
+    return (
+        alt.Chart(data.to_pandas(), title="Text vs image sentiment by topic")
+        .mark_bar()
+        .encode(
+            x=alt.X("topic:N", title=None),
+            xOffset="source:N",
+            y=alt.Y("mean_score:Q", title="mean score", scale=alt.Scale(domain=[-1, 1])),
+            color=alt.Color("source:N", scale=alt.Scale(domain=["text", "image"], range=["#4c78a8", "#f58518"])),
+            tooltip=["topic:N", "source:N", alt.Tooltip("mean_score:Q", format=".3f")],
+        )
+        .properties(width=760, height=260)
+    )
 
 
 def word_frequencies(texts: list[str]) -> Counter:
@@ -99,7 +139,8 @@ def word_cloud_png(frequencies: Counter, colour: str, path: Path) -> bool:
         return False
     from wordcloud import WordCloud
 
-    cloud = WordCloud(width=640, height=320, background_color="white", color_func=lambda *a, **k: colour,
-                      random_state=7, max_words=80).generate_from_frequencies(frequencies)
+    cloud = WordCloud(
+        width=640, height=320, background_color="white", color_func=lambda *a, **k: colour, random_state=7, max_words=80
+    ).generate_from_frequencies(frequencies)
     cloud.to_file(str(path))
     return True

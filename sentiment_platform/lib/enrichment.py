@@ -15,27 +15,50 @@ def image_sentiment_per_post(image_scores: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def enrich_posts(posts: pl.DataFrame, text_scores: pl.DataFrame, image_scores: pl.DataFrame,
-                 users: pl.DataFrame) -> pl.DataFrame:
+def enrich_posts(
+    posts: pl.DataFrame, text_scores: pl.DataFrame, image_scores: pl.DataFrame, users: pl.DataFrame
+) -> pl.DataFrame:
     """Every cleaned post (none dropped) with its text sentiment, image sentiment and author profile.
 
     Posts without a scorable text keep null sentiment and their ``sentiment_status``; posts
     without a valid image keep null image columns.
     """
     text = text_scores.select(
-        "post_id", pl.col("status").alias("sentiment_status"), pl.col("label").alias("sentiment"),
-        "p_negative", "p_neutral", "p_positive", "score",
+        "post_id",
+        pl.col("status").alias("sentiment_status"),
+        pl.col("label").alias("sentiment"),
+        "p_negative",
+        "p_neutral",
+        "p_positive",
+        "score",
         pl.max_horizontal("p_negative", "p_neutral", "p_positive").alias("confidence"),
         pl.col("model").alias("text_model"),
     )
     authors = users.select(
-        pl.col("user_id").alias("author_id"), pl.col("handle").alias("author_handle"),
-        pl.col("location").alias("author_location"), pl.col("followers_count").alias("author_followers"),
+        pl.col("user_id").alias("author_id"),
+        pl.col("handle").alias("author_handle"),
+        pl.col("location").alias("author_location"),
+        pl.col("followers_count").alias("author_followers"),
         pl.col("language").alias("author_language"),
     ).unique("author_id", keep="first")
     enriched = (
-        posts.select("post_id", "author_id", "created_at", "text", "lang", "topic", "hashtags", "mentions",
-                     "is_reply", "in_reply_to_id", "like_count", "repost_count", "reply_count", "has_image", "source")
+        posts.select(
+            "post_id",
+            "author_id",
+            "created_at",
+            "text",
+            "lang",
+            "topic",
+            "hashtags",
+            "mentions",
+            "is_reply",
+            "in_reply_to_id",
+            "like_count",
+            "repost_count",
+            "reply_count",
+            "has_image",
+            "source",
+        )
         .join(text, on="post_id", how="left", maintain_order="left")
         .join(image_sentiment_per_post(image_scores), on="post_id", how="left", maintain_order="left")
         .join(authors, on="author_id", how="left", maintain_order="left")

@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sentiment_platform.lib.lake_layout import (
     LANDING_DATASETS,
@@ -48,7 +49,7 @@ def hour_of_key(key: str) -> datetime | None:
     if not match or match["dataset"] not in LANDING_DATASETS:
         return None
     try:
-        return datetime(int(match["y"]), int(match["m"]), int(match["d"]), int(match["h"]), tzinfo=timezone.utc)
+        return datetime(int(match["y"]), int(match["m"]), int(match["d"]), int(match["h"]), tzinfo=UTC)
     except ValueError:
         return None
 
@@ -74,7 +75,7 @@ def run_key(partition: str, digest: str) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass
@@ -86,11 +87,14 @@ class ScanCursor:
     pending: list[str] = field(default_factory=list)  # changed hours (iso) left over by the cap
 
     def to_json(self) -> str:
-        return json.dumps({"hours": self.hours, "rotation": self.rotation, "pending": self.pending},
-                          sort_keys=True, separators=(",", ":"))
+        return json.dumps(
+            {"hours": self.hours, "rotation": self.rotation, "pending": self.pending},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
     @classmethod
-    def from_json(cls, text: str | None) -> "ScanCursor":
+    def from_json(cls, text: str | None) -> ScanCursor:
         """The cursor stored by :meth:`to_json`; a missing or older-format one starts afresh."""
         data = json.loads(text) if text else {}
         if "hours" not in data:
@@ -115,8 +119,9 @@ class ScanResult:
     cursor: ScanCursor
 
 
-def _hours_to_list(cursor: ScanCursor, now: datetime, lookback_hours: int, rotation_hours: int,
-                   horizon: datetime) -> tuple[list[datetime], str | None]:
+def _hours_to_list(
+    cursor: ScanCursor, now: datetime, lookback_hours: int, rotation_hours: int, horizon: datetime
+) -> tuple[list[datetime], str | None]:
     current = floor_hour(now)
     recent = [current - timedelta(hours=i) for i in range(lookback_hours + 1)]
     pending = [hour for hour in map(datetime.fromisoformat, cursor.pending) if horizon <= hour <= current]
@@ -135,9 +140,16 @@ def _hours_to_list(cursor: ScanCursor, now: datetime, lookback_hours: int, rotat
     return hours, _iso(position) if rotation else cursor.rotation
 
 
-def scan_landing(storage: LakeStorage, cursor: ScanCursor, now: datetime, lookback_hours: int = 48,
-                 rotation_hours: int = 24, horizon_hours: int = 168, max_runs: int = 100,
-                 start: datetime = PARTITIONS_START) -> ScanResult:
+def scan_landing(
+    storage: LakeStorage,
+    cursor: ScanCursor,
+    now: datetime,
+    lookback_hours: int = 48,
+    rotation_hours: int = 24,
+    horizon_hours: int = 168,
+    max_runs: int = 100,
+    start: datetime = PARTITIONS_START,
+) -> ScanResult:
     """One tick: list the hours due, find those whose batches changed, request at most
     ``max_runs`` of them (oldest first; the rest wait for the next tick) and advance the cursor."""
     horizon = max(start, floor_hour(now) - timedelta(hours=horizon_hours))

@@ -42,7 +42,8 @@ def weighted_interactions(interactions: pl.DataFrame, weights: dict[str, float])
     return (
         interactions.filter(pl.col("type").is_in(list(weights)))
         .with_columns(pl.col("type").replace_strict(weights, return_dtype=pl.Float64).alias("weight"))
-        .group_by("user_id", "post_id").agg(pl.col("weight").sum())
+        .group_by("user_id", "post_id")
+        .agg(pl.col("weight").sum())
         .sort("user_id", "post_id")
     )
 
@@ -56,7 +57,8 @@ def time_split(interactions: pl.DataFrame, holdout_share: float) -> tuple[pl.Dat
     engagement within minutes of being posted, so the posts after any cut-off are all unseen.
     """
     ordered = interactions.sort("post_id", "created_at", "user_id").with_columns(
-        pl.int_range(1, pl.len() + 1).over("post_id").alias("_nth"), pl.len().over("post_id").alias("_count"))
+        pl.int_range(1, pl.len() + 1).over("post_id").alias("_nth"), pl.len().over("post_id").alias("_count")
+    )
     held = (pl.col("_count") >= 2) & (pl.col("_nth") > (pl.col("_count") * (1 - holdout_share)).floor().clip(1))
     return ordered.filter(~held).drop("_nth", "_count"), ordered.filter(held).drop("_nth", "_count")
 
@@ -70,17 +72,21 @@ def topic_affinity(weighted: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
         ((pl.col("score").fill_null(0.0) * pl.col("weight")).sum() / pl.col("weight").sum()).alias("mean_score"),
     )
     return per_topic.with_columns(
-        (pl.col("topic_weight") / pl.col("topic_weight").max().over("user_id")
-         * (1 + pl.col("mean_score")) / 2).alias("topic_affinity")
+        (pl.col("topic_weight") / pl.col("topic_weight").max().over("user_id") * (1 + pl.col("mean_score")) / 2).alias(
+            "topic_affinity"
+        )
     ).select("user_id", "topic", "topic_affinity")
 
 
 def popular_posts(weighted: pl.DataFrame, count: int) -> pl.DataFrame:
     """The ``count`` posts with the most interaction weight (the baseline and the cold-start fallback)."""
     return (
-        weighted.group_by("post_id").agg(pl.col("weight").sum().alias("score"), pl.len().alias("users"))
-        .sort(["score", "users", "post_id"], descending=[True, True, False]).head(count)
-        .with_row_index("rank", offset=1).select(pl.col("rank").cast(pl.Int32), "post_id", "score")
+        weighted.group_by("post_id")
+        .agg(pl.col("weight").sum().alias("score"), pl.len().alias("users"))
+        .sort(["score", "users", "post_id"], descending=[True, True, False])
+        .head(count)
+        .with_row_index("rank", offset=1)
+        .select(pl.col("rank").cast(pl.Int32), "post_id", "score")
     )
 
 
@@ -95,13 +101,20 @@ def top_unseen(scored: pl.DataFrame, seen: pl.DataFrame, column: str, k: int) ->
     return (
         scored.join(seen.select("user_id", "post_id"), on=["user_id", "post_id"], how="anti")
         .sort(["user_id", column, "post_id"], descending=[False, True, False])
-        .group_by("user_id", maintain_order=True).head(k)
+        .group_by("user_id", maintain_order=True)
+        .head(k)
         .with_columns(pl.int_range(1, pl.len() + 1).over("user_id").cast(pl.Int32).alias("rank"))
     )
 
 
-def blend(candidates: pl.DataFrame, seen: pl.DataFrame, affinity: pl.DataFrame, posts: pl.DataFrame,
-          popularity: pl.DataFrame, settings: RecommendationSettings) -> pl.DataFrame:
+def blend(
+    candidates: pl.DataFrame,
+    seen: pl.DataFrame,
+    affinity: pl.DataFrame,
+    posts: pl.DataFrame,
+    popularity: pl.DataFrame,
+    settings: RecommendationSettings,
+) -> pl.DataFrame:
     """Top ``top_k`` unseen posts per user by ``popularity x (floor + model_weight x model score
     (scaled to [0, 1] per user) + affinity_weight x topic affinity)``."""
     best = pl.col("model_score").max().over("user_id")
@@ -109,10 +122,20 @@ def blend(candidates: pl.DataFrame, seen: pl.DataFrame, affinity: pl.DataFrame, 
         candidates.join(posts.select("post_id", "topic").unique("post_id"), on="post_id", how="left")
         .join(affinity, on=["user_id", "topic"], how="left")
         .join(popularity, on="post_id", how="left")
-        .with_columns(pl.col("topic_affinity", "popularity").fill_null(0.0),
-                      pl.when(best > 0).then(pl.col("model_score").clip(0, None) / best).otherwise(0.0).alias("_model"))
-        .with_columns((pl.col("popularity") * (settings.floor + settings.model_weight * pl.col("_model")
-                                               + settings.affinity_weight * pl.col("topic_affinity"))).alias("score"))
+        .with_columns(
+            pl.col("topic_affinity", "popularity").fill_null(0.0),
+            pl.when(best > 0).then(pl.col("model_score").clip(0, None) / best).otherwise(0.0).alias("_model"),
+        )
+        .with_columns(
+            (
+                pl.col("popularity")
+                * (
+                    settings.floor
+                    + settings.model_weight * pl.col("_model")
+                    + settings.affinity_weight * pl.col("topic_affinity")
+                )
+            ).alias("score")
+        )
     )
     return top_unseen(scored, seen, "score", settings.top_k).select(RECOMMENDATION_COLUMNS)
 
@@ -126,8 +149,11 @@ def popular_for_users(users: list[str], popular: pl.DataFrame, seen: pl.DataFram
 def precision_recall_at_k(recommended: pl.DataFrame, relevant: pl.DataFrame, k: int) -> dict[str, float]:
     """Mean precision@k and recall@k over the users in ``relevant`` (``user_id``, ``post_id`` pairs)."""
     users = relevant.group_by("user_id").agg(pl.len().alias("relevant"))
-    hits = recommended.join(relevant.unique(["user_id", "post_id"]), on=["user_id", "post_id"], how="semi") \
-        .group_by("user_id").agg(pl.len().alias("hits"))
+    hits = (
+        recommended.join(relevant.unique(["user_id", "post_id"]), on=["user_id", "post_id"], how="semi")
+        .group_by("user_id")
+        .agg(pl.len().alias("hits"))
+    )
     per_user = users.join(hits, on="user_id", how="left").with_columns(pl.col("hits").fill_null(0))
     if per_user.height == 0:
         return {"precision_at_k": 0.0, "recall_at_k": 0.0, "users": 0}

@@ -50,14 +50,30 @@ def sentiment_trends_15m(enriched: pl.DataFrame) -> pl.DataFrame:
 
 def finish_trends_15m(windows: pl.DataFrame) -> pl.DataFrame:
     """Shares, window end and column order of the per-window aggregates (any engine's)."""
-    return _shares(windows).with_columns(
-        (pl.col("window_start") + pl.duration(minutes=15)).alias("window_end"),
-        pl.col("mean_score", "mean_confidence", "mean_image_score").cast(pl.Float64),
-    ).select(
-        "window_start", "window_end", "topic", "posts", "positive", "neutral", "negative",
-        "positive_share", "neutral_share", "negative_share", "mean_score", "mean_confidence",
-        "image_posts", "mean_image_score",
-    ).sort("window_start", "topic")
+    return (
+        _shares(windows)
+        .with_columns(
+            (pl.col("window_start") + pl.duration(minutes=15)).alias("window_end"),
+            pl.col("mean_score", "mean_confidence", "mean_image_score").cast(pl.Float64),
+        )
+        .select(
+            "window_start",
+            "window_end",
+            "topic",
+            "posts",
+            "positive",
+            "neutral",
+            "negative",
+            "positive_share",
+            "neutral_share",
+            "negative_share",
+            "mean_score",
+            "mean_confidence",
+            "image_posts",
+            "mean_image_score",
+        )
+        .sort("window_start", "topic")
+    )
 
 
 def hashtag_hour_stats(enriched: pl.DataFrame) -> pl.DataFrame:
@@ -87,15 +103,19 @@ def hashtag_trends(stats: pl.DataFrame, hour: datetime) -> pl.DataFrame:
     now = stats.filter(pl.col("hour") == hour)
     past = stats.filter((pl.col("hour") >= hour - timedelta(hours=24)) & (pl.col("hour") < hour))
     previous = past.filter(pl.col("hour") == hour - timedelta(hours=1)).select(
-        "hashtag", pl.col("posts").alias("prev_posts"),
+        "hashtag",
+        pl.col("posts").alias("prev_posts"),
         pl.when(pl.col("scored") > 0).then(pl.col("score_sum") / pl.col("scored")).alias("prev_mean_score"),
     )
     trailing = past.group_by("hashtag").agg(
         (pl.col("posts").sum() / 24.0).alias("trailing_24h_mean_posts"),
-        pl.when(pl.col("scored").sum() > 0).then(pl.col("score_sum").sum() / pl.col("scored").sum()).alias("trailing_24h_mean_score"),
+        pl.when(pl.col("scored").sum() > 0)
+        .then(pl.col("score_sum").sum() / pl.col("scored").sum())
+        .alias("trailing_24h_mean_score"),
     )
     return (
-        now.join(previous, on="hashtag", how="left").join(trailing, on="hashtag", how="left")
+        now.join(previous, on="hashtag", how="left")
+        .join(trailing, on="hashtag", how="left")
         .with_columns(
             pl.when(pl.col("scored") > 0).then(pl.col("score_sum") / pl.col("scored")).alias("mean_score"),
             (pl.col("negative") / pl.col("posts")).alias("negative_share"),
@@ -109,8 +129,17 @@ def hashtag_trends(stats: pl.DataFrame, hour: datetime) -> pl.DataFrame:
             (pl.col("mean_score") - pl.col("trailing_24h_mean_score")).alias("score_change_vs_24h"),
         )
         .select(
-            "hour", "hashtag", "posts", "mean_score", "negative_share", "prev_posts", "posts_change_vs_prev_hour",
-            "score_change_vs_prev_hour", "trailing_24h_mean_posts", "posts_change_vs_24h", "score_change_vs_24h",
+            "hour",
+            "hashtag",
+            "posts",
+            "mean_score",
+            "negative_share",
+            "prev_posts",
+            "posts_change_vs_prev_hour",
+            "score_change_vs_prev_hour",
+            "trailing_24h_mean_posts",
+            "posts_change_vs_24h",
+            "score_change_vs_24h",
         )
         .sort("hashtag")
     )
@@ -121,11 +150,15 @@ def topic_daily_summary(enriched_day: pl.DataFrame, day: datetime) -> pl.DataFra
     that had posts, and the day's five most used hashtags."""
     frame = _with_topic(enriched_day)
     top_tags = (
-        frame.select("topic", "hashtags").explode("hashtags").filter(pl.col("hashtags").is_not_null())
+        frame.select("topic", "hashtags")
+        .explode("hashtags")
+        .filter(pl.col("hashtags").is_not_null())
         .with_columns(pl.col("hashtags").str.to_lowercase())
-        .group_by("topic", "hashtags").len()
+        .group_by("topic", "hashtags")
+        .len()
         .sort(["topic", "len", "hashtags"], descending=[False, True, False])
-        .group_by("topic", maintain_order=True).agg(pl.col("hashtags").head(5).alias("top_hashtags"))
+        .group_by("topic", maintain_order=True)
+        .agg(pl.col("hashtags").head(5).alias("top_hashtags"))
     )
     summary = frame.group_by("topic").agg(
         pl.len().cast(pl.Int64).alias("posts"),
@@ -135,10 +168,24 @@ def topic_daily_summary(enriched_day: pl.DataFrame, day: datetime) -> pl.DataFra
         pl.col("created_at").dt.hour().n_unique().cast(pl.Int64).alias("active_hours"),
     )
     return (
-        _shares(summary).join(top_tags, on="topic", how="left")
+        _shares(summary)
+        .join(top_tags, on="topic", how="left")
         .with_columns(pl.lit(day.date()).alias("day"), pl.col("top_hashtags").fill_null([]))
-        .select("day", "topic", "posts", "positive", "neutral", "negative", "positive_share", "neutral_share",
-                "negative_share", "mean_score", "mean_image_score", "active_hours", "top_hashtags")
+        .select(
+            "day",
+            "topic",
+            "posts",
+            "positive",
+            "neutral",
+            "negative",
+            "positive_share",
+            "neutral_share",
+            "negative_share",
+            "mean_score",
+            "mean_image_score",
+            "active_hours",
+            "top_hashtags",
+        )
         .sort("topic")
     )
 

@@ -34,7 +34,8 @@ def replace_range(connection, table: str, frame: pl.DataFrame, column: str, star
     outside = frame.filter(~pl.col(column).is_between(start, end, closed="left").fill_null(False))
     if outside.height:
         raise PartitionRangeError(
-            f"{outside.height} rows for {table} have {column} outside [{start}, {end}), e.g. {outside[column][0]}")
+            f"{outside.height} rows for {table} have {column} outside [{start}, {end}), e.g. {outside[column][0]}"
+        )
     connection.register("incoming_rows", frame)
     try:
         connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming_rows LIMIT 0")

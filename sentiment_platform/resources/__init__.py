@@ -1,1 +1,1 @@
-"""Dagster resources: the lake storage and the sources of posts."""
+"""The Dagster resources: lake storage, warehouse, sources, scorers, notifiers, Spark, the clock."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -14,7 +14,7 @@ class Clock(ConfigurableResource):
 
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FixedClock(Clock):
@@ -24,4 +24,4 @@ class FixedClock(Clock):
 
     def now(self) -> datetime:
         moment = datetime.fromisoformat(self.at)
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

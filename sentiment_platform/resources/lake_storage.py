@@ -10,10 +10,11 @@ import shutil
 import tempfile
 import uuid
 from abc import abstractmethod
-from datetime import datetime, timezone
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import polars as pl
 from dagster import ConfigurableResource
@@ -190,8 +191,14 @@ class LocalLakeStorage(LakeStorage):
                 key = path.relative_to(base).as_posix()
                 if key.startswith(prefix) and (start_after is None or key > start_after):
                     stat = path.stat()
-                    found.append(LakeObject(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc),
-                                            f"{stat.st_size}-{stat.st_mtime_ns}-{stat.st_ctime_ns}"))
+                    found.append(
+                        LakeObject(
+                            key,
+                            stat.st_size,
+                            datetime.fromtimestamp(stat.st_mtime, UTC),
+                            f"{stat.st_size}-{stat.st_mtime_ns}-{stat.st_ctime_ns}",
+                        )
+                    )
         yield from sorted(found, key=lambda item: item.key)
 
     def replace_prefix(self, prefix: str, objects: Mapping[str, bytes]) -> None:
@@ -273,8 +280,9 @@ class S3LakeStorage(LakeStorage):
 
         tail_size = 64 * 1024
         while True:
-            tail = self.client.get_object(Bucket=self._bucket, Key=self._key(key),
-                                          Range=f"bytes=-{tail_size}")["Body"].read()
+            tail = self.client.get_object(Bucket=self._bucket, Key=self._key(key), Range=f"bytes=-{tail_size}")[
+                "Body"
+            ].read()
             footer = int.from_bytes(tail[-8:-4], "little") + 8
             if footer <= len(tail) or len(tail) < tail_size:
                 return pq.read_metadata(io.BytesIO(tail)).num_rows
@@ -296,14 +304,17 @@ class S3LakeStorage(LakeStorage):
         bucket, root_prefix = self._bucket_and_prefix
         strip = len(root_prefix) + 1 if root_prefix else 0
         # An empty prefix lists the whole root (only a listing may name the root itself).
-        kwargs: dict[str, Any] = {"Bucket": bucket,
-                                  "Prefix": self._key(prefix) if prefix else root_prefix + "/" * bool(root_prefix)}
+        kwargs: dict[str, Any] = {
+            "Bucket": bucket,
+            "Prefix": self._key(prefix) if prefix else root_prefix + "/" * bool(root_prefix),
+        }
         if start_after:
             kwargs["StartAfter"] = self._key(start_after)
         for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
             for item in page.get("Contents", []):
-                yield LakeObject(item["Key"][strip:], int(item["Size"]), item["LastModified"],
-                                 str(item.get("ETag", "")).strip('"'))
+                yield LakeObject(
+                    item["Key"][strip:], int(item["Size"]), item["LastModified"], str(item.get("ETag", "")).strip('"')
+                )
 
     def replace_prefix(self, prefix: str, objects: Mapping[str, bytes]) -> None:
         if not prefix.endswith("/"):
@@ -314,4 +325,3 @@ class S3LakeStorage(LakeStorage):
             stale.discard(prefix + name)
         for key in stale:
             self.delete(key)
-

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import urllib.request
 from abc import abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -37,8 +37,16 @@ class AlertNotifier(ConfigurableResource):
             new = connection.execute(
                 "INSERT INTO alerts_sent (alert_id, kind, topic, window_start, value, baseline, z, threshold) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING alert_id",
-                [alert.alert_id, alert.kind, alert.topic, alert.window_start, alert.value, alert.baseline, alert.z,
-                 alert.threshold],
+                [
+                    alert.alert_id,
+                    alert.kind,
+                    alert.topic,
+                    alert.window_start,
+                    alert.value,
+                    alert.baseline,
+                    alert.z,
+                    alert.threshold,
+                ],
             ).fetchall()
             if new:
                 self.send(alert.as_dict())
@@ -65,8 +73,12 @@ class WebhookNotifier(AlertNotifier):
     timeout_s: float = Field(default=10.0, description="Seconds to wait for the receiver.")
 
     def send(self, payload: dict) -> None:
-        request = urllib.request.Request(self.webhook_url, data=json.dumps(payload).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
+        request = urllib.request.Request(
+            self.webhook_url,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
             if response.status >= 300:
                 raise RuntimeError(f"webhook answered {response.status}")
@@ -83,5 +95,8 @@ class SnsNotifier(AlertNotifier):
         import boto3
 
         client = boto3.client("sns", region_name=self.region_name, endpoint_url=self.endpoint_url)
-        client.publish(TopicArn=self.sns_topic_arn, Subject=f"sentiment alert: {payload['kind']}"[:100],
-                       Message=json.dumps(payload))
+        client.publish(
+            TopicArn=self.sns_topic_arn,
+            Subject=f"sentiment alert: {payload['kind']}"[:100],
+            Message=json.dumps(payload),
+        )

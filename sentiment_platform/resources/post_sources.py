@@ -30,8 +30,9 @@ class MockNetworkSource(PostSource):
     def prepare_hour(self, storage: LakeStorage, hour: datetime) -> dict[str, int]:
         from sentiment_platform.sources.mock_network import MockFeedConfig, land_hour
 
-        config = MockFeedConfig(seed=self.seed, posts_per_hour=self.posts_per_hour,
-                                malformed_share=self.malformed_share)
+        config = MockFeedConfig(
+            seed=self.seed, posts_per_hour=self.posts_per_hour, malformed_share=self.malformed_share
+        )
         return land_hour(storage, hour, config)
 
 
@@ -46,8 +47,10 @@ class XApiSource(PostSource):
     """The X API v2 recent search, pulled per topic each hour."""
 
     base_url: str = Field(default="https://api.x.com", description="X API v2 base URL.")
-    topics: str = Field(default="tech,sports,politics,climate,entertainment,travel",
-                        description="Comma-separated topics searched each hour.")
+    topics: str = Field(
+        default="tech,sports,politics,climate,entertainment,travel",
+        description="Comma-separated topics searched each hour.",
+    )
     max_requests: int = Field(default=200, description="Request budget per run.")
     bearer_token: str = Field(description="Bearer token; set from X_BEARER_TOKEN only.")
 

@@ -62,14 +62,24 @@ class TextScorer(ConfigurableResource):
         if self.backend == "minilm":
             # The weights' digest is part of the key: retraining in this process loads the new ones.
             weights = self.weights_path()
-            options = {"weights_path": weights, "runtime": self.runtime, "batch_size": self.batch_size,
-                       "max_length": self.max_length, "threads": self.threads, "cache_dir": self.cache_dir}
+            options = {
+                "weights_path": weights,
+                "runtime": self.runtime,
+                "batch_size": self.batch_size,
+                "max_length": self.max_length,
+                "threads": self.threads,
+                "cache_dir": self.cache_dir,
+            }
             digest = file_digest(weights) if weights.exists() else "missing"
         elif self.backend == "transformers":
             if not self.model:
                 raise ValueError("the transformers backend needs `model` (a Hugging Face id or a local folder)")
-            options = {"model": self.model, "batch_size": self.batch_size, "max_length": self.max_length,
-                       "threads": self.threads}
+            options = {
+                "model": self.model,
+                "batch_size": self.batch_size,
+                "max_length": self.max_length,
+                "threads": self.threads,
+            }
         else:
             options = {}
         key = ("text", self.backend, digest, json.dumps(options, sort_keys=True, default=str))

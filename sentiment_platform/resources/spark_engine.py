@@ -43,8 +43,9 @@ class EngineChoice:
     reason: str
 
 
-def choose_engine(setting: str, rows: int | None, size_bytes: int | None, row_threshold: int,
-                  byte_threshold: int) -> EngineChoice:
+def choose_engine(
+    setting: str, rows: int | None, size_bytes: int | None, row_threshold: int, byte_threshold: int
+) -> EngineChoice:
     """``spark`` when forced, or in ``auto`` when the input exceeds either threshold; else ``local``."""
     if setting not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {setting!r}")
@@ -54,15 +55,17 @@ def choose_engine(setting: str, rows: int | None, size_bytes: int | None, row_th
         return EngineChoice("spark", f"{rows:,} input rows > threshold {row_threshold:,}")
     if size_bytes is not None and size_bytes > byte_threshold:
         return EngineChoice("spark", f"{size_bytes:,} input bytes > threshold {byte_threshold:,}")
-    return EngineChoice("local", f"input ({rows if rows is not None else '?'} rows, {size_bytes or 0:,} bytes) "
-                                 "within thresholds")
+    return EngineChoice(
+        "local", f"input ({rows if rows is not None else '?'} rows, {size_bytes or 0:,} bytes) within thresholds"
+    )
 
 
 class SparkEngine(PySparkResource):
     """A lazily started Spark session plus the rule for when to use it."""
 
     spark_config: dict[str, Any] = Field(
-        default={}, description="Extra Spark settings (any `spark.*` key), on top of the defaults.")
+        default={}, description="Extra Spark settings (any `spark.*` key), on top of the defaults."
+    )
     master: str = Field(default="local[*]", description="spark.master: local[*], spark://..., yarn, k8s://...")
     driver_memory: str = Field(default="4g", description="spark.driver.memory (the driver holds a run's output).")
     engine: str = Field(default="auto", description="auto (by thresholds), local (Polars/DuckDB) or spark.")
@@ -76,8 +79,13 @@ class SparkEngine(PySparkResource):
 
     def session_config(self) -> dict[str, Any]:
         """The settings the session is built with (defaults, then the configured values)."""
-        return {**DEFAULT_SPARK_CONFIG, "spark.master": self.master, "spark.driver.memory": self.driver_memory,
-                **self.spark_config, "spark.sql.session.timeZone": "UTC"}
+        return {
+            **DEFAULT_SPARK_CONFIG,
+            "spark.master": self.master,
+            "spark.driver.memory": self.driver_memory,
+            **self.spark_config,
+            "spark.sql.session.timeZone": "UTC",
+        }
 
     @property
     def spark_session(self) -> Any:

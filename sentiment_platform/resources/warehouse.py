@@ -22,9 +22,10 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import duckdb
 import polars as pl
@@ -53,7 +54,8 @@ def _lock(handle: IO, mode: int, timeout_s: float, what: str) -> None:
 def as_utc(frame: pl.DataFrame) -> pl.DataFrame:
     """Time-zone-aware columns in "UTC" (DuckDB reports its session zone, such as "Etc/UTC")."""
     return frame.with_columns(
-        pl.col(name).dt.convert_time_zone("UTC") for name, dtype in frame.schema.items()
+        pl.col(name).dt.convert_time_zone("UTC")
+        for name, dtype in frame.schema.items()
         if isinstance(dtype, pl.Datetime) and dtype.time_zone not in (None, "UTC")
     )
 
@@ -127,7 +129,9 @@ class Warehouse(DuckDBResource):
         """A read-only connection to the latest snapshot, and that snapshot's version."""
         if self.snapshot_version() is None:
             if not Path(self.database).exists():
-                raise FileNotFoundError(f"the warehouse {self.database} does not exist yet; materialize the trend assets")
+                raise FileNotFoundError(
+                    f"the warehouse {self.database} does not exist yet; materialize the trend assets"
+                )
             with self._lock_file() as lock:  # a database from before snapshots: publish it once
                 _lock(lock, fcntl.LOCK_EX, self.lock_timeout_s, f"warehouse {self.database}")
                 if self.snapshot_version() is None:

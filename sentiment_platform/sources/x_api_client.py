@@ -13,9 +13,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 
@@ -40,7 +41,7 @@ class BudgetExhausted(XApiError):
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -62,8 +63,9 @@ class XApiClient:
             if self.requests_made >= self.max_requests:
                 raise BudgetExhausted(f"request budget of {self.max_requests} spent")
             self.requests_made += 1
-            request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.bearer_token}",
-                                                           "User-Agent": "sentiment-platform"})
+            request = urllib.request.Request(
+                url, headers={"Authorization": f"Bearer {self.bearer_token}", "User-Agent": "sentiment-platform"}
+            )
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                     body = response.read()
@@ -94,8 +96,13 @@ class XApiClient:
 
     def search_recent(self, query: str, start: datetime, end: datetime, page_size: int = 100) -> Iterator[dict]:
         """Pages of recent-search results for [start, end), following ``next_token``."""
-        params: dict[str, Any] = {"query": query, "start_time": _rfc3339(start), "end_time": _rfc3339(end),
-                                  "max_results": page_size, **SEARCH_FIELDS}
+        params: dict[str, Any] = {
+            "query": query,
+            "start_time": _rfc3339(start),
+            "end_time": _rfc3339(end),
+            "max_results": page_size,
+            **SEARCH_FIELDS,
+        }
         while True:
             page = orjson.loads(self._request(f"{self.base_url}{SEARCH_PATH}?{urllib.parse.urlencode(params)}", True))
             yield page
@@ -117,24 +124,48 @@ def tweets_to_records(page: dict, topic: str) -> tuple[list[dict], list[dict], l
         if not isinstance(tweet, dict):
             continue
         metrics = tweet.get("public_metrics") or {}
-        record = {"id": tweet.get("id"), "author_id": tweet.get("author_id"), "created_at": tweet.get("created_at"),
-                  "text": tweet.get("text"), "lang": tweet.get("lang"), "topic": topic, "source": "x_api",
-                  "like_count": metrics.get("like_count"), "repost_count": metrics.get("retweet_count"),
-                  "reply_count": metrics.get("reply_count")}
+        record = {
+            "id": tweet.get("id"),
+            "author_id": tweet.get("author_id"),
+            "created_at": tweet.get("created_at"),
+            "text": tweet.get("text"),
+            "lang": tweet.get("lang"),
+            "topic": topic,
+            "source": "x_api",
+            "like_count": metrics.get("like_count"),
+            "repost_count": metrics.get("retweet_count"),
+            "reply_count": metrics.get("reply_count"),
+        }
         for reference in tweet.get("referenced_tweets") or []:
             if reference.get("type") == "replied_to":
                 record["in_reply_to_id"] = reference.get("id")
         keys = (tweet.get("attachments") or {}).get("media_keys") or []
         attached = [media_by_key[k] for k in keys if k in media_by_key and media_by_key[k].get("url")]
         if attached:
-            record["media"] = [{"media_key": m["media_key"], "type": m.get("type"), "path": m["url"],
-                                "alt_text": m.get("alt_text") or ""} for m in attached]
+            record["media"] = [
+                {
+                    "media_key": m["media_key"],
+                    "type": m.get("type"),
+                    "path": m["url"],
+                    "alt_text": m.get("alt_text") or "",
+                }
+                for m in attached
+            ]
             media += [(m["url"], m) for m in attached]
         posts.append(record)
-    users = [{"user_id": u.get("id"), "handle": u.get("username"), "name": u.get("name"),
-              "location": u.get("location"), "followers_count": (u.get("public_metrics") or {}).get("followers_count"),
-              "created_at": u.get("created_at"), "observed_at": None}
-             for u in includes.get("users") or [] if isinstance(u, dict)]
+    users = [
+        {
+            "user_id": u.get("id"),
+            "handle": u.get("username"),
+            "name": u.get("name"),
+            "location": u.get("location"),
+            "followers_count": (u.get("public_metrics") or {}).get("followers_count"),
+            "created_at": u.get("created_at"),
+            "observed_at": None,
+        }
+        for u in includes.get("users") or []
+        if isinstance(u, dict)
+    ]
     return posts, users, media
 
 
@@ -145,16 +176,22 @@ def land_x_api_hour(storage: LakeStorage, hour: datetime, client: XApiClient, to
     Stops early (landing what it has) when the request budget is spent or a page keeps failing.
     """
     end = hour + timedelta(hours=1)
-    observed = _rfc3339(datetime.now(timezone.utc))
-    counts: dict[str, Any] = {"posts": 0, "users": 0, "images": 0, "pages": 0, "failed_topics": [],
-                              "budget_exhausted": False}
+    observed = _rfc3339(datetime.now(UTC))
+    counts: dict[str, Any] = {
+        "posts": 0,
+        "users": 0,
+        "images": 0,
+        "pages": 0,
+        "failed_topics": [],
+        "budget_exhausted": False,
+    }
     for topic in topics:
         posts, users, pages = [], [], []
         try:
             for page in client.search_recent(f"({topic}) -is:retweet", hour, end):
                 pages.append(page)
                 page_posts, page_users, media = tweets_to_records(page, topic)
-                for url, item in media:
+                for url, _item in media:
                     try:
                         data = client.download(url)
                     except XApiError:
@@ -178,8 +215,10 @@ def land_x_api_hour(storage: LakeStorage, hour: datetime, client: XApiClient, to
             storage.write_bytes(f"landing/x_api/{hour:%Y/%m/%d/%H}/{topic}-{index:03d}.json", json.dumps(page).encode())
         for dataset, rows in (("posts", posts), ("users", users)):
             if rows:
-                storage.write_bytes(f"{landing_prefix(dataset, hour)}x_api-{topic}.jsonl",
-                                    b"\n".join(orjson.dumps(row) for row in rows) + b"\n")
+                storage.write_bytes(
+                    f"{landing_prefix(dataset, hour)}x_api-{topic}.jsonl",
+                    b"\n".join(orjson.dumps(row) for row in rows) + b"\n",
+                )
         counts["posts"] += len(posts)
         counts["users"] += len(users)
         counts["pages"] += len(pages)

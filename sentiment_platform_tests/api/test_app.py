@@ -12,9 +12,13 @@ import uvicorn
 from sentiment_platform.api import create_app
 from sentiment_platform_tests.conftest import HOUR, HOURS, free_port
 
+pytestmark = pytest.mark.integration
+
 
 def serve(warehouse):
-    server = uvicorn.Server(uvicorn.Config(create_app(warehouse), host="127.0.0.1", port=free_port(), log_level="error"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(warehouse), host="127.0.0.1", port=free_port(), log_level="error")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -63,14 +67,17 @@ def test_pagination_limits(api):
     assert api.get("/trends", params={**params, "limit": 100000}).status_code == 422
 
 
-@pytest.mark.parametrize("params", [
-    {"start": "yesterday", "end": "2026-11-20T14:00:00Z"},
-    {"start": "2026-11-20T14:00:00Z", "end": "2026-11-20T13:00:00Z"},
-    {"start": "2026-01-01T00:00:00Z", "end": "2026-11-20T13:00:00Z"},
-    {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "window": "5m"},
-    {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "topic": "tech'; DROP TABLE posts; --"},
-    {"end": "2026-11-20T14:00:00Z"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start": "yesterday", "end": "2026-11-20T14:00:00Z"},
+        {"start": "2026-11-20T14:00:00Z", "end": "2026-11-20T13:00:00Z"},
+        {"start": "2026-01-01T00:00:00Z", "end": "2026-11-20T13:00:00Z"},
+        {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "window": "5m"},
+        {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "topic": "tech'; DROP TABLE posts; --"},
+        {"end": "2026-11-20T14:00:00Z"},
+    ],
+)
 def test_invalid_parameters_get_clear_4xx_errors(api, params):
     response = api.get("/trends", params=params)
     assert response.status_code == 422 and response.json()["detail"]

@@ -11,6 +11,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from sentiment_platform.api import create_app
 
+pytestmark = pytest.mark.materialize
+
 
 def test_every_operation_keeps_to_its_schema(built):
     # schemathesis' own pytest plugin does not load under this pytest: its strategies are driven here.
@@ -18,6 +20,7 @@ def test_every_operation_keeps_to_its_schema(built):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 7
     for operation in operations:
+
         @given(case=operation.as_strategy())
         @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def conforms(case):
@@ -29,8 +32,9 @@ def test_every_operation_keeps_to_its_schema(built):
         conforms()
 
 
-@pytest.mark.parametrize("start", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1969-12-31T23:59:59Z",
-                                   "2100-01-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "start", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1969-12-31T23:59:59Z", "2100-01-01T00:00:00Z"]
+)
 def test_extreme_times_are_a_422_in_the_error_shape(built, start):
     client = TestClient(create_app(built["warehouse"]))
     response = client.get("/trends", params={"start": start, "end": "2026-11-20T00:00:00Z"})
@@ -38,7 +42,14 @@ def test_extreme_times_are_a_422_in_the_error_shape(built, start):
     body = response.json()
     assert body["status"] == 422 and body["error"] == "invalid_parameter" and "start" in body["detail"]
     missing = client.get("/trends").json()
-    assert missing["error"] == "invalid_parameter" and {f["location"] for f in missing["fields"]} == {"query.start", "query.end"}
-    assert client.get("/posts/none").json() == {"status": 404, "error": "not_found", "detail": "post none not found",
-                                                "fields": []}
+    assert missing["error"] == "invalid_parameter" and {f["location"] for f in missing["fields"]} == {
+        "query.start",
+        "query.end",
+    }
+    assert client.get("/posts/none").json() == {
+        "status": 404,
+        "error": "not_found",
+        "detail": "post none not found",
+        "fields": [],
+    }
     assert datetime.fromisoformat(start.replace("Z", "+00:00"))  # a valid ISO time, refused by range only

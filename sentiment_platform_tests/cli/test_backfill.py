@@ -10,12 +10,16 @@ from sentiment_platform.definitions import build_definitions
 from sentiment_platform.resources.scorers import TextScorer
 from sentiment_platform.settings import build_resources
 
-pytestmark = pytest.mark.clock
+pytestmark = [pytest.mark.clock, pytest.mark.materialize]
 
 
 def test_partition_range_accepts_keys_and_iso_times():
     assert partition_range("2026-11-20-22:00", "2026-11-21T01:30:00+00:00") == [
-        "2026-11-20-22:00", "2026-11-20-23:00", "2026-11-21-00:00", "2026-11-21-01:00"]
+        "2026-11-20-22:00",
+        "2026-11-20-23:00",
+        "2026-11-21-00:00",
+        "2026-11-21-01:00",
+    ]
     with pytest.raises(ValueError):
         partition_range("2026-11-21-00:00", "2026-11-20-00:00")
 
@@ -28,6 +32,7 @@ def test_an_interrupted_backfill_resumes_without_redoing_finished_partitions(tmp
     assets = ["raw_posts", "raw_users", "raw_interactions", "cleaned_posts"]
     (tmp_path / "home").mkdir()
     with DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
+
         def interrupt_after_first(key, done, total, status):
             if done == 1:
                 raise KeyboardInterrupt  # Ctrl-C after the first partition finished

@@ -1,11 +1,11 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
 
 from sentiment_platform.cli.main import main
 
-pytestmark = pytest.mark.clock
+pytestmark = [pytest.mark.clock, pytest.mark.materialize]
 
 
 def test_demo_materializes_the_last_hours_into_data(tmp_path, monkeypatch, capsys):
@@ -24,7 +24,9 @@ def test_demo_materializes_the_last_hours_into_data(tmp_path, monkeypatch, capsy
     import duckdb
 
     with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as connection:
-        windows = connection.execute("SELECT count(DISTINCT window_start), sum(posts) FROM sentiment_trends_15m").fetchone()
+        windows = connection.execute(
+            "SELECT count(DISTINCT window_start), sum(posts) FROM sentiment_trends_15m"
+        ).fetchone()
         assert windows[0] == 8 and windows[1] == sum(pl.read_parquet(path).height for path in enriched)
         assert connection.execute("SELECT count(*) FROM topic_daily_summary").fetchone()[0] >= 6
     report = tmp_path / "data" / "reports" / "sentiment_report"
@@ -47,12 +49,19 @@ def test_demo_materializes_the_last_hours_into_data(tmp_path, monkeypatch, capsy
 
     instance = DagsterInstance.from_config(str(tmp_path / "data" / "dagster_home"))
     defs = build_definitions(build_resources({}, as_env_vars=False))
-    context = build_sensor_context(instance=instance, repository_def=defs.get_repository_def(), resources={
-        "storage": LocalLakeStorage(root=str(tmp_path / "data" / "lake")), "landing_scan": LandingScan(),
-        "clock": FixedClock(at="2026-11-20T14:11:00+00:00")})
+    context = build_sensor_context(
+        instance=instance,
+        repository_def=defs.get_repository_def(),
+        resources={
+            "storage": LocalLakeStorage(root=str(tmp_path / "data" / "lake")),
+            "landing_scan": LandingScan(),
+            "clock": FixedClock(at="2026-11-20T14:11:00+00:00"),
+        },
+    )
     tick = landing_sensor(context)
     assert not tick.run_requests
     assert '"2026-11-20T13:00:00+00:00"' in tick.cursor  # the hours are in the cursor from now on
-    evaluation = evaluate_automation_conditions(defs=defs, instance=instance,
-                                                evaluation_time=datetime(2026, 11, 20, 14, 11, tzinfo=timezone.utc))
+    evaluation = evaluate_automation_conditions(
+        defs=defs, instance=instance, evaluation_time=datetime(2026, 11, 20, 14, 11, tzinfo=UTC)
+    )
     assert [r.key.to_user_string() for r in evaluation.results if r.true_subset.size] == []

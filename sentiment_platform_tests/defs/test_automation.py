@@ -13,21 +13,36 @@ from sentiment_platform.resources.scorers import TextScorer
 from sentiment_platform.settings import build_resources
 from sentiment_platform_tests.conftest import PARTITION
 
-pytestmark = pytest.mark.clock
+pytestmark = [pytest.mark.clock, pytest.mark.materialize]
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-DOWNSTREAM = {"cleaned_posts", "cleaned_users", "cleaned_interactions", "post_sentiment", "image_sentiment",
-              "enriched_posts", "sentiment_trends_15m", "hashtag_trends", "user_sentiment_profile", "warehouse_posts"}
+DOWNSTREAM = {
+    "cleaned_posts",
+    "cleaned_users",
+    "cleaned_interactions",
+    "post_sentiment",
+    "image_sentiment",
+    "enriched_posts",
+    "sentiment_trends_15m",
+    "hashtag_trends",
+    "user_sentiment_profile",
+    "warehouse_posts",
+}
 
 
 def requested(result) -> dict[str, set[str]]:
-    return {r.key.to_user_string(): set(r.true_subset.expensively_compute_partition_keys())
-            for r in result.results if r.true_subset.size}
+    return {
+        r.key.to_user_string(): set(r.true_subset.expensively_compute_partition_keys())
+        for r in result.results
+        if r.true_subset.size
+    }
 
 
 def test_a_late_batch_for_a_past_hour_brings_the_whole_graph_below_it_up_to_date(tmp_path):
-    resources = build_resources({"SENTIMENT_LAKE_ROOT": str(tmp_path / "lake"),
-                                 "SENTIMENT_WAREHOUSE_PATH": str(tmp_path / "w.duckdb")}, as_env_vars=False)
+    resources = build_resources(
+        {"SENTIMENT_LAKE_ROOT": str(tmp_path / "lake"), "SENTIMENT_WAREHOUSE_PATH": str(tmp_path / "w.duckdb")},
+        as_env_vars=False,
+    )
     resources["text_scorer"] = TextScorer(backend="vader")
     defs = build_definitions(resources)
     graph = defs.resolve_asset_graph()
@@ -41,6 +56,7 @@ def test_a_late_batch_for_a_past_hour_brings_the_whole_graph_below_it_up_to_date
     wanted = requested(first)
     assert set(wanted) == DOWNSTREAM  # one tick requests the whole chain (not one run per object)
     assert all(keys == {PARTITION} for keys in wanted.values())  # a past hour, not only the latest
-    assert materialize(assets, selection=sorted(wanted), partition_key=PARTITION, instance=instance,
-                       run_config=QUIET).success
+    assert materialize(
+        assets, selection=sorted(wanted), partition_key=PARTITION, instance=instance, run_config=QUIET
+    ).success
     assert requested(evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)) == {}

@@ -1,5 +1,6 @@
 import orjson
 import polars as pl
+import pytest
 from dagster import materialize
 
 from sentiment_platform.defs.cleansing.cleansed_data import (
@@ -21,16 +22,22 @@ from sentiment_platform.sources.mock_network.images import (
 )
 from sentiment_platform_tests.conftest import HOUR, PARTITION
 
+pytestmark = pytest.mark.materialize
+
 ALL = [landed_batches, raw_images, cleaned_posts, cleaned_users, cleaned_interactions]
 
 
 def run(storage, source=None, assets=ALL):
-    result = materialize(assets, partition_key=PARTITION,
-                         resources={"storage": storage, "source": source or MockNetworkSource(), "spark": SparkEngine()})
+    result = materialize(
+        assets,
+        partition_key=PARTITION,
+        resources={"storage": storage, "source": source or MockNetworkSource(), "spark": SparkEngine()},
+    )
     assert result.success
     return {
-        event.step_materialization_data.materialization.asset_key.to_user_string():
-            {k: v.value for k, v in event.step_materialization_data.materialization.metadata.items()}
+        event.step_materialization_data.materialization.asset_key.to_user_string(): {
+            k: v.value for k, v in event.step_materialization_data.materialization.metadata.items()
+        }
         for event in result.get_asset_materialization_events()
     }
 
@@ -58,7 +65,9 @@ def test_whole_graph_for_one_hour_of_the_mock_feed(lake):
     assert set(interactions["type"]) == {"like", "reply", "repost"}
     images = read_parquet(lake, dataset_key("raw_images", HOUR))
     assert images.height == metadata["raw_images"]["valid"] > 100
-    assert metadata["raw_images"]["referenced"] == metadata["raw_images"]["valid"] + metadata["raw_images"]["quarantined"]
+    assert (
+        metadata["raw_images"]["referenced"] == metadata["raw_images"]["valid"] + metadata["raw_images"]["quarantined"]
+    )
 
 
 def test_rematerializing_gives_identical_output_and_no_duplicates(lake):
@@ -88,15 +97,25 @@ def test_pushed_landing_files_with_bad_records_and_images(lake):
     lake.write_bytes("landing/posts/2026/11/20/13/pushed-1.jsonl", body)
     metadata = run(lake, LandingSource())
     assert metadata["cleaned_posts"]["cleaned"] == 4
-    rejected = [orjson.loads(line) for line in lake.read_bytes(quarantine_prefix("posts", HOUR) + "rejected.jsonl").splitlines()]
+    rejected = [
+        orjson.loads(line) for line in lake.read_bytes(quarantine_prefix("posts", HOUR) + "rejected.jsonl").splitlines()
+    ]
     assert [(r["line_no"], r["reason"], r["source_file"]) for r in rejected] == [
         (5, "missing_field:text", "landing/posts/2026/11/20/13/pushed-1.jsonl"),
-        (6, "invalid_json", "landing/posts/2026/11/20/13/pushed-1.jsonl")]
-    images = {r["image_key"][15:16]: r["reason"] for r in (
-        orjson.loads(line) for line in lake.read_bytes(quarantine_prefix("images", HOUR) + "rejected.jsonl").splitlines())}
+        (6, "invalid_json", "landing/posts/2026/11/20/13/pushed-1.jsonl"),
+    ]
+    images = {
+        r["image_key"][15:16]: r["reason"]
+        for r in (
+            orjson.loads(line)
+            for line in lake.read_bytes(quarantine_prefix("images", HOUR) + "rejected.jsonl").splitlines()
+        )
+    }
     assert images == {"b": "corrupt:OSError", "c": "decompression_bomb", "d": "missing_file"}
     assert lake.list_keys(quarantine_prefix("images", HOUR) + "files/") == [
-        quarantine_prefix("images", HOUR) + f"files/{'b' * 64}.jpg", quarantine_prefix("images", HOUR) + f"files/{'c' * 64}.png"]
+        quarantine_prefix("images", HOUR) + f"files/{'b' * 64}.jpg",
+        quarantine_prefix("images", HOUR) + f"files/{'c' * 64}.png",
+    ]
     assert read_parquet(lake, dataset_key("raw_images", HOUR))["image_key"].to_list() == [good_key]
     assert metadata["raw_posts"]["files"] == 1
 
@@ -141,7 +160,10 @@ def test_hostile_media_references_are_quarantined_as_invalid_key_and_never_read(
     lake.write_bytes(landing_image_key("e" * 64, extension), good_image)
     lake.write_bytes("landing/posts/2026/11/20/13/pushed.jsonl", b"\n".join(orjson.dumps(r) for r in records) + b"\n")
     metadata = run(lake, LandingSource())
-    rejected = [orjson.loads(line) for line in lake.read_bytes(quarantine_prefix("images", HOUR) + "rejected.jsonl").splitlines()]
+    rejected = [
+        orjson.loads(line)
+        for line in lake.read_bytes(quarantine_prefix("images", HOUR) + "rejected.jsonl").splitlines()
+    ]
     assert {r["post_ids"][0]: r["reason"] for r in rejected} == dict.fromkeys(hostile, "invalid_key")
     assert metadata["raw_images"]["valid"] == 1 and metadata["raw_images"]["quarantined_invalid_key"] == len(hostile)
     # Nothing was copied out of the host into the lake.

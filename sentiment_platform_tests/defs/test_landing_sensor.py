@@ -1,6 +1,6 @@
 """The landing sensor over a real S3-compatible server: ticks, restarts, late objects, big hours."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,25 +23,37 @@ from sentiment_platform.sources.mock_network.landing import land_window
 
 defs = build_definitions()
 
-pytestmark = pytest.mark.clock
+pytestmark = [pytest.mark.clock, pytest.mark.materialize]
 
-NOW = datetime(2026, 11, 20, 13, 40, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 13, 40, tzinfo=UTC)
 INSTANCE = DagsterInstance.ephemeral()
 
 
 def test_keys_map_to_hours_or_to_nothing():
-    assert hour_of_key("landing/posts/2026/11/20/13/b.jsonl") == datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
-    for key in ("landing/posts/2026/13/40/99/b.jsonl", "landing/images/abc.jpg", "landing/posts/2026/11/20/13/x.txt",
-                "landing/unknown/2026/11/20/13/b.jsonl", "landing/posts/2026/11/20/13/sub/b.jsonl"):
+    assert hour_of_key("landing/posts/2026/11/20/13/b.jsonl") == datetime(2026, 11, 20, 13, tzinfo=UTC)
+    for key in (
+        "landing/posts/2026/13/40/99/b.jsonl",
+        "landing/images/abc.jpg",
+        "landing/posts/2026/11/20/13/x.txt",
+        "landing/unknown/2026/11/20/13/b.jsonl",
+        "landing/posts/2026/11/20/13/sub/b.jsonl",
+    ):
         assert hour_of_key(key) is None
 
 
 def tick(storage, cursor, now, **options):
     """One sensor evaluation through Dagster at ``now``, returning (partition keys requested, new cursor, result)."""
     # With the repository, Dagster checks each requested partition exists, as the daemon does.
-    context = build_sensor_context(cursor=cursor, repository_def=defs.get_repository_def(), instance=INSTANCE, resources={
-        "storage": storage, "clock": FixedClock(at=now.isoformat()),
-        "landing_scan": LandingScan(lookback_hours=30, rotation_hours=6, **options)})
+    context = build_sensor_context(
+        cursor=cursor,
+        repository_def=defs.get_repository_def(),
+        instance=INSTANCE,
+        resources={
+            "storage": storage,
+            "clock": FixedClock(at=now.isoformat()),
+            "landing_scan": LandingScan(lookback_hours=30, rotation_hours=6, **options),
+        },
+    )
     result = landing_sensor(context)
     requests = sorted(r.partition_key for r in (result.run_requests or []))
     return requests, result.cursor, result
@@ -68,7 +80,7 @@ def test_firehose_ticks_restart_and_a_late_object_give_one_request_each(s3_lake)
     assert tick(s3_lake, cursor, NOW)[0] == []
 
     # A late object for yesterday is requested on the next tick, once.
-    late_hour = datetime(2026, 11, 19, 10, tzinfo=timezone.utc)
+    late_hour = datetime(2026, 11, 19, 10, tzinfo=UTC)
     s3_lake.write_bytes(landing_prefix("posts", late_hour) + "late.jsonl", b'{"id": "late"}\n')
     assert tick(s3_lake, cursor, NOW)[0] == [hour_partition_key(late_hour)]
     requests, cursor, _ = tick(s3_lake, tick(s3_lake, cursor, NOW)[1], NOW)
@@ -77,7 +89,7 @@ def test_firehose_ticks_restart_and_a_late_object_give_one_request_each(s3_lake)
 
 def test_late_objects_for_old_hours_are_found_by_the_rotation(lake):
     cursor = scan_landing(lake, ScanCursor(), NOW).cursor
-    old_hour = datetime(2026, 11, 15, 7, tzinfo=timezone.utc)
+    old_hour = datetime(2026, 11, 15, 7, tzinfo=UTC)
     lake.write_bytes(landing_prefix("users", old_hour) + "late.jsonl", b'{"user_id": "u1"}\n')
     found = []
     for _ in range(6):  # 5 older days (to the 7-day horizon) at 24 hours per tick: one full rotation
@@ -113,7 +125,7 @@ def test_run_keys_make_requests_idempotent(lake):
 def test_objects_older_than_the_cursor_and_rewritten_objects_are_requested(lake):
     import os
 
-    hour = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+    hour = datetime(2026, 11, 20, 13, tzinfo=UTC)
     lake.write_bytes(landing_prefix("posts", hour) + "a.jsonl", b'{"id": "a"}\n')
     first = scan_landing(lake, ScanCursor(), NOW)
     (key,) = [scan_landing_key(first)]
@@ -127,19 +139,22 @@ def test_objects_older_than_the_cursor_and_rewritten_objects_are_requested(lake)
     # A correction: the same key rewritten with other content gets a new run key.
     lake.write_bytes(landing_prefix("posts", hour) + "a.jsonl", b'{"id": "A"}\n')
     third = scan_landing(lake, second.cursor, NOW)
-    assert list(third.requests) == ["2026-11-20-13:00"] and scan_landing_key(third) not in {key, scan_landing_key(second)}
+    assert list(third.requests) == ["2026-11-20-13:00"] and scan_landing_key(third) not in {
+        key,
+        scan_landing_key(second),
+    }
     assert scan_landing(lake, third.cursor, NOW).requests == {}
 
 
 def scan_landing_key(result) -> str:
-    (partition, change), = result.requests.items()
+    ((partition, change),) = result.requests.items()
     return run_key(partition, change.digest)
 
 
 def test_the_sensor_and_the_asset_read_the_same_objects(lake):
     from sentiment_platform.defs.ingestion.raw_data import landed_objects
 
-    hour = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+    hour = datetime(2026, 11, 20, 13, tzinfo=UTC)
     prefix = landing_prefix("posts", hour)
     for name in ("a.jsonl", "nested/b.jsonl", "notes.txt"):
         lake.write_bytes(prefix + name, b'{"id": "x"}\n')
@@ -153,12 +168,16 @@ def test_the_sensor_and_the_asset_read_the_same_objects(lake):
 
 
 def test_2500_objects_in_one_hour_paginate_into_one_request(s3_lake):
-    hour = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+    hour = datetime(2026, 11, 20, 13, tzinfo=UTC)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda i: s3_lake.write_bytes(f"{landing_prefix('posts', hour)}batch-{i:05d}.jsonl", b"{}\n"),
-                      range(2500)))
+        list(
+            pool.map(
+                lambda i: s3_lake.write_bytes(f"{landing_prefix('posts', hour)}batch-{i:05d}.jsonl", b"{}\n"),
+                range(2500),
+            )
+        )
     s3_lake.write_bytes(f"{landing_prefix('posts', hour)}notes.txt", b"stray")
     result = scan_landing(s3_lake, ScanCursor(), NOW, lookback_hours=1, rotation_hours=0)
     assert result.requests["2026-11-20-13:00"].objects == 2500
@@ -167,7 +186,7 @@ def test_2500_objects_in_one_hour_paginate_into_one_request(s3_lake):
 
 
 def test_the_per_tick_cap_takes_the_oldest_hours_first_and_loses_none(lake):
-    hours = [datetime(2026, 11, 20, h, tzinfo=timezone.utc) for h in (8, 9, 10, 11, 12)]
+    hours = [datetime(2026, 11, 20, h, tzinfo=UTC) for h in (8, 9, 10, 11, 12)]
     for hour in hours:
         lake.write_bytes(landing_prefix("interactions", hour) + "b.jsonl", b"{}\n")
     cursor, requested = ScanCursor(), []
@@ -175,5 +194,9 @@ def test_the_per_tick_cap_takes_the_oldest_hours_first_and_loses_none(lake):
         result = scan_landing(lake, cursor, NOW, max_runs=2)
         cursor = result.cursor
         requested.append(sorted(result.requests))
-    assert requested == [[hour_partition_key(h) for h in hours[:2]], [hour_partition_key(h) for h in hours[2:4]],
-                         [hour_partition_key(hours[4])], []]
+    assert requested == [
+        [hour_partition_key(h) for h in hours[:2]],
+        [hour_partition_key(h) for h in hours[2:4]],
+        [hour_partition_key(hours[4])],
+        [],
+    ]

@@ -2,6 +2,7 @@
 the API serving them with the popular fallback."""
 
 import polars as pl
+import pytest
 from dagster import materialize
 from fastapi.testclient import TestClient
 
@@ -12,6 +13,8 @@ from sentiment_platform.resources.spark_engine import SparkEngine
 from sentiment_platform.resources.warehouse import Warehouse
 from sentiment_platform_tests.conftest import HOUR, HOURS
 
+pytestmark = pytest.mark.integration
+
 
 def test_recommendations_are_unseen_posts_evaluated_against_popular_and_served(built, tmp_path):
     warehouse = Warehouse(database=str(tmp_path / "recs.duckdb"))
@@ -19,8 +22,12 @@ def test_recommendations_are_unseen_posts_evaluated_against_popular_and_served(b
     day = HOUR.strftime("%Y-%m-%d")
     result = materialize([recommendations], partition_key=day, resources=resources)
     assert result.success
-    metadata = {k: v.value for k, v in result.get_asset_materialization_events()[0]
-                .step_materialization_data.materialization.metadata.items()}
+    metadata = {
+        k: v.value
+        for k, v in result.get_asset_materialization_events()[
+            0
+        ].step_materialization_data.materialization.metadata.items()
+    }
     assert metadata["holdout_users"] > 50 and metadata["holdout_test_pairs"] > 100
     for name in ("blended", "als_only", "popular"):
         assert 0 <= metadata[f"{name}_precision_at_10"] <= 1 and 0 <= metadata[f"{name}_recall_at_10"] <= 1

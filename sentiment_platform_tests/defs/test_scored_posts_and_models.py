@@ -29,8 +29,18 @@ from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.spark_engine import SparkEngine
 from sentiment_platform_tests.conftest import HOUR, PARTITION
 
-GRAPH = [landed_batches, raw_images, cleaned_posts, cleaned_users, cleaned_interactions, post_sentiment,
-         image_sentiment, enriched_posts]
+pytestmark = pytest.mark.materialize
+
+GRAPH = [
+    landed_batches,
+    raw_images,
+    cleaned_posts,
+    cleaned_users,
+    cleaned_interactions,
+    post_sentiment,
+    image_sentiment,
+    enriched_posts,
+]
 
 
 @pytest.fixture(scope="session")
@@ -39,12 +49,16 @@ def model_cache(tmp_path_factory) -> str:
 
 
 def materialize_metadata(assets, storage, **resources):
-    result = materialize(assets, partition_key=resources.pop("partition_key", None),
-                         resources={"storage": storage, "spark": SparkEngine(), **resources})
+    result = materialize(
+        assets,
+        partition_key=resources.pop("partition_key", None),
+        resources={"storage": storage, "spark": SparkEngine(), **resources},
+    )
     assert result.success
     return {
-        e.step_materialization_data.materialization.asset_key.to_user_string():
-            {k: v.value for k, v in e.step_materialization_data.materialization.metadata.items()}
+        e.step_materialization_data.materialization.asset_key.to_user_string(): {
+            k: v.value for k, v in e.step_materialization_data.materialization.metadata.items()
+        }
         for e in result.get_asset_materialization_events()
     }
 
@@ -52,7 +66,11 @@ def materialize_metadata(assets, storage, **resources):
 def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake, model_cache, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    resources = {"source": MockNetworkSource(), "text_scorer": TextScorer(cache_dir=model_cache), "image_scorer": ImageScorer()}
+    resources = {
+        "source": MockNetworkSource(),
+        "text_scorer": TextScorer(cache_dir=model_cache),
+        "image_scorer": ImageScorer(),
+    }
     meta = materialize_metadata(GRAPH, lake, partition_key=PARTITION, **resources)
 
     posts = lake.read_parquet(dataset_key("cleaned_posts", HOUR))
@@ -78,8 +96,13 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
     agree = with_images.filter(pl.col("sentiment") == pl.col("image_label")).height / with_images.height
     assert agree > 0.4
 
-    before = {name: lake.read_bytes(dataset_key(name, HOUR)) for name in ("post_sentiment", "image_sentiment", "enriched_posts")}
-    again = materialize_metadata([post_sentiment, image_sentiment, enriched_posts], lake, partition_key=PARTITION, **resources)
+    before = {
+        name: lake.read_bytes(dataset_key(name, HOUR))
+        for name in ("post_sentiment", "image_sentiment", "enriched_posts")
+    }
+    again = materialize_metadata(
+        [post_sentiment, image_sentiment, enriched_posts], lake, partition_key=PARTITION, **resources
+    )
     assert again["post_sentiment"]["model_calls"] == 0  # every text came from the persisted cache
     assert {name: lake.read_bytes(dataset_key(name, HOUR)) for name in before} == before
     assert len(list(lake.iter_objects(cache_prefix(TextScorer(cache_dir=model_cache).load().fingerprint)))) == 1
@@ -89,8 +112,16 @@ def test_default_model_outcomes_for_bad_and_clear_inputs(model_cache):
     from sentiment_platform.lib.scoring.text_scoring import score_text_values
 
     model = TextScorer(cache_dir=model_cache).load()
-    values = ["I love this, best day of my life!", "This is terrible, I hate everything about it.", "",
-              "word " * 2000, "😍😍😍", "😡😡😡", b"\xff\xfe\xfd", None]
+    values = [
+        "I love this, best day of my life!",
+        "This is terrible, I hate everything about it.",
+        "",
+        "word " * 2000,
+        "😍😍😍",
+        "😡😡😡",
+        b"\xff\xfe\xfd",
+        None,
+    ]
     frame, _ = score_text_values(values, model)
     assert frame["status"].to_list() == ["ok", "ok", "empty", "ok", "ok", "ok", "invalid_encoding", "not_text"]
     assert frame["label"].to_list()[:2] == ["positive", "negative"]
@@ -126,8 +157,14 @@ def write_split(folder, split, rows):
     (folder / f"{split}_labels.txt").write_text("\n".join(str(label) for _, label in rows) + "\n")
 
 
-SYNTHETIC = [("I love it, wonderful day", 2), ("great job team, so proud", 2), ("this is awful and sad", 0),
-             ("I hate waiting, terrible service", 0), ("the store opens at nine", 1), ("new episode tonight at 8", 1)]
+SYNTHETIC = [
+    ("I love it, wonderful day", 2),
+    ("great job team, so proud", 2),
+    ("this is awful and sad", 0),
+    ("I hate waiting, terrible service", 0),
+    ("the store opens at nine", 1),
+    ("new episode tonight at 8", 1),
+]
 
 
 def test_sentiment_model_trains_selects_on_val_and_writes_where_the_scorer_loads(tmp_path, model_cache):
@@ -136,11 +173,26 @@ def test_sentiment_model_trains_selects_on_val_and_writes_where_the_scorer_loads
     write_split(data, "val", SYNTHETIC * 2)
     weights = tmp_path / "weights.safetensors"
     scorer = TextScorer(model=str(weights), runtime="torch", cache_dir=model_cache)
-    result = materialize([sentiment_model], resources={"text_scorer": scorer, "labeled_tweets": LabeledTweets(path=str(data))},
-                         run_config={"ops": {"sentiment_model": {"config": SentimentModelConfig(
-                             layer_learning_rates=[1e-4, 3e-4], epochs=1, batch_size=8).model_dump()}}})
+    result = materialize(
+        [sentiment_model],
+        resources={"text_scorer": scorer, "labeled_tweets": LabeledTweets(path=str(data))},
+        run_config={
+            "ops": {
+                "sentiment_model": {
+                    "config": SentimentModelConfig(
+                        layer_learning_rates=[1e-4, 3e-4], epochs=1, batch_size=8
+                    ).model_dump()
+                }
+            }
+        },
+    )
     assert result.success
-    meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata.items()}
+    meta = {
+        k: v.value
+        for k, v in result.get_asset_materialization_events()[
+            0
+        ].step_materialization_data.materialization.metadata.items()
+    }
     assert weights.exists() and meta["file_mb"] < 10
     assert meta["data"]["train_rows"] == 48 and meta["data"]["val_rows"] == 12
     assert len(meta["candidates"]) == 2
@@ -158,8 +210,13 @@ def test_sentiment_model_trains_selects_on_val_and_writes_where_the_scorer_loads
 def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, model_cache):
     data = tmp_path / "tweets"
     write_split(data, "test", SYNTHETIC * 3)
-    meta = materialize_metadata([sentiment_model_evaluation], lake, text_scorer=TextScorer(cache_dir=model_cache),
-                                image_scorer=ImageScorer(), labeled_tweets=LabeledTweets(path=str(data)))["sentiment_model_evaluation"]
+    meta = materialize_metadata(
+        [sentiment_model_evaluation],
+        lake,
+        text_scorer=TextScorer(cache_dir=model_cache),
+        image_scorer=ImageScorer(),
+        labeled_tweets=LabeledTweets(path=str(data)),
+    )["sentiment_model_evaluation"]
     assert meta["test_rows"] == 18
     assert meta["macro_recall"] > 0.6 and meta["vader_macro_recall"] > 0.6
     assert "minilm-tweeteval" in meta["text_models"] and "vader" in meta["text_models"]

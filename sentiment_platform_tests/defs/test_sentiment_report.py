@@ -1,3 +1,4 @@
+import pytest
 from dagster import materialize
 from PIL import Image
 
@@ -6,13 +7,23 @@ from sentiment_platform.defs.insights.sentiment_report import (
     sentiment_report,
 )
 
+pytestmark = pytest.mark.materialize
+
 
 def test_report_writes_html_and_png_charts_and_word_clouds(built, tmp_path):
     config = ReportConfig(reports_dir=str(tmp_path / "reports"))
-    result = materialize([sentiment_report], resources={"warehouse": built["warehouse"]},
-                         run_config={"ops": {"sentiment_report": {"config": config.model_dump()}}})
+    result = materialize(
+        [sentiment_report],
+        resources={"warehouse": built["warehouse"]},
+        run_config={"ops": {"sentiment_report": {"config": config.model_dump()}}},
+    )
     assert result.success
-    meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata.items()}
+    meta = {
+        k: v.value
+        for k, v in result.get_asset_materialization_events()[
+            0
+        ].step_materialization_data.materialization.metadata.items()
+    }
     folder = tmp_path / "reports" / "sentiment_report"
     for name in ("sentiment_share", "score_and_volume", "top_hashtags", "text_vs_image"):
         assert (folder / f"{name}.html").read_text().count("vega") > 0
@@ -26,6 +37,9 @@ def test_report_writes_html_and_png_charts_and_word_clouds(built, tmp_path):
     assert meta["windows"] == 12 and meta["preview"].startswith("![sentiment share](data:image/png;base64,")
     assert "words_positive.png" in (folder / "index.html").read_text()
     # Re-running replaces the report in place.
-    assert materialize([sentiment_report], resources={"warehouse": built["warehouse"]},
-                       run_config={"ops": {"sentiment_report": {"config": config.model_dump()}}}).success
+    assert materialize(
+        [sentiment_report],
+        resources={"warehouse": built["warehouse"]},
+        run_config={"ops": {"sentiment_report": {"config": config.model_dump()}}},
+    ).success
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["sentiment_report"]

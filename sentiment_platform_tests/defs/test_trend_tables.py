@@ -13,6 +13,8 @@ from sentiment_platform.partitions import hour_partition_key
 from sentiment_platform.resources.warehouse import Warehouse
 from sentiment_platform_tests.conftest import HOUR, HOURLY_TRENDS, HOURS, UPSTREAM
 
+pytestmark = pytest.mark.materialize
+
 
 def table(warehouse: Warehouse, name: str) -> pl.DataFrame:
     return warehouse.query(f"SELECT * FROM {name}")
@@ -29,8 +31,11 @@ def test_15_minute_trends_equal_a_direct_recomputation(built):
     assert rows["posts"].sum() == posts.height
     # Recompute each window row by row in plain Python.
     for row in rows.sample(15, seed=1).iter_rows(named=True):
-        window = posts.filter((pl.col("created_at") >= row["window_start"]) & (pl.col("created_at") < row["window_end"])
-                              & (pl.col("topic") == row["topic"]))
+        window = posts.filter(
+            (pl.col("created_at") >= row["window_start"])
+            & (pl.col("created_at") < row["window_end"])
+            & (pl.col("topic") == row["topic"])
+        )
         labels = window["sentiment"].drop_nulls().to_list()
         assert row["posts"] == window.height
         assert row["negative"] == labels.count("negative") and row["positive"] == labels.count("positive")
@@ -45,9 +50,17 @@ def test_hashtag_trends_equal_a_direct_recomputation(built):
     rows = table(built["warehouse"], "hashtag_trends").filter(pl.col("hour") == HOUR)
     posts = enriched(built["storage"]).explode("hashtags").with_columns(pl.col("hashtags").str.to_lowercase())
     for row in rows.sort("posts", descending=True).head(10).iter_rows(named=True):
-        def stats(hour):
-            tagged = posts.filter((pl.col("hashtags") == row["hashtag"]) & (pl.col("created_at").dt.truncate("1h") == hour))
-            return tagged.height, tagged["score"].drop_nulls().to_list(), tagged["sentiment"].to_list().count("negative")
+
+        def stats(hour, row=row):
+            tagged = posts.filter(
+                (pl.col("hashtags") == row["hashtag"]) & (pl.col("created_at").dt.truncate("1h") == hour)
+            )
+            return (
+                tagged.height,
+                tagged["score"].drop_nulls().to_list(),
+                tagged["sentiment"].to_list().count("negative"),
+            )
+
         count, scores, negatives = stats(HOUR)
         prev_count, prev_scores, _ = stats(HOUR - timedelta(hours=1))
         older_count, older_scores, _ = stats(HOUR - timedelta(hours=2))
@@ -88,7 +101,11 @@ def test_rematerializing_a_partition_leaves_identical_tables(built):
     assert materialize(HOURLY_TRENDS, partition_key=key, resources=built).success
     assert materialize([topic_daily_summary], partition_key=HOUR.strftime("%Y-%m-%d"), resources=built).success
     for name in names:
-        order = [c for c in before[name].columns if c in ("window_start", "topic", "hour", "hashtag", "user_id", "post_id", "day")]
+        order = [
+            c
+            for c in before[name].columns
+            if c in ("window_start", "topic", "hour", "hashtag", "user_id", "post_id", "day")
+        ]
         assert table(built["warehouse"], name).sort(order).equals(before[name].sort(order)), name
 
 
@@ -115,20 +132,27 @@ def test_three_runs_over_out_of_hour_and_cross_hour_duplicates_leave_every_table
 
     lake = LocalLakeStorage(root=str(tmp_path / "lake"))
     warehouse = Warehouse(database=str(tmp_path / "w.duckdb"))
-    resources = {"storage": lake, "source": LandingSource(), "text_scorer": TextScorer(backend="vader"),
-                 "image_scorer": ImageScorer(), "warehouse": warehouse,
-                 "notifier": LogNotifier(log_path=str(tmp_path / "alerts.log")), "spark": SparkEngine()}
+    resources = {
+        "storage": lake,
+        "source": LandingSource(),
+        "text_scorer": TextScorer(backend="vader"),
+        "image_scorer": ImageScorer(),
+        "warehouse": warehouse,
+        "notifier": LogNotifier(log_path=str(tmp_path / "alerts.log")),
+        "spark": SparkEngine(),
+    }
     hours = HOURS[1:]
     for hour in hours:
         land_hour(lake, hour)
-    first_post = orjson.loads(lake.read_bytes(landing_prefix("posts", hours[0]) + f"mockfeed-{hours[0]:%Y%m%d%H}.jsonl")
-                              .splitlines()[0])
+    first_post = orjson.loads(
+        lake.read_bytes(landing_prefix("posts", hours[0]) + f"mockfeed-{hours[0]:%Y%m%d%H}.jsonl").splitlines()[0]
+    )
     base = {"author_id": "u-extra", "lang": "en", "topic": "tech", "text": "a post sent late"}
     extra = [
         dict(base, id="early", created_at=(hours[0] - timedelta(hours=5)).isoformat()),  # out of its hour
-        dict(base, id="late", created_at=(hours[1] + timedelta(days=2)).isoformat()),    # in the future of it
-        first_post,                                                                      # re-sent an hour later
-        dict(first_post, created_at=(hours[1] + timedelta(minutes=5)).isoformat()),      # same id, another hour
+        dict(base, id="late", created_at=(hours[1] + timedelta(days=2)).isoformat()),  # in the future of it
+        first_post,  # re-sent an hour later
+        dict(first_post, created_at=(hours[1] + timedelta(minutes=5)).isoformat()),  # same id, another hour
     ]
     lake.write_bytes(landing_prefix("posts", hours[1]) + "pushed.jsonl", b"\n".join(map(orjson.dumps, extra)) + b"\n")
 
@@ -136,14 +160,19 @@ def test_three_runs_over_out_of_hour_and_cross_hour_duplicates_leave_every_table
 
     def snapshot():
         tables = {name: table(warehouse, name).sort(pl.all()) for name in names}
-        lake_files = {key: lake.read_parquet(key) for key in lake.list_keys("cleansed/") + lake.list_keys("analytics/")
-                      if key.endswith(".parquet")}
+        lake_files = {
+            key: lake.read_parquet(key)
+            for key in lake.list_keys("cleansed/") + lake.list_keys("analytics/")
+            if key.endswith(".parquet")
+        }
         return tables, lake_files
 
     states = []
     for _ in range(3):
         for hour in hours:
-            assert materialize(UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(hour), resources=resources).success
+            assert materialize(
+                UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(hour), resources=resources
+            ).success
         states.append(snapshot())
     for tables, files in states[1:]:
         assert files.keys() == states[0][1].keys()
@@ -155,7 +184,8 @@ def test_three_runs_over_out_of_hour_and_cross_hour_duplicates_leave_every_table
     assert posts["post_id"].is_unique().all()
     assert "early" not in posts["post_id"] and "late" not in posts["post_id"]
     assert posts.filter(pl.col("post_id") == first_post["id"])["created_at"].to_list() == [
-        datetime.fromisoformat(first_post["created_at"])]
+        datetime.fromisoformat(first_post["created_at"])
+    ]
     trends = states[0][0]["sentiment_trends_15m"]
     assert trends["window_start"].min() >= hours[0] and trends["window_start"].max() < hours[1] + timedelta(hours=1)
     assert trends["posts"].sum() == posts.height + 1  # the same id in two hours counts in both windows
@@ -172,11 +202,16 @@ def test_a_run_over_two_hours_gives_each_partition_its_own_figures(built, tmp_pa
     )
     from sentiment_platform.resources.notifiers import LogNotifier
 
-    resources = {**built, "warehouse": Warehouse(database=str(tmp_path / "w.duckdb")),
-                 "notifier": LogNotifier(log_path=str(tmp_path / "a.log"))}
+    resources = {
+        **built,
+        "warehouse": Warehouse(database=str(tmp_path / "w.duckdb")),
+        "notifier": LogNotifier(log_path=str(tmp_path / "a.log")),
+    }
     two = HOURS[:2]
-    tags = {"dagster/asset_partition_range_start": hour_partition_key(two[0]),
-            "dagster/asset_partition_range_end": hour_partition_key(two[1])}
+    tags = {
+        "dagster/asset_partition_range_start": hour_partition_key(two[0]),
+        "dagster/asset_partition_range_end": hour_partition_key(two[1]),
+    }
     instance = DagsterInstance.ephemeral()
     assets = [cleaned_posts, post_sentiment, sentiment_trends_15m, warehouse_posts]
     assert materialize(assets, tags=tags, resources=resources, instance=instance).success
@@ -185,14 +220,18 @@ def test_a_run_over_two_hours_gives_each_partition_its_own_figures(built, tmp_pa
         key = hour_partition_key(hour)
         own = posts.filter(pl.col("created_at").dt.truncate("1h") == hour).height
 
-        def latest(name):
+        def latest(name, key=key):
             records = instance.fetch_materializations(AssetKey(name), limit=10).records
             [record] = [r for r in records if r.partition_key == key]
             return {k: v.value for k, v in record.asset_materialization.metadata.items()}
 
         cleaned = latest("cleaned_posts")
-        assert cleaned["dagster/row_count"] == cleaned["cleaned"] == built["storage"].parquet_rows(
-            f"cleansed/posts/dt={hour:%Y-%m-%d}/hour={hour:%H}/part-0.parquet") == own
+        assert (
+            cleaned["dagster/row_count"]
+            == cleaned["cleaned"]
+            == built["storage"].parquet_rows(f"cleansed/posts/dt={hour:%Y-%m-%d}/hour={hour:%H}/part-0.parquet")
+            == own
+        )
         assert cleaned["records_in"] == cleaned["cleaned"] + cleaned["duplicates"] + cleaned["quarantined"]
         assert cleaned["hours"] == 2  # run-wide facts stay on every partition
         assert latest("post_sentiment")["dagster/row_count"] == own

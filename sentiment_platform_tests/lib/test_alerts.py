@@ -1,6 +1,6 @@
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import numpy as np
@@ -15,14 +15,18 @@ from sentiment_platform.resources.notifiers import (
 )
 from sentiment_platform.resources.warehouse import Warehouse
 
-START = datetime(2026, 11, 20, tzinfo=timezone.utc)
+START = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def windows(shares, posts, topic="tech", start=START):
-    return pl.DataFrame({
-        "window_start": [start + timedelta(minutes=15 * i) for i in range(len(shares))],
-        "topic": [topic] * len(shares), "posts": posts, "negative_share": shares,
-    })
+    return pl.DataFrame(
+        {
+            "window_start": [start + timedelta(minutes=15 * i) for i in range(len(shares))],
+            "topic": [topic] * len(shares),
+            "posts": posts,
+            "negative_share": shares,
+        }
+    )
 
 
 def test_robust_z_ignores_outliers_in_the_history():
@@ -39,7 +43,9 @@ def test_spike_and_volume_anomaly_are_detected_against_the_trailing_day():
     now = windows([0.6, 0.21], [50, 400], start=START + timedelta(hours=24))
     alerts = detect_alerts(now, pl.concat([history, now]), AlertRules())
     assert [(a.kind, a.window_start.hour, a.window_start.minute) for a in alerts] == [
-        ("negative_share_spike", 0, 0), ("volume_anomaly", 0, 15)]
+        ("negative_share_spike", 0, 0),
+        ("volume_anomaly", 0, 15),
+    ]
     assert alerts[0].baseline == pytest.approx(0.2, abs=0.01) and alerts[0].z > 3.5
 
 
@@ -49,7 +55,9 @@ def test_thresholds_per_topic_and_minimum_history():
     assert detect_alerts(now, history, AlertRules()) != []
     assert detect_alerts(now, history, AlertRules(negative_share_z_by_topic={"politics": 1000})) == []
     assert detect_alerts(now, history.tail(5), AlertRules()) == []  # no baseline yet
-    assert detect_alerts(windows([0.9], [3], topic="politics", start=now["window_start"][0]), history, AlertRules()) == []
+    assert (
+        detect_alerts(windows([0.9], [3], topic="politics", start=now["window_start"][0]), history, AlertRules()) == []
+    )
 
 
 def one_alert():
@@ -80,6 +88,7 @@ def test_failed_send_is_retried_next_time(tmp_path):
         assert len(LogNotifier(log_path=str(tmp_path / "a.log")).notify(one_alert(), connection)) == 1
 
 
+@pytest.mark.integration
 def test_webhook_notifier_posts_json_to_a_local_server(tmp_path):
     received = []
 

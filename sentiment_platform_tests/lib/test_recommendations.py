@@ -1,6 +1,6 @@
 """Recommendation logic on small hand-made frames: the hold-out, the blend, the metrics."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -16,24 +16,41 @@ from sentiment_platform.lib.recommendations import (
     weighted_interactions,
 )
 
-T0 = datetime(2026, 11, 20, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def interactions(rows) -> pl.DataFrame:
-    return pl.DataFrame([{"user_id": u, "post_id": p, "type": t, "created_at": T0 + timedelta(minutes=m)}
-                         for u, p, t, m in rows])
+    return pl.DataFrame(
+        [{"user_id": u, "post_id": p, "type": t, "created_at": T0 + timedelta(minutes=m)} for u, p, t, m in rows]
+    )
 
 
 def test_weights_add_up_per_user_and_post_and_unknown_types_are_ignored():
-    weighted = weighted_interactions(interactions([
-        ("a", "p1", "like", 0), ("a", "p1", "repost", 1), ("a", "p2", "reply", 2), ("b", "p1", "view", 3),
-    ]), RecommendationSettings().weights)
+    weighted = weighted_interactions(
+        interactions(
+            [
+                ("a", "p1", "like", 0),
+                ("a", "p1", "repost", 1),
+                ("a", "p2", "reply", 2),
+                ("b", "p1", "view", 3),
+            ]
+        ),
+        RecommendationSettings().weights,
+    )
     assert weighted.select("user_id", "post_id", "weight").rows() == [("a", "p1", 4.0), ("a", "p2", 2.0)]
 
 
 def test_the_hold_out_keeps_each_posts_latest_interactions():
-    frame = interactions([("a", "p1", "like", 0), ("b", "p1", "like", 5), ("c", "p1", "like", 9),
-                          ("d", "p1", "like", 12), ("e", "p1", "like", 20), ("a", "p2", "like", 1)])
+    frame = interactions(
+        [
+            ("a", "p1", "like", 0),
+            ("b", "p1", "like", 5),
+            ("c", "p1", "like", 9),
+            ("d", "p1", "like", 12),
+            ("e", "p1", "like", 20),
+            ("a", "p2", "like", 1),
+        ]
+    )
     train, test = time_split(frame, 0.2)
     assert test.select("user_id", "post_id").rows() == [("e", "p1")]  # the last of five; p2 has one only
     assert train.height == 5 and train["created_at"].max() < test["created_at"].min()
@@ -42,8 +59,13 @@ def test_the_hold_out_keeps_each_posts_latest_interactions():
 def test_the_blend_skips_seen_posts_and_weighs_popularity_model_and_topic_affinity():
     candidates = pl.DataFrame({"user_id": ["a"] * 3, "post_id": ["p1", "p2", "p3"], "model_score": [0.9, 0.8, 0.1]})
     seen = pl.DataFrame({"user_id": ["a", "a"], "post_id": ["p1", "p9"], "weight": [1.0, 1.0]})
-    posts = pl.DataFrame({"post_id": ["p1", "p2", "p3", "p9"], "topic": ["tech", "tech", "sports", "sports"],
-                          "score": [0.5, 0.5, 0.5, 1.0]})
+    posts = pl.DataFrame(
+        {
+            "post_id": ["p1", "p2", "p3", "p9"],
+            "topic": ["tech", "tech", "sports", "sports"],
+            "score": [0.5, 0.5, 0.5, 1.0],
+        }
+    )
     popularity = pl.DataFrame({"post_id": ["p1", "p2", "p3"], "popularity": [1.0, 0.5, 0.45]})
     affinity = topic_affinity(seen, posts)
     assert affinity.sort("topic").rows() == [("a", "sports", 1.0), ("a", "tech", 0.75)]
@@ -56,9 +78,17 @@ def test_the_blend_skips_seen_posts_and_weighs_popularity_model_and_topic_affini
 
 
 def test_popular_baseline_and_metrics():
-    weighted = weighted_interactions(interactions([
-        ("a", "p1", "like", 0), ("b", "p1", "like", 1), ("c", "p2", "repost", 2), ("a", "p3", "like", 3),
-    ]), RecommendationSettings().weights)
+    weighted = weighted_interactions(
+        interactions(
+            [
+                ("a", "p1", "like", 0),
+                ("b", "p1", "like", 1),
+                ("c", "p2", "repost", 2),
+                ("a", "p3", "like", 3),
+            ]
+        ),
+        RecommendationSettings().weights,
+    )
     popular = popular_posts(weighted, 3)
     assert popular["post_id"].to_list() == ["p2", "p1", "p3"]
     recommended = popular_for_users(["a", "d"], popular, weighted, top_k=2)

@@ -16,17 +16,27 @@ def test_write_read_exists_delete(any_lake):
 
 
 def test_listing_is_sorted_scoped_and_reports_size(any_lake):
-    for key in ["landing/posts/2026/11/20/13/b.jsonl", "landing/posts/2026/11/20/13/a.jsonl",
-                "landing/posts/2026/11/20/14/c.jsonl", "landing/users/x.jsonl"]:
+    for key in [
+        "landing/posts/2026/11/20/13/b.jsonl",
+        "landing/posts/2026/11/20/13/a.jsonl",
+        "landing/posts/2026/11/20/14/c.jsonl",
+        "landing/users/x.jsonl",
+    ]:
         any_lake.write_bytes(key, b"12345")
     objects = list(any_lake.iter_objects("landing/posts/2026/11/20/13/"))
-    assert [item.key for item in objects] == ["landing/posts/2026/11/20/13/a.jsonl", "landing/posts/2026/11/20/13/b.jsonl"]
+    assert [item.key for item in objects] == [
+        "landing/posts/2026/11/20/13/a.jsonl",
+        "landing/posts/2026/11/20/13/b.jsonl",
+    ]
     assert all(item.size == 5 and item.last_modified.tzinfo is not None for item in objects)
     assert any_lake.list_keys("landing/posts/") == [
-        "landing/posts/2026/11/20/13/a.jsonl", "landing/posts/2026/11/20/13/b.jsonl",
-        "landing/posts/2026/11/20/14/c.jsonl"]
+        "landing/posts/2026/11/20/13/a.jsonl",
+        "landing/posts/2026/11/20/13/b.jsonl",
+        "landing/posts/2026/11/20/14/c.jsonl",
+    ]
     assert [o.key for o in any_lake.iter_objects("landing/", start_after="landing/posts/2026/11/20/14/c.jsonl")] == [
-        "landing/users/x.jsonl"]
+        "landing/users/x.jsonl"
+    ]
     assert any_lake.list_keys("nothing/here/") == []
     assert len(any_lake.list_keys("")) == 4  # the whole lake
 
@@ -49,7 +59,9 @@ def test_local_writes_leave_no_temporary_files(lake):
 
 def test_s3_listing_pages_past_1000_keys(s3_lake):
     for index in range(1003):
-        s3_lake.client.put_object(Bucket=s3_lake.root[5:].split("/")[0], Key=f"prefix/landing/many/{index:05d}", Body=b"")
+        s3_lake.client.put_object(
+            Bucket=s3_lake.root[5:].split("/")[0], Key=f"prefix/landing/many/{index:05d}", Body=b""
+        )
     keys = s3_lake.list_keys("landing/many/")
     assert len(keys) == 1003 and keys[0] == "landing/many/00000" and keys[-1] == "landing/many/01002"
 
@@ -71,9 +83,18 @@ def test_parquet_rows_come_from_the_footer(any_lake):
     assert any_lake.parquet_rows("analytics/x/part-0.parquet") == 70_000
 
 
-HOSTILE_KEYS = ["../outside.txt", "landing/../../outside.txt", "/etc/passwd", "landing/images/a\0.jpg",
-                "landing//images/a.jpg", "landing/./a.jpg", "landing/" + "x" * 300 + ".jpg", "a/" * 600 + "b", "",
-                "landing/images\\..\\..\\x"]
+HOSTILE_KEYS = [
+    "../outside.txt",
+    "landing/../../outside.txt",
+    "/etc/passwd",
+    "landing/images/a\0.jpg",
+    "landing//images/a.jpg",
+    "landing/./a.jpg",
+    "landing/" + "x" * 300 + ".jpg",
+    "a/" * 600 + "b",
+    "",
+    "landing/images\\..\\..\\x",
+]
 
 
 @pytest.mark.parametrize("key", HOSTILE_KEYS)
@@ -132,7 +153,8 @@ def test_a_killed_write_leaves_nothing_behind_after_the_next_write_of_the_key(la
         "    def write(self, data): self.handle.write(data); print('writing', flush=True); time.sleep(60)\n"
         "    def flush(self): self.handle.flush()\n"
         "os.fdopen = lambda fd, mode: Slow(real_fdopen(fd, mode))\n"
-        "lake.replace_prefix(sys.argv[2], {'a.jsonl': b'1'}) if sys.argv[3] == 'prefix' else lake.write_bytes(sys.argv[2], b'1')\n"
+        "if sys.argv[3] == 'prefix': lake.replace_prefix(sys.argv[2], {'a.jsonl': b'1'})\n"
+        "else: lake.write_bytes(sys.argv[2], b'1')\n"
     )
     folder = Path(lake.root) / "quarantine" / "posts"
     for kind, key in (("object", "quarantine/posts/part-0.parquet"), ("prefix", "quarantine/posts/hour=13/")):

@@ -20,6 +20,8 @@ from sentiment_platform.sources.x_api_client import (
 )
 from sentiment_platform_tests.conftest import HOUR, PARTITION
 
+pytestmark = pytest.mark.integration
+
 TOKEN = "test-token-not-a-secret"
 
 
@@ -73,11 +75,17 @@ def test_the_request_budget_stops_the_run_and_keeps_what_was_landed(server, lake
 def test_x_api_hour_lands_and_cleanses_like_any_source(server, lake, monkeypatch):
     monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
     source = XApiSource(base_url=server.url, topics="tech,climate", bearer_token=TOKEN)
-    result = materialize([landed_batches, raw_images, cleaned_posts], partition_key=PARTITION,
-                         resources={"storage": lake, "source": source, "spark": SparkEngine()})
+    result = materialize(
+        [landed_batches, raw_images, cleaned_posts],
+        partition_key=PARTITION,
+        resources={"storage": lake, "source": source, "spark": SparkEngine()},
+    )
     assert result.success
     landed = [k for k in lake.list_keys(landing_prefix("posts", HOUR))]
-    assert landed == [f"{landing_prefix('posts', HOUR)}x_api-climate.jsonl", f"{landing_prefix('posts', HOUR)}x_api-tech.jsonl"]
+    assert landed == [
+        f"{landing_prefix('posts', HOUR)}x_api-climate.jsonl",
+        f"{landing_prefix('posts', HOUR)}x_api-tech.jsonl",
+    ]
     assert lake.list_keys("landing/x_api/2026/11/20/13/")  # the raw pages, as received
     posts = lake.read_parquet(dataset_key("cleaned_posts", HOUR))
     assert set(posts["topic"]) == {"tech", "climate"} and (posts["source"] == "x_api").all()
@@ -99,8 +107,11 @@ def test_mockfeed_command_serves_the_x_api(tmp_path):
     from sentiment_platform_tests.conftest import free_port
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "sentiment_platform.cli.main", "mockfeed", "--serve-x-api",
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sentiment_platform.cli.main", "mockfeed", "--serve-x-api", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         api = XApiClient(f"http://127.0.0.1:{port}", "any", backoff_s=0.2, max_retries=30)
         pages = list(api.search_recent("(travel) -is:retweet", HOUR, HOUR + timedelta(hours=1)))

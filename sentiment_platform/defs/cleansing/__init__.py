@@ -1,0 +1,1 @@
+"""Cleansing: the cleaned_* assets."""

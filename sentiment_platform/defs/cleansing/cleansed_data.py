@@ -1,7 +1,7 @@
 """Group ``cleansing``: landed batches parsed, validated, deduplicated and normalised into Parquet."""
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Callable, Sequence
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
@@ -54,16 +54,24 @@ def write_cleansed(
     hour = partition_hour(partition_key)
     result = clean(read_landing(storage, dataset, partition_key), hour)
     counts = store_cleansed(storage, dataset, hour, result)
-    return MaterializeResult(metadata={
-        **counts,
-        "dagster/row_count": result.cleaned.height,
-        "path": MetadataValue.path(storage.uri(dataset_key(f"cleaned_{dataset}", hour))),
-        "quarantine": MetadataValue.path(storage.uri(quarantine_prefix(dataset, hour))),
-    })
+    return MaterializeResult(
+        metadata={
+            **counts,
+            "dagster/row_count": result.cleaned.height,
+            "path": MetadataValue.path(storage.uri(dataset_key(f"cleaned_{dataset}", hour))),
+            "quarantine": MetadataValue.path(storage.uri(quarantine_prefix(dataset, hour))),
+        }
+    )
 
 
-@asset(deps=["raw_posts"], partitions_def=hourly_partitions, backfill_policy=single_run, group_name="cleansing",
-       kinds={"polars", "spark", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
+@asset(
+    deps=["raw_posts"],
+    partitions_def=hourly_partitions,
+    backfill_policy=single_run,
+    group_name="cleansing",
+    kinds={"polars", "spark", "parquet"},
+    automation_condition=FOLLOW_UPSTREAM,
+)
 def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage, spark: SparkEngine) -> MaterializeResult:
     """The hour's posts: schema enforced, duplicates and retweets removed, text normalised, hashtags
     and mentions extracted; rejected records go to quarantine with their reason. Runs on Polars, or
@@ -76,27 +84,47 @@ def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage, spark: S
     if choice.engine == "spark":
         results = clean_posts_spark(spark.spark_session, storage, landed, rules).items()
     else:  # a generator: one hour in memory at a time
-        results = ((hour, clean_posts([(obj.key, storage.read_bytes(obj.key)) for obj in objects], rules, hour))
-                   for hour, objects in landed.items())
+        results = (
+            (hour, clean_posts([(obj.key, storage.read_bytes(obj.key)) for obj in objects], rules, hour))
+            for hour, objects in landed.items()
+        )
     per_hour = {hour: store_cleansed(storage, "posts", hour, result) for hour, result in results}
-    stamp_partitions(context, {hour: {
-        **counts,
-        "dagster/row_count": counts["cleaned"],
-        "path": MetadataValue.path(storage.uri(dataset_key("cleaned_posts", hour))),
-        "quarantine": MetadataValue.path(storage.uri(quarantine_prefix("posts", hour))),
-    } for hour, counts in per_hour.items()})
+    stamp_partitions(
+        context,
+        {
+            hour: {
+                **counts,
+                "dagster/row_count": counts["cleaned"],
+                "path": MetadataValue.path(storage.uri(dataset_key("cleaned_posts", hour))),
+                "quarantine": MetadataValue.path(storage.uri(quarantine_prefix("posts", hour))),
+            }
+            for hour, counts in per_hour.items()
+        },
+    )
     return MaterializeResult(metadata=engine_metadata(choice, spark, hours))
 
 
-@asset(deps=["raw_users"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="cleansing",
-       kinds={"polars", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
+@asset(
+    deps=["raw_users"],
+    partitions_def=hourly_partitions,
+    backfill_policy=one_partition_per_run,
+    group_name="cleansing",
+    kinds={"polars", "parquet"},
+    automation_condition=FOLLOW_UPSTREAM,
+)
 def cleaned_users(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
     """The hour's user profiles, one row per user (the latest observation)."""
     return write_cleansed(storage, "users", context.partition_key, clean_users)
 
 
-@asset(deps=["raw_interactions"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="cleansing",
-       kinds={"polars", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
+@asset(
+    deps=["raw_interactions"],
+    partitions_def=hourly_partitions,
+    backfill_policy=one_partition_per_run,
+    group_name="cleansing",
+    kinds={"polars", "parquet"},
+    automation_condition=FOLLOW_UPSTREAM,
+)
 def cleaned_interactions(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
     """The hour's likes, replies and reposts, validated and deduplicated."""
     return write_cleansed(storage, "interactions", context.partition_key, clean_interactions)

@@ -1,0 +1,1 @@
+"""Ingestion: the raw_* assets, the landing sensor and the hourly pull."""

@@ -18,14 +18,20 @@ from sentiment_platform.partitions import (
 )
 
 hourly_ingestion_job = define_asset_job(
-    "hourly_ingestion", selection=AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images"),
+    "hourly_ingestion",
+    selection=AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images"),
     partitions_def=hourly_partitions,
     description="Pull (or read) one hour of posts and images; the rest of the graph follows by automation.",
 )
 
 
-@schedule(job=hourly_ingestion_job, cron_schedule="1 * * * *", execution_timezone="UTC", name="hourly_pull",
-          default_status=DefaultScheduleStatus.STOPPED)
+@schedule(
+    job=hourly_ingestion_job,
+    cron_schedule="1 * * * *",
+    execution_timezone="UTC",
+    name="hourly_pull",
+    default_status=DefaultScheduleStatus.STOPPED,
+)
 def hourly_pull_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     """A minute past the hour, for the hour just closed (the partitions include the hour in
     progress, so the last partition is not the one to pull)."""

@@ -25,27 +25,45 @@ from sentiment_platform.resources.scan_limits import LandingScan
 INGESTION = AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images")
 
 
-@sensor(target=INGESTION, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
-        description="Requests a run of an hour's ingestion when its landed batches change (downstream assets "
-                    "follow by their automation conditions).")
-def landing_sensor(context: SensorEvaluationContext, storage: LakeStorage, landing_scan: LandingScan,
-                   clock: Clock) -> SensorResult:
+@sensor(
+    target=INGESTION,
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Requests a run of an hour's ingestion when its landed batches change (downstream assets "
+    "follow by their automation conditions).",
+)
+def landing_sensor(
+    context: SensorEvaluationContext, storage: LakeStorage, landing_scan: LandingScan, clock: Clock
+) -> SensorResult:
     """One run request per hour whose batches changed, keyed by their versions so the same objects
     never run twice and a corrected object always runs again."""
-    result = scan_landing(storage, ScanCursor.from_json(context.cursor), clock.now(),
-                          lookback_hours=landing_scan.lookback_hours, rotation_hours=landing_scan.rotation_hours,
-                          horizon_hours=landing_scan.horizon_hours, max_runs=landing_scan.max_runs)
+    result = scan_landing(
+        storage,
+        ScanCursor.from_json(context.cursor),
+        clock.now(),
+        lookback_hours=landing_scan.lookback_hours,
+        rotation_hours=landing_scan.rotation_hours,
+        horizon_hours=landing_scan.horizon_hours,
+        max_runs=landing_scan.max_runs,
+    )
     for key in result.unmatched[:20]:
         context.log.warning(f"landing object is not an hour's batch (nested or not .jsonl), ignored: {key}")
     if result.capped:
         context.log.info(f"tick capped at {len(result.requests)} hours; the rest follows on the next tick")
-    requests = [RunRequest(run_key=run_key(partition, change.digest), partition_key=partition,
-                           tags={"sentiment/objects": str(change.objects)})
-                for partition, change in sorted(result.requests.items())
-                if not _already_ingested(context, partition, change.digest)]
+    requests = [
+        RunRequest(
+            run_key=run_key(partition, change.digest),
+            partition_key=partition,
+            tags={"sentiment/objects": str(change.objects)},
+        )
+        for partition, change in sorted(result.requests.items())
+        if not _already_ingested(context, partition, change.digest)
+    ]
     if not requests:
-        return SensorResult(skip_reason=SkipReason(f"no changed objects in {result.listed_prefixes} prefixes"),
-                            cursor=result.cursor.to_json())
+        return SensorResult(
+            skip_reason=SkipReason(f"no changed objects in {result.listed_prefixes} prefixes"),
+            cursor=result.cursor.to_json(),
+        )
     return SensorResult(run_requests=requests, cursor=result.cursor.to_json())
 
 
@@ -53,7 +71,8 @@ def _already_ingested(context: SensorEvaluationContext, partition: str, digest: 
     """Whether the hour's latest ingestion read exactly these objects (a run of the demo, a
     schedule or a backfill did): then the cursor only learns them, and nothing runs again."""
     records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey("raw_posts"), asset_partitions=[partition]), limit=1).records
+        AssetRecordsFilter(asset_key=AssetKey("raw_posts"), asset_partitions=[partition]), limit=1
+    ).records
     if not records or records[0].asset_materialization is None:
         return False
     entry = records[0].asset_materialization.metadata.get(LANDING_DIGEST)

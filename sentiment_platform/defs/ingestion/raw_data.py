@@ -57,8 +57,13 @@ def read_landing(storage: LakeStorage, dataset: str, partition_key: str) -> list
 
 @multi_asset(
     specs=[
-        AssetSpec(name, description=f"The hour's landed {dataset} batches (JSON lines, as received).",
-                  group_name="ingestion", partitions_def=hourly_partitions, kinds={"json"})
+        AssetSpec(
+            name,
+            description=f"The hour's landed {dataset} batches (JSON lines, as received).",
+            group_name="ingestion",
+            partitions_def=hourly_partitions,
+            kinds={"json"},
+        )
         for name, dataset in LANDED_ASSETS.items()
     ],
     can_subset=False,
@@ -77,16 +82,21 @@ def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source:
         batches, ignored = listed[dataset]
         files = [(obj.key, storage.read_bytes(obj.key)) for obj in batches]
         if ignored:
-            context.log.warning(f"{len(ignored)} objects under {landing_prefix(dataset, hour)} are not batches, ignored")
-        yield MaterializeResult(asset_key=name, metadata={
-            "files": len(files),
-            "ignored_objects": len(ignored),
-            "records": split_lines(files).height,
-            "bytes": sum(len(data) for _, data in files),
-            "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
-            LANDING_DIGEST: digest,
-            **({"pulled": MetadataValue.json(landed)} if landed and name == "raw_posts" else {}),
-        })
+            context.log.warning(
+                f"{len(ignored)} objects under {landing_prefix(dataset, hour)} are not batches, ignored"
+            )
+        yield MaterializeResult(
+            asset_key=name,
+            metadata={
+                "files": len(files),
+                "ignored_objects": len(ignored),
+                "records": split_lines(files).height,
+                "bytes": sum(len(data) for _, data in files),
+                "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
+                LANDING_DIGEST: digest,
+                **({"pulled": MetadataValue.json(landed)} if landed and name == "raw_posts" else {}),
+            },
+        )
 
 
 #: Where landed images live; a post may reference nothing else.
@@ -100,13 +110,20 @@ def image_key_problem(image_key: str) -> str | None:
         check_key(image_key)
     except InvalidLakeKey:
         return "invalid_key"
-    return None if image_key.startswith(LANDING_IMAGES) and "/" not in image_key[len(LANDING_IMAGES):] \
+    return (
+        None
+        if image_key.startswith(LANDING_IMAGES) and "/" not in image_key[len(LANDING_IMAGES) :]
         else "outside_landing_zone"
+    )
 
 
 IMAGE_MANIFEST_SCHEMA = {
-    "image_key": pl.String, "post_ids": pl.List(pl.String), "format": pl.String,
-    "width": pl.Int64, "height": pl.Int64, "bytes": pl.Int64,
+    "image_key": pl.String,
+    "post_ids": pl.List(pl.String),
+    "format": pl.String,
+    "width": pl.Int64,
+    "height": pl.Int64,
+    "bytes": pl.Int64,
 }
 
 
@@ -127,10 +144,12 @@ def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> Material
     records, _ = parse_records(split_lines(read_landing(storage, "posts", context.partition_key)), POST_SCHEMA)
     references = (
         records.select(pl.col("id").alias("post_id"), pl.col("media").fill_null([]))
-        .explode("media").filter(pl.col("media").is_not_null())
+        .explode("media")
+        .filter(pl.col("media").is_not_null())
         .select("post_id", pl.col("media").struct.field("path").alias("image_key"))
         .filter(pl.col("image_key").is_not_null())
-        .group_by("image_key").agg(pl.col("post_id").unique().sort().alias("post_ids"))
+        .group_by("image_key")
+        .agg(pl.col("post_id").unique().sort().alias("post_ids"))
         .sort("image_key")
     )
     rules = ImageRules()
@@ -151,8 +170,16 @@ def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> Material
             continue
         check = validate_image(data, rules)
         if check.ok:
-            valid.append({"image_key": image_key, "post_ids": post_ids, "format": check.format,
-                          "width": check.width, "height": check.height, "bytes": len(data)})
+            valid.append(
+                {
+                    "image_key": image_key,
+                    "post_ids": post_ids,
+                    "format": check.format,
+                    "width": check.width,
+                    "height": check.height,
+                    "bytes": len(data),
+                }
+            )
         else:
             rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": check.reason})
             quarantine_files[f"files/{image_key.rsplit('/', 1)[1]}"] = data
@@ -164,10 +191,12 @@ def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> Material
     storage.replace_prefix(quarantine_prefix("images", hour), quarantine_files)
 
     reasons = Counter(item["reason"].split(":")[0] for item in rejected)
-    return MaterializeResult(metadata={
-        "referenced": references.height,
-        "valid": manifest.height,
-        "quarantined": len(rejected),
-        **{f"quarantined_{reason}": count for reason, count in sorted(reasons.items())},
-        "manifest": MetadataValue.path(storage.uri(dataset_key("raw_images", hour))),
-    })
+    return MaterializeResult(
+        metadata={
+            "referenced": references.height,
+            "valid": manifest.height,
+            "quarantined": len(rejected),
+            **{f"quarantined_{reason}": count for reason, count in sorted(reasons.items())},
+            "manifest": MetadataValue.path(storage.uri(dataset_key("raw_images", hour))),
+        }
+    )

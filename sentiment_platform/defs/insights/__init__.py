@@ -1,0 +1,1 @@
+"""Insights: the sentiment report."""

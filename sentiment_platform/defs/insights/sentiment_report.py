@@ -34,8 +34,12 @@ class ReportConfig(Config):
     reports_dir: str = Field(default="data/reports", description="Folder the report is written to.")
 
 
-@asset(deps=["sentiment_trends_15m", "hashtag_trends", "warehouse_posts"], group_name="insights",
-       kinds={"altair", "html"}, automation_condition=REPORT_REFRESH)
+@asset(
+    deps=["sentiment_trends_15m", "hashtag_trends", "warehouse_posts"],
+    group_name="insights",
+    kinds={"altair", "html"},
+    automation_condition=REPORT_REFRESH,
+)
 def sentiment_report(context: AssetExecutionContext, config: ReportConfig, warehouse: Warehouse) -> MaterializeResult:
     """Charts of the latest hours (HTML and PNG under ``data/reports/sentiment_report/``): sentiment
     share over time, mean score with volume, top hashtags by score, text vs image sentiment, and a
@@ -46,7 +50,9 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
     since = latest - timedelta(hours=config.hours) + timedelta(minutes=15)
     trends = warehouse.query("SELECT * FROM sentiment_trends_15m WHERE window_start >= $1", [since])
     hashtags = warehouse.query("SELECT * FROM hashtag_trends WHERE hour >= $1", [since])
-    posts = warehouse.query("SELECT sentiment, text FROM posts WHERE created_at >= $1 AND sentiment IS NOT NULL", [since])
+    posts = warehouse.query(
+        "SELECT sentiment, text FROM posts WHERE created_at >= $1 AND sentiment IS NOT NULL", [since]
+    )
 
     target = Path(config.reports_dir) / "sentiment_report"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +76,10 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
     (staging / "index.html").write_text(
         f"<html><head><meta charset='utf-8'><title>Sentiment report</title></head><body>"
         f"<h1>Sentiment report: {since:%Y-%m-%d %H:%M} to {latest + timedelta(minutes=15):%Y-%m-%d %H:%M} UTC</h1>"
-        + "".join(items) + "</body></html>", encoding="utf-8")
+        + "".join(items)
+        + "</body></html>",
+        encoding="utf-8",
+    )
     # Swap the finished report in, so a reader never sees half of it.
     previous = target.with_name(".sentiment_report-old")
     shutil.rmtree(previous, ignore_errors=True)
@@ -80,12 +89,14 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
     shutil.rmtree(previous, ignore_errors=True)
 
     preview = base64.b64encode((target / "sentiment_share.png").read_bytes()).decode()
-    return MaterializeResult(metadata={
-        "report": MetadataValue.path(str((target / "index.html").resolve())),
-        "preview": MetadataValue.md(f"![sentiment share](data:image/png;base64,{preview})"),
-        "windows": trends["window_start"].n_unique(),
-        "posts": int(trends["posts"].sum()),
-        "hashtags": hashtags["hashtag"].n_unique(),
-        "word_clouds": len(clouds),
-        "charts": MetadataValue.json(sorted(f"{name}.png" for name in charts) + sorted(clouds.values())),
-    })
+    return MaterializeResult(
+        metadata={
+            "report": MetadataValue.path(str((target / "index.html").resolve())),
+            "preview": MetadataValue.md(f"![sentiment share](data:image/png;base64,{preview})"),
+            "windows": trends["window_start"].n_unique(),
+            "posts": int(trends["posts"].sum()),
+            "hashtags": hashtags["hashtag"].n_unique(),
+            "word_clouds": len(clouds),
+            "charts": MetadataValue.json(sorted(f"{name}.png" for name in charts) + sorted(clouds.values())),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Models: training and evaluating the sentiment models."""

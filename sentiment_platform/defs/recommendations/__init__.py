@@ -1,0 +1,1 @@
+"""Recommendations: the daily recommended posts."""

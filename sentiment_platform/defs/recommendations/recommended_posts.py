@@ -45,28 +45,35 @@ def candidates(model: ImplicitALS, weighted: pl.DataFrame, settings: Recommendat
     ``candidates`` remain once seen posts are removed) and the most popular posts."""
     best = model.top(settings.candidates + min(_most_seen(weighted), 2_000))
     popular = popular_posts(weighted, settings.popular_candidates).select("post_id")
-    grid = weighted.select("user_id").unique().join(popular, how="cross").join(best, on=["user_id", "post_id"], how="anti")
+    grid = (
+        weighted.select("user_id").unique().join(popular, how="cross").join(best, on=["user_id", "post_id"], how="anti")
+    )
     return pl.concat([best, model.score(grid)])
 
 
-def evaluate(spark: SparkEngine, interactions: pl.DataFrame, posts: pl.DataFrame,
-             settings: RecommendationSettings) -> dict[str, float]:
+def evaluate(
+    spark: SparkEngine, interactions: pl.DataFrame, posts: pl.DataFrame, settings: RecommendationSettings
+) -> dict[str, float]:
     """Precision@k and recall@k on a time-based hold-out (each post's latest interactions): the
     blend, the ALS model alone and the most-popular baseline, all from the interactions before."""
     train_rows, test_rows = time_split(interactions, settings.holdout_share)
     train = weighted_interactions(train_rows, settings.weights)
     # Only what could be recommended counts: known users, known posts, not already interacted with.
-    test = (weighted_interactions(test_rows, settings.weights)
-            .join(train.select("user_id").unique(), on="user_id", how="semi")
-            .join(train.select("post_id").unique(), on="post_id", how="semi")
-            .join(train, on=["user_id", "post_id"], how="anti"))
+    test = (
+        weighted_interactions(test_rows, settings.weights)
+        .join(train.select("user_id").unique(), on="user_id", how="semi")
+        .join(train.select("post_id").unique(), on="post_id", how="semi")
+        .join(train, on=["user_id", "post_id"], how="anti")
+    )
     model = ImplicitALS(spark.spark_session, train, settings)
     k = settings.top_k
     proposals = candidates(model, train, settings)
     results = {
         "blended": blend(proposals, train, topic_affinity(train, posts), posts, post_popularity(train), settings),
         "als_only": top_unseen(proposals, train, "model_score", k),
-        "popular": popular_for_users(test["user_id"].unique().to_list(), popular_posts(train, k + _most_seen(train)), train, k),
+        "popular": popular_for_users(
+            test["user_id"].unique().to_list(), popular_posts(train, k + _most_seen(train)), train, k
+        ),
     }
     metrics: dict[str, float] = {"holdout_train_pairs": train.height, "holdout_test_pairs": test.height}
     for name, recommended in results.items():
@@ -77,15 +84,19 @@ def evaluate(spark: SparkEngine, interactions: pl.DataFrame, posts: pl.DataFrame
     return metrics
 
 
-def recommend_day(storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine, day: datetime,
-                  settings: RecommendationSettings) -> dict:
+def recommend_day(
+    storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine, day: datetime, settings: RecommendationSettings
+) -> dict:
     """Evaluate, fit and store the recommendations of ``day``; returns its metadata."""
     hours = [day - timedelta(days=LOOKBACK_DAYS - 1) + timedelta(hours=h) for h in range(24 * LOOKBACK_DAYS)]
-    interactions = _read_hours(storage, [dataset_key("cleaned_interactions", h) for h in hours],
-                               ["user_id", "post_id", "type", "created_at"])
+    interactions = _read_hours(
+        storage, [dataset_key("cleaned_interactions", h) for h in hours], ["user_id", "post_id", "type", "created_at"]
+    )
     posts = _read_hours(storage, [dataset_key("enriched_posts", h) for h in hours], ["post_id", "topic", "score"])
     if interactions is None or posts is None or interactions.is_empty():
-        raise FileNotFoundError(f"no cleaned_interactions or enriched_posts in the {LOOKBACK_DAYS} days up to {day:%Y-%m-%d}")
+        raise FileNotFoundError(
+            f"no cleaned_interactions or enriched_posts in the {LOOKBACK_DAYS} days up to {day:%Y-%m-%d}"
+        )
     # Only posts that made it into the analytics zone can be recommended (not quarantined ones).
     known = interactions.join(posts.select("post_id"), on="post_id", how="semi")
     unknown, interactions = interactions.height - known.height, known
@@ -93,23 +104,42 @@ def recommend_day(storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine
 
     weighted = weighted_interactions(interactions, settings.weights)
     model = ImplicitALS(spark.spark_session, weighted, settings)
-    table = blend(candidates(model, weighted, settings), weighted, topic_affinity(weighted, posts), posts,
-                  post_popularity(weighted), settings)
-    popular = popular_posts(weighted, POPULAR_COUNT).join(posts.select("post_id", "topic").unique("post_id"),
-                                                          on="post_id", how="left")
+    table = blend(
+        candidates(model, weighted, settings),
+        weighted,
+        topic_affinity(weighted, posts),
+        posts,
+        post_popularity(weighted),
+        settings,
+    )
+    popular = popular_posts(weighted, POPULAR_COUNT).join(
+        posts.select("post_id", "topic").unique("post_id"), on="post_id", how="left"
+    )
     day_column = pl.lit(day.date()).alias("day")
     with warehouse.write() as connection:
         next_day = (day + timedelta(days=1)).date()
         replace_range(connection, "recommendations", table.with_columns(day_column), "day", day.date(), next_day)
         replace_range(connection, "popular_posts", popular.with_columns(day_column), "day", day.date(), next_day)
-    return {**metrics, "dagster/row_count": table.height, "users": table["user_id"].n_unique(),
-            "interactions": interactions.height, "interactions_on_unknown_posts": unknown}
+    return {
+        **metrics,
+        "dagster/row_count": table.height,
+        "users": table["user_id"].n_unique(),
+        "interactions": interactions.height,
+        "interactions_on_unknown_posts": unknown,
+    }
 
 
-@asset(deps=["cleaned_interactions", "enriched_posts"], partitions_def=daily_partitions, backfill_policy=single_run,
-       group_name="recommendations", kinds={"spark", "duckdb"}, pool=WAREHOUSE_POOL)
-def recommendations(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse,
-                    spark: SparkEngine) -> MaterializeResult:
+@asset(
+    deps=["cleaned_interactions", "enriched_posts"],
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    group_name="recommendations",
+    kinds={"spark", "duckdb"},
+    pool=WAREHOUSE_POOL,
+)
+def recommendations(
+    context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine
+) -> MaterializeResult:
     """Top 10 posts per user that the user has not interacted with, from implicit ALS (Spark MLlib)
     on likes, replies and reposts (weighted 1/2/3) over the last 7 days: each user's candidates
     (the model's best posts and the most popular ones) are ranked by popularity x (0.1 + 0.5 x the
@@ -122,9 +152,13 @@ def recommendations(context: AssetExecutionContext, storage: LakeStorage, wareho
         metadata = recommend_day(storage, warehouse, spark, day, settings)
         context.log.info(f"recommendations {day:%Y-%m-%d}: {metadata}")
         day += timedelta(days=1)
-    return MaterializeResult(metadata={
-        **metadata,
-        "weights": str(settings.weights),
-        "blend": f"popularity x ({settings.floor} + {settings.model_weight} x ALS + {settings.affinity_weight} x topic affinity)",
-        "als": f"rank={settings.rank} maxIter={settings.max_iter} regParam={settings.reg_param} alpha={settings.alpha}",
-    })
+    return MaterializeResult(
+        metadata={
+            **metadata,
+            "weights": str(settings.weights),
+            "blend": f"popularity x ({settings.floor} + {settings.model_weight} x ALS "
+            f"+ {settings.affinity_weight} x topic affinity)",
+            "als": f"rank={settings.rank} maxIter={settings.max_iter} "
+            f"regParam={settings.reg_param} alpha={settings.alpha}",
+        }
+    )

@@ -1,0 +1,1 @@
+"""Sentiment: text, image and whole-post scores of each hour."""

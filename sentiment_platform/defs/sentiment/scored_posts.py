@@ -45,7 +45,10 @@ def _label_shares(frame: pl.DataFrame) -> dict[str, float]:
     if scored.height == 0:
         return {}
     counts = dict(scored.group_by("label").len().iter_rows())
-    return {f"share_{label}": round(counts.get(label, 0) / scored.height, 4) for label in ("negative", "neutral", "positive")}
+    return {
+        f"share_{label}": round(counts.get(label, 0) / scored.height, 4)
+        for label in ("negative", "neutral", "positive")
+    }
 
 
 def _score_hour(storage: LakeStorage, hour: datetime, model, cache: ScoreCache) -> tuple[pl.DataFrame, dict]:
@@ -54,10 +57,17 @@ def _score_hour(storage: LakeStorage, hour: datetime, model, cache: ScoreCache) 
     return pl.concat([posts.drop("text"), scores], how="horizontal"), counts
 
 
-@asset(deps=["cleaned_posts"], partitions_def=hourly_partitions, backfill_policy=single_run, group_name="sentiment",
-       kinds={"pytorch", "spark", "parquet"}, automation_condition=FOLLOW_UPSTREAM)
-def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_scorer: TextScorer,
-                   spark: SparkEngine) -> MaterializeResult:
+@asset(
+    deps=["cleaned_posts"],
+    partitions_def=hourly_partitions,
+    backfill_policy=single_run,
+    group_name="sentiment",
+    kinds={"pytorch", "spark", "parquet"},
+    automation_condition=FOLLOW_UPSTREAM,
+)
+def post_sentiment(
+    context: AssetExecutionContext, storage: LakeStorage, text_scorer: TextScorer, spark: SparkEngine
+) -> MaterializeResult:
     """Text sentiment of every cleaned post of the hour: label, class probabilities, score in
     [-1, 1] and model; texts seen before (this run or any earlier one) come from the score cache.
     Scores in this process, or in Spark tasks when the run's input is over the thresholds."""
@@ -80,23 +90,40 @@ def post_sentiment(context: AssetExecutionContext, storage: LakeStorage, text_sc
     cache.save(storage)
     for hour, (frame, _) in results.items():
         storage.write_parquet(dataset_key("post_sentiment", hour), frame)
-    stamp_partitions(context, {hour: {
-        **counts, **_label_shares(frame),
-        "mean_score": float(frame["score"].mean()) if counts["scored"] else None,
-        "dagster/row_count": frame.height,
-        "path": MetadataValue.path(storage.uri(dataset_key("post_sentiment", hour))),
-    } for hour, (frame, counts) in results.items()})
+    stamp_partitions(
+        context,
+        {
+            hour: {
+                **counts,
+                **_label_shares(frame),
+                "mean_score": float(frame["score"].mean()) if counts["scored"] else None,
+                "dagster/row_count": frame.height,
+                "path": MetadataValue.path(storage.uri(dataset_key("post_sentiment", hour))),
+            }
+            for hour, (frame, counts) in results.items()
+        },
+    )
     texts = sum(counts["texts"] for _, counts in results.values())
-    return MaterializeResult(metadata={
-        **engine_metadata(choice, spark, hours),
-        "model": model.name,
-        "texts_per_second": round(texts / seconds, 1) if seconds > 0 else None,
-    })
+    return MaterializeResult(
+        metadata={
+            **engine_metadata(choice, spark, hours),
+            "model": model.name,
+            "texts_per_second": round(texts / seconds, 1) if seconds > 0 else None,
+        }
+    )
 
 
-@asset(deps=["raw_images"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run, group_name="sentiment", kinds={"pytorch", "parquet"},
-       automation_condition=FOLLOW_UPSTREAM)
-def image_sentiment(context: AssetExecutionContext, storage: LakeStorage, image_scorer: ImageScorer) -> MaterializeResult:
+@asset(
+    deps=["raw_images"],
+    partitions_def=hourly_partitions,
+    backfill_policy=one_partition_per_run,
+    group_name="sentiment",
+    kinds={"pytorch", "parquet"},
+    automation_condition=FOLLOW_UPSTREAM,
+)
+def image_sentiment(
+    context: AssetExecutionContext, storage: LakeStorage, image_scorer: ImageScorer
+) -> MaterializeResult:
     """Sentiment of every valid image of the hour (from the `raw_images` manifest), with the posts
     that carry it; an image that cannot be read now is kept with its status, not dropped."""
     hour = partition_hour(context.partition_key)
@@ -112,20 +139,33 @@ def image_sentiment(context: AssetExecutionContext, storage: LakeStorage, image_
     frame = pl.concat([manifest, scores], how="horizontal")
     key = dataset_key("image_sentiment", hour)
     storage.write_parquet(key, frame)
-    return MaterializeResult(metadata={
-        **counts, **_label_shares(frame),
-        "model": model.name,
-        "dagster/row_count": frame.height,
-        "path": MetadataValue.path(storage.uri(key)),
-    })
+    return MaterializeResult(
+        metadata={
+            **counts,
+            **_label_shares(frame),
+            "model": model.name,
+            "dagster/row_count": frame.height,
+            "path": MetadataValue.path(storage.uri(key)),
+        }
+    )
 
 
 ENRICHED_CHECKS = [
-    AssetCheckSpec("unique_post_ids", asset="enriched_posts", blocking=True, description="No post id twice in the hour."),
-    AssetCheckSpec("no_null_keys", asset="enriched_posts", blocking=True,
-                   description="post_id, author_id, created_at and topic are never null."),
-    AssetCheckSpec("scores_in_range", asset="enriched_posts", blocking=True,
-                   description="Scores in [-1, 1], probabilities in [0, 1] summing to 1, labels known."),
+    AssetCheckSpec(
+        "unique_post_ids", asset="enriched_posts", blocking=True, description="No post id twice in the hour."
+    ),
+    AssetCheckSpec(
+        "no_null_keys",
+        asset="enriched_posts",
+        blocking=True,
+        description="post_id, author_id, created_at and topic are never null.",
+    ),
+    AssetCheckSpec(
+        "scores_in_range",
+        asset="enriched_posts",
+        blocking=True,
+        description="Scores in [-1, 1], probabilities in [0, 1] summing to 1, labels known.",
+    ),
 ]
 
 
@@ -145,13 +185,22 @@ def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
     return [
         AssetCheckResult(check_name="unique_post_ids", passed=duplicates == 0, metadata={"duplicates": duplicates}),
         AssetCheckResult(check_name="no_null_keys", passed=sum(null_keys.values()) == 0, metadata=null_keys),
-        AssetCheckResult(check_name="scores_in_range", passed=out_of_range == 0, metadata={"rows_out_of_range": out_of_range}),
+        AssetCheckResult(
+            check_name="scores_in_range", passed=out_of_range == 0, metadata={"rows_out_of_range": out_of_range}
+        ),
     ]
 
 
-@asset(deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment"], partitions_def=hourly_partitions, backfill_policy=one_partition_per_run,
-       group_name="sentiment", kinds={"polars", "parquet"}, check_specs=ENRICHED_CHECKS,
-       freshness_policy=hourly_freshness, automation_condition=FOLLOW_UPSTREAM)
+@asset(
+    deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment"],
+    partitions_def=hourly_partitions,
+    backfill_policy=one_partition_per_run,
+    group_name="sentiment",
+    kinds={"polars", "parquet"},
+    check_specs=ENRICHED_CHECKS,
+    freshness_policy=hourly_freshness,
+    automation_condition=FOLLOW_UPSTREAM,
+)
 def enriched_posts(context: AssetExecutionContext, storage: LakeStorage):
     """Every cleaned post of the hour with its text sentiment, image sentiment and author profile
     (analytics zone): the table the trends, reports and API are built from."""
@@ -164,11 +213,13 @@ def enriched_posts(context: AssetExecutionContext, storage: LakeStorage):
     )
     key = dataset_key("enriched_posts", hour)
     storage.write_parquet(key, enriched)
-    yield MaterializeResult(metadata={
-        "dagster/row_count": enriched.height,
-        "with_text_sentiment": int(enriched["sentiment"].is_not_null().sum()),
-        "with_image_sentiment": int(enriched["image_score"].is_not_null().sum()),
-        "without_author_profile": int(enriched["author_handle"].is_null().sum()),
-        "path": MetadataValue.path(storage.uri(key)),
-    })
+    yield MaterializeResult(
+        metadata={
+            "dagster/row_count": enriched.height,
+            "with_text_sentiment": int(enriched["sentiment"].is_not_null().sum()),
+            "with_image_sentiment": int(enriched["image_score"].is_not_null().sum()),
+            "without_author_profile": int(enriched["author_handle"].is_null().sum()),
+            "path": MetadataValue.path(storage.uri(key)),
+        }
+    )
     yield from enriched_checks(enriched)

@@ -1,0 +1,1 @@
+"""Trends: the warehouse tables, their checks and alerts, and the daily rollups."""

@@ -51,15 +51,17 @@ from sentiment_platform.resources.notifiers import AlertNotifier
 from sentiment_platform.resources.spark_engine import SparkEngine
 from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse, as_utc
 
-_COMMON = {"group_name": "trends", "kinds": {"duckdb"}, "pool": WAREHOUSE_POOL,
-           "backfill_policy": single_run}
+_COMMON = {"group_name": "trends", "kinds": {"duckdb"}, "pool": WAREHOUSE_POOL, "backfill_policy": single_run}
 _HOURLY = {**_COMMON, "partitions_def": hourly_partitions, "automation_condition": FOLLOW_UPSTREAM}
 
 
 def read_enriched(storage: LakeStorage, hours: list[datetime]) -> pl.DataFrame | None:
     """The enriched posts of the given hours that exist in the lake (None if none does)."""
-    frames = [storage.read_parquet(dataset_key("enriched_posts", hour)) for hour in hours
-              if storage.exists(dataset_key("enriched_posts", hour))]
+    frames = [
+        storage.read_parquet(dataset_key("enriched_posts", hour))
+        for hour in hours
+        if storage.exists(dataset_key("enriched_posts", hour))
+    ]
     return pl.concat(frames, how="vertical_relaxed") if frames else None
 
 
@@ -69,16 +71,36 @@ def _require(frame: pl.DataFrame | None, hour: datetime) -> pl.DataFrame:
     return frame
 
 
-@asset(deps=["enriched_posts"], **{**_HOURLY, "kinds": {"duckdb", "spark"}}, freshness_policy=hourly_freshness, check_specs=[
-    AssetCheckSpec("shares_are_consistent", asset="sentiment_trends_15m", blocking=True,
-                   description="Label counts add up to at most the posts; shares sum to 1; no null keys."),
-    AssetCheckSpec("negative_share_spike", asset="sentiment_trends_15m",
-                   description="Negative share of a window far above its topic's trailing 24 hours (robust z)."),
-    AssetCheckSpec("volume_anomaly", asset="sentiment_trends_15m",
-                   description="Post volume of a window far above its topic's trailing 24 hours (robust z)."),
-])
-def sentiment_trends_15m(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse,
-                         notifier: AlertNotifier, spark: SparkEngine):
+@asset(
+    deps=["enriched_posts"],
+    **{**_HOURLY, "kinds": {"duckdb", "spark"}},
+    freshness_policy=hourly_freshness,
+    check_specs=[
+        AssetCheckSpec(
+            "shares_are_consistent",
+            asset="sentiment_trends_15m",
+            blocking=True,
+            description="Label counts add up to at most the posts; shares sum to 1; no null keys.",
+        ),
+        AssetCheckSpec(
+            "negative_share_spike",
+            asset="sentiment_trends_15m",
+            description="Negative share of a window far above its topic's trailing 24 hours (robust z).",
+        ),
+        AssetCheckSpec(
+            "volume_anomaly",
+            asset="sentiment_trends_15m",
+            description="Post volume of a window far above its topic's trailing 24 hours (robust z).",
+        ),
+    ],
+)
+def sentiment_trends_15m(
+    context: AssetExecutionContext,
+    storage: LakeStorage,
+    warehouse: Warehouse,
+    notifier: AlertNotifier,
+    spark: SparkEngine,
+):
     """Per 15-minute window and topic: posts, positive/neutral/negative counts and shares, mean
     score and confidence, image-bearing posts and their mean image score. Aggregated by Polars,
     or by Spark when the run's input is over the thresholds."""
@@ -96,32 +118,53 @@ def sentiment_trends_15m(context: AssetExecutionContext, storage: LakeStorage, w
     rules = AlertRules()
     with warehouse.write() as connection:
         replace_range(connection, "sentiment_trends_15m", trends, "window_start", start, end)
-        history = as_utc(connection.sql(
-            "SELECT window_start, topic, posts, negative_share FROM sentiment_trends_15m "
-            "WHERE window_start >= $1 AND window_start < $2",
-            params=[start - timedelta(minutes=15 * TRAILING_WINDOWS), end],
-        ).pl())
+        history = as_utc(
+            connection.sql(
+                "SELECT window_start, topic, posts, negative_share FROM sentiment_trends_15m "
+                "WHERE window_start >= $1 AND window_start < $2",
+                params=[start - timedelta(minutes=15 * TRAILING_WINDOWS), end],
+            ).pl()
+        )
         alerts = detect_alerts(trends, history, rules)
         sent = notifier.notify(alerts, connection)
-    stamp_partitions(context, {hour: {
-        "dagster/row_count": rows.height, "windows": rows["window_start"].n_unique(),
-        "topics": rows["topic"].n_unique(), "posts": int(rows["posts"].sum()),
-    } for hour, rows in rows_by_hour(trends, "window_start", hours).items()})
+    stamp_partitions(
+        context,
+        {
+            hour: {
+                "dagster/row_count": rows.height,
+                "windows": rows["window_start"].n_unique(),
+                "topics": rows["topic"].n_unique(),
+                "posts": int(rows["posts"].sum()),
+            }
+            for hour, rows in rows_by_hour(trends, "window_start", hours).items()
+        },
+    )
     yield MaterializeResult(metadata=engine_metadata(choice, spark, hours))
     labeled = trends["positive"] + trends["neutral"] + trends["negative"]
-    share_sum = trends.filter(labeled > 0).select(
-        (pl.col("positive_share") + pl.col("neutral_share") + pl.col("negative_share") - 1).abs().max()).item()
-    consistent = bool((labeled <= trends["posts"]).all() and (share_sum is None or share_sum < 1e-9)
-                      and trends.select(pl.col("window_start", "topic").null_count().sum()).row(0) == (0, 0))
-    yield AssetCheckResult(check_name="shares_are_consistent", passed=consistent,
-                           metadata={"max_share_sum_error": float(share_sum or 0.0)})
+    share_sum = (
+        trends.filter(labeled > 0)
+        .select((pl.col("positive_share") + pl.col("neutral_share") + pl.col("negative_share") - 1).abs().max())
+        .item()
+    )
+    consistent = bool(
+        (labeled <= trends["posts"]).all()
+        and (share_sum is None or share_sum < 1e-9)
+        and trends.select(pl.col("window_start", "topic").null_count().sum()).row(0) == (0, 0)
+    )
+    yield AssetCheckResult(
+        check_name="shares_are_consistent", passed=consistent, metadata={"max_share_sum_error": float(share_sum or 0.0)}
+    )
     for kind in ("negative_share_spike", "volume_anomaly"):
         found = [alert for alert in alerts if alert.kind == kind]
         yield AssetCheckResult(
-            check_name=kind, passed=not found, severity=AssetCheckSeverity.WARN,
-            metadata={"alerts": MetadataValue.json([a.as_dict() for a in found]),
-                      "newly_sent": sum(1 for a in sent if a.kind == kind),
-                      "threshold_z": rules.negative_share_z if kind == "negative_share_spike" else rules.volume_z},
+            check_name=kind,
+            passed=not found,
+            severity=AssetCheckSeverity.WARN,
+            metadata={
+                "alerts": MetadataValue.json([a.as_dict() for a in found]),
+                "newly_sent": sum(1 for a in sent if a.kind == kind),
+                "threshold_z": rules.negative_share_z if kind == "negative_share_spike" else rules.volume_z,
+            },
         )
 
 
@@ -139,13 +182,20 @@ def hashtag_trends(context: AssetExecutionContext, storage: LakeStorage, warehou
     table = pl.concat([compute_hashtag_trends(stats, hour) for hour in hours])
     with warehouse.write() as connection:
         replace_range(connection, "hashtag_trends", table, "hour", hours[0], hours[-1] + timedelta(hours=1))
-    stamp_partitions(context, {hour: {"dagster/row_count": rows.height, "hashtags": rows["hashtag"].n_unique()}
-                               for hour, rows in rows_by_hour(table, "hour", hours).items()})
+    stamp_partitions(
+        context,
+        {
+            hour: {"dagster/row_count": rows.height, "hashtags": rows["hashtag"].n_unique()}
+            for hour, rows in rows_by_hour(table, "hour", hours).items()
+        },
+    )
     return MaterializeResult()
 
 
 @asset(deps=["enriched_posts"], partitions_def=daily_partitions, **_COMMON)
-def topic_daily_summary(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
+def topic_daily_summary(
+    context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse
+) -> MaterializeResult:
     """Per day and topic: posts, label counts and shares, mean text and image score, active hours,
     top hashtags; built from the hours of the day that exist."""
     window = context.partition_time_window
@@ -168,7 +218,9 @@ def topic_daily_summary(context: AssetExecutionContext, storage: LakeStorage, wa
 
 
 @asset(deps=["enriched_posts"], **_HOURLY)
-def user_sentiment_profile(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
+def user_sentiment_profile(
+    context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse
+) -> MaterializeResult:
     """Per author over all hours: posts, mean score, dominant sentiment, last seen. The hour's
     per-author rows are replaced in ``user_sentiment_hourly``; the profile is a view summing them."""
     hours = run_hours(context)
@@ -177,14 +229,34 @@ def user_sentiment_profile(context: AssetExecutionContext, storage: LakeStorage,
         replace_range(connection, "user_sentiment_hourly", table, "hour", hours[0], hours[-1] + timedelta(hours=1))
         connection.execute(USER_PROFILE_VIEW)
         users = connection.execute("SELECT count(*) FROM user_sentiment_profile").fetchone()[0]
-    stamp_partitions(context, {hour: {"dagster/row_count": rows.height}
-                               for hour, rows in rows_by_hour(table, "hour", hours).items()})
+    stamp_partitions(
+        context, {hour: {"dagster/row_count": rows.height} for hour, rows in rows_by_hour(table, "hour", hours).items()}
+    )
     return MaterializeResult(metadata={"users_in_profile": users})
 
 
-POST_COLUMNS = ["post_id", "author_id", "created_at", "topic", "lang", "text", "hashtags", "sentiment", "score",
-                "p_negative", "p_neutral", "p_positive", "confidence", "text_model", "image_count", "image_score",
-                "image_label", "like_count", "repost_count", "reply_count"]
+POST_COLUMNS = [
+    "post_id",
+    "author_id",
+    "created_at",
+    "topic",
+    "lang",
+    "text",
+    "hashtags",
+    "sentiment",
+    "score",
+    "p_negative",
+    "p_neutral",
+    "p_positive",
+    "confidence",
+    "text_model",
+    "image_count",
+    "image_score",
+    "image_label",
+    "like_count",
+    "repost_count",
+    "reply_count",
+]
 
 
 @asset(deps=["enriched_posts"], **_HOURLY)
@@ -196,15 +268,18 @@ def warehouse_posts(context: AssetExecutionContext, storage: LakeStorage, wareho
     with warehouse.write() as connection:
         replace_range(connection, "posts", posts, "created_at", start, end)
         elsewhere = keep_earliest_post(connection, start, end)
-    stamp_partitions(context, {hour: {"dagster/row_count": rows.height}
-                               for hour, rows in rows_by_hour(posts, "created_at", hours).items()})
+    stamp_partitions(
+        context,
+        {hour: {"dagster/row_count": rows.height} for hour, rows in rows_by_hour(posts, "created_at", hours).items()},
+    )
     return MaterializeResult(metadata={"ids_in_other_hours": elsewhere})
 
 
 def rows_by_hour(frame: pl.DataFrame, column: str, hours: list[datetime]) -> dict[datetime, pl.DataFrame]:
     """``frame``'s rows per hour of the run, by the hour ``column`` falls in (empty hours included)."""
-    return {hour: frame.filter(pl.col(column).is_between(hour, hour + timedelta(hours=1), closed="left"))
-            for hour in hours}
+    return {
+        hour: frame.filter(pl.col(column).is_between(hour, hour + timedelta(hours=1), closed="left")) for hour in hours
+    }
 
 
 def keep_earliest_post(connection, start: datetime, end: datetime) -> int:

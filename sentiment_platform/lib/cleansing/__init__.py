@@ -1,0 +1,1 @@
+"""Parsing landed records, the cleansing rules and image validation."""

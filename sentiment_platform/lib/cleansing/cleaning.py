@@ -7,9 +7,9 @@ quarantined`` holds for every batch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Sequence
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
@@ -26,48 +26,57 @@ from sentiment_platform.lib.cleansing.records import (
 )
 from sentiment_platform.lib.scoring.text_input import VISIBLE_CHARACTER
 
-POST_SCHEMA = RecordSchema("posts", (
-    RecordField("id", "string", required=True),
-    RecordField("author_id", "string", required=True),
-    RecordField("created_at", "string", required=True),
-    RecordField("text", "string", required=True),
-    RecordField("lang", "string"),
-    RecordField("topic", "string"),
-    RecordField("in_reply_to_id", "string"),
-    RecordField("retweet_of_id", "string"),
-    RecordField("source", "string"),
-    RecordField("like_count", "int"),
-    RecordField("repost_count", "int"),
-    RecordField("reply_count", "int"),
-    RecordField("media", "object_list", members=("path", "type", "media_key", "alt_text")),
-))
+POST_SCHEMA = RecordSchema(
+    "posts",
+    (
+        RecordField("id", "string", required=True),
+        RecordField("author_id", "string", required=True),
+        RecordField("created_at", "string", required=True),
+        RecordField("text", "string", required=True),
+        RecordField("lang", "string"),
+        RecordField("topic", "string"),
+        RecordField("in_reply_to_id", "string"),
+        RecordField("retweet_of_id", "string"),
+        RecordField("source", "string"),
+        RecordField("like_count", "int"),
+        RecordField("repost_count", "int"),
+        RecordField("reply_count", "int"),
+        RecordField("media", "object_list", members=("path", "type", "media_key", "alt_text")),
+    ),
+)
 
-USER_SCHEMA = RecordSchema("users", (
-    RecordField("user_id", "string", required=True),
-    RecordField("handle", "string", required=True),
-    RecordField("name", "string"),
-    RecordField("location", "string"),
-    RecordField("followers_count", "int"),
-    RecordField("language", "string"),
-    RecordField("created_at", "string"),
-    RecordField("observed_at", "string"),
-))
+USER_SCHEMA = RecordSchema(
+    "users",
+    (
+        RecordField("user_id", "string", required=True),
+        RecordField("handle", "string", required=True),
+        RecordField("name", "string"),
+        RecordField("location", "string"),
+        RecordField("followers_count", "int"),
+        RecordField("language", "string"),
+        RecordField("created_at", "string"),
+        RecordField("observed_at", "string"),
+    ),
+)
 
-INTERACTION_SCHEMA = RecordSchema("interactions", (
-    RecordField("interaction_id", "string", required=True),
-    RecordField("type", "string", required=True),
-    RecordField("user_id", "string", required=True),
-    RecordField("post_id", "string", required=True),
-    RecordField("created_at", "string", required=True),
-))
+INTERACTION_SCHEMA = RecordSchema(
+    "interactions",
+    (
+        RecordField("interaction_id", "string", required=True),
+        RecordField("type", "string", required=True),
+        RecordField("user_id", "string", required=True),
+        RecordField("post_id", "string", required=True),
+        RecordField("created_at", "string", required=True),
+    ),
+)
 
 INTERACTION_TYPES = ("like", "reply", "repost")
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 # The fixed-width date and time that start a timestamp, and a date to read the rest after.
 _DATE_TIME_FORMAT, _DATE_TIME_CHARS = "%Y-%m-%dT%H:%M:%S", 19
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Timestamps outside [EARLIEST, LATEST) are invalid: the sane range of social-media data.
-EARLIEST_TIMESTAMP, LATEST_TIMESTAMP = _EPOCH, datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST_TIMESTAMP, LATEST_TIMESTAMP = _EPOCH, datetime(2100, 1, 1, tzinfo=UTC)
 ONE_HOUR = timedelta(hours=1)
 _URL = r"(?i)(?:https?://|www\.)\S+"
 # Mentions and hashtags follow \B: the sign must not follow a word character (skips e-mail
@@ -111,7 +120,8 @@ class CleaningResult:
         """Counts for asset metadata; ``records_in == cleaned + duplicates + quarantined``."""
         reasons = (
             self.quarantined.group_by(pl.col("reason").str.split(":").list.first()).len().rows()
-            if self.quarantined.height else []
+            if self.quarantined.height
+            else []
         )
         return {
             "records_in": self.records_in,
@@ -145,7 +155,9 @@ def parse_timestamps(text: pl.Series) -> pl.Series:
     if retry.any():
         parsed = parsed.scatter(retry.arg_true(), _to_datetime(text.filter(retry), _TIMESTAMP_FORMAT))
     # A year such as +20000 parses, but no post was written then and Python cannot hold it.
-    return parsed.set(~parsed.is_between(EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, closed="left").fill_null(True), None).alias(text.name)
+    return parsed.set(
+        ~parsed.is_between(EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, closed="left").fill_null(True), None
+    ).alias(text.name)
 
 
 def _to_datetime(text: pl.Series, pattern: str) -> pl.Series:
@@ -199,14 +211,19 @@ def text_features(text: pl.Series) -> pl.Series:
 def _text_features(text: pl.Series, boundary: str) -> pl.Series:
     # Hashtags and mentions come out of one pass over the text, then are told apart by their sign.
     tags = pl.col(text.name).str.extract_all(boundary + _TAG).list.eval(pl.element().str.to_lowercase())
-    return text.to_frame().select(
-        normalise_text(pl.col(text.name), boundary).alias("text"),
-        tags.alias("tags"),
-    ).select(
-        "text",
-        distinct_tags(pl.col("tags"), "#").alias("hashtags"),
-        distinct_tags(pl.col("tags"), "@").alias("mentions"),
-    ).to_struct()
+    return (
+        text.to_frame()
+        .select(
+            normalise_text(pl.col(text.name), boundary).alias("text"),
+            tags.alias("tags"),
+        )
+        .select(
+            "text",
+            distinct_tags(pl.col("tags"), "#").alias("hashtags"),
+            distinct_tags(pl.col("tags"), "@").alias("mentions"),
+        )
+        .to_struct()
+    )
 
 
 def drop_duplicates(frame: pl.DataFrame, key: str, content: Sequence[str]) -> tuple[pl.Series, int, pl.DataFrame]:
@@ -228,11 +245,17 @@ def drop_duplicates(frame: pl.DataFrame, key: str, content: Sequence[str]) -> tu
     if later.is_empty():
         return kept["_row"], 0, empty_rejects()
     fingerprint = pl.struct(content).hash()
-    repeated = frame.select(pl.col(key, "source_file", "line_no", "line", *content).gather(later)).with_columns(fingerprint.alias("_content"))
+    repeated = frame.select(pl.col(key, "source_file", "line_no", "line", *content).gather(later)).with_columns(
+        fingerprint.alias("_content")
+    )
     originals = kept.filter(pl.col(key).is_in(repeated[key].implode()))["_row"]
-    first_content = frame.select(pl.col(key, *content).gather(originals)).select(key, fingerprint.alias("_first_content"))
+    first_content = frame.select(pl.col(key, *content).gather(originals)).select(
+        key, fingerprint.alias("_first_content")
+    )
     compared = repeated.join(first_content, on=key, how="left")
-    same, conflicts = apply_checks(compared, [(pl.col("_content") != pl.col("_first_content"), "conflicting_duplicate_id")])
+    same, conflicts = apply_checks(
+        compared, [(pl.col("_content") != pl.col("_first_content"), "conflicting_duplicate_id")]
+    )
     return kept["_row"], same.height, conflicts
 
 
@@ -276,9 +299,25 @@ def _in_file_order(frame: pl.DataFrame) -> bool:
 POST_CONTENT = ("author_id", "created_at", "text_original", "retweet_of_id", "in_reply_to_id")
 #: The cleaned posts' columns, in order.
 CLEANED_POST_COLUMNS = (
-    "post_id", "author_id", "created_at", "text", "text_original", "lang", "topic", "hashtags", "mentions",
-    "in_reply_to_id", "is_reply", "like_count", "repost_count", "reply_count", "image_keys", "source",
-    "source_file", "line_no", "has_image",
+    "post_id",
+    "author_id",
+    "created_at",
+    "text",
+    "text_original",
+    "lang",
+    "topic",
+    "hashtags",
+    "mentions",
+    "in_reply_to_id",
+    "is_reply",
+    "like_count",
+    "repost_count",
+    "reply_count",
+    "image_keys",
+    "source",
+    "source_file",
+    "line_no",
+    "has_image",
 )
 
 
@@ -289,7 +328,9 @@ def outside_hour(hour: datetime) -> Check:
     return pl.col("created_at_ts").is_between(hour, hour + ONE_HOUR, closed="left").not_(), "outside_partition"
 
 
-def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules(), hour: datetime | None = None) -> pl.DataFrame:
+def prepare_posts(
+    lines: pl.DataFrame, rules: CleaningRules = CleaningRules(), hour: datetime | None = None
+) -> pl.DataFrame:
     """The row-level rules that decide whether a post is kept: parse, validate, NFKC the text.
     With ``hour`` (the partition's start), a post created outside that hour is ``outside_partition``.
 
@@ -311,7 +352,8 @@ def prepare_posts(lines: pl.DataFrame, rules: CleaningRules = CleaningRules(), h
     # One plan on the streaming engine: both cores work through the lines a morsel at a time.
     # Lines that did not parse keep their reason.
     return (
-        parse_lines(lines, POST_SCHEMA).lazy()
+        parse_lines(lines, POST_SCHEMA)
+        .lazy()
         .with_columns(
             pl.col("text").map_batches(nfkc, return_dtype=pl.String, is_elementwise=True).alias("text_nfkc"),
             parse_timestamp("created_at").alias("created_at_ts"),
@@ -350,8 +392,9 @@ def with_text_features(posts: pl.LazyFrame) -> pl.LazyFrame:
     return posts.with_columns(features.alias("_features")).drop("text_nfkc").unnest("_features")
 
 
-def clean_posts(files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules(),
-                hour: datetime | None = None) -> CleaningResult:
+def clean_posts(
+    files: Sequence[tuple[str, bytes]], rules: CleaningRules = CleaningRules(), hour: datetime | None = None
+) -> CleaningResult:
     """Cleanse landed post batches ``[(source_file, bytes), ...]`` of one partition (the hour
     starting at ``hour``, when given: see :func:`prepare_posts`)."""
     lines = split_lines(files)
@@ -383,20 +426,28 @@ def clean_users(files: Sequence[tuple[str, bytes]], hour: datetime | None = None
     records = parse_lines(lines, USER_SCHEMA).with_columns(
         parse_timestamp("created_at").alias("created_at_ts"), parse_timestamp("observed_at").alias("observed_at_ts")
     )
-    records, rejected = apply_checks(records, [
-        (pl.col("created_at").is_not_null() & pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
-        (pl.col("observed_at").is_not_null() & pl.col("observed_at_ts").is_null(), "invalid_timestamp:observed_at"),
-        (pl.col("followers_count") < 0, "invalid_value:followers_count"),
-    ])
+    records, rejected = apply_checks(
+        records,
+        [
+            (pl.col("created_at").is_not_null() & pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
+            (pl.col("observed_at").is_not_null() & pl.col("observed_at_ts").is_null(), "invalid_timestamp:observed_at"),
+            (pl.col("followers_count") < 0, "invalid_value:followers_count"),
+        ],
+    )
     # Several profiles of one user in a batch: the most recent observation wins.
     latest = records.sort("observed_at_ts", "source_file", "line_no", descending=[True, False, False], nulls_last=True)
     kept = latest.unique("user_id", keep="first", maintain_order=True)
     cleaned = kept.select(
-        "user_id", "handle", "name", "location", "followers_count",
+        "user_id",
+        "handle",
+        "name",
+        "location",
+        "followers_count",
         pl.col("language").fill_null("und").str.to_lowercase().alias("language"),
         pl.col("created_at_ts").alias("created_at"),
         pl.col("observed_at_ts").alias("observed_at"),
-        "source_file", "line_no",
+        "source_file",
+        "line_no",
     ).sort("user_id")
     return CleaningResult(cleaned, rejected, lines.height, records.height - kept.height)
 
@@ -406,7 +457,9 @@ def clean_interactions(files: Sequence[tuple[str, bytes]], hour: datetime | None
     happened outside the hour starting there is ``outside_partition``."""
     lines = split_lines(files)
     records = parse_lines(lines, INTERACTION_SCHEMA)
-    records = records.with_columns(parse_timestamp("created_at").alias("created_at_ts"), pl.col("type").str.to_lowercase())
+    records = records.with_columns(
+        parse_timestamp("created_at").alias("created_at_ts"), pl.col("type").str.to_lowercase()
+    )
     checks = [
         (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
         (~pl.col("type").is_in(INTERACTION_TYPES), "invalid_value:type"),
@@ -414,11 +467,22 @@ def clean_interactions(files: Sequence[tuple[str, bytes]], hour: datetime | None
     if hour is not None:
         checks.insert(1, outside_hour(hour))
     records, rejected = apply_checks(records, checks)
-    kept, duplicates, conflicts = drop_duplicates(records, "interaction_id", ["type", "user_id", "post_id", "created_at_ts"])
-    cleaned = records[kept].select(
-        "interaction_id", "type", "user_id", "post_id", pl.col("created_at_ts").alias("created_at"),
-        "source_file", "line_no",
-    ).pipe(sort_by_time, "interaction_id")
+    kept, duplicates, conflicts = drop_duplicates(
+        records, "interaction_id", ["type", "user_id", "post_id", "created_at_ts"]
+    )
+    cleaned = (
+        records[kept]
+        .select(
+            "interaction_id",
+            "type",
+            "user_id",
+            "post_id",
+            pl.col("created_at_ts").alias("created_at"),
+            "source_file",
+            "line_no",
+        )
+        .pipe(sort_by_time, "interaction_id")
+    )
     return CleaningResult(cleaned, _concat_rejects([rejected, conflicts]), lines.height, duplicates)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import duckdb
 import polars as pl
@@ -77,7 +78,12 @@ def split_lines(files: Sequence[tuple[str, bytes]]) -> pl.DataFrame:
     for name, data in files:
         if not data or data.isspace():  # (strip would copy the whole batch)
             continue
-        frame = _read_lines(data).select(pl.lit(name).alias("source_file"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line_no"), "line", "invalid_utf8")
+        frame = _read_lines(data).select(
+            pl.lit(name).alias("source_file"),
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line_no"),
+            "line",
+            "invalid_utf8",
+        )
         # Blank lines are rare and never start with "{": only the lines that do not are searched
         # for a non-blank character, and the batch is filtered only when one is blank.
         odd = frame.filter(~pl.col("line").str.starts_with("{").fill_null(False))
@@ -98,11 +104,18 @@ def _read_lines(data: bytes) -> pl.DataFrame:
         if raw[-1] == b"":
             raw.pop()
         lines = [_decode_line(item.removesuffix(b"\r")) for item in raw]
-        return pl.DataFrame({"line": [text for text, _ in lines], "invalid_utf8": [bad for _, bad in lines]},
-                            schema={"line": pl.String, "invalid_utf8": pl.Boolean})
+        return pl.DataFrame(
+            {"line": [text for text, _ in lines], "invalid_utf8": [bad for _, bad in lines]},
+            schema={"line": pl.String, "invalid_utf8": pl.Boolean},
+        )
     frame = pl.read_csv(
-        io.BytesIO(data), has_header=False, separator="\x1f", quote_char=None,
-        new_columns=["line"], schema={"line": pl.String}, encoding="utf8-lossy",
+        io.BytesIO(data),
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        new_columns=["line"],
+        schema={"line": pl.String},
+        encoding="utf8-lossy",
     )
     return frame.with_columns(_invalid_utf8(data, frame["line"]))
 
@@ -231,7 +244,8 @@ def _parse_sql(schema: RecordSchema) -> str:
     # json_transform turns into NULL without a word.
     after = [("record IS NULL", "unparseable_record")] + [
         (f"record.{item.name} IS NULL AND t{position} = 'UBIGINT'", f"invalid_value:{item.name}")
-        for position, item in fields if item.kind == "int"
+        for position, item in fields
+        if item.kind == "int"
     ]
     int_types = "".join(f"t{position}, " for position, item in fields if item.kind == "int")
     typed = (

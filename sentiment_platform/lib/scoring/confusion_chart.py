@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -26,7 +26,9 @@ def confusion_png(panels: Sequence[tuple[str, list[list[int]]]]) -> bytes:
         draw.text((left, 30), "predicted ->", fill="black", font=font)
         for row in range(3):
             total = max(sum(matrix[row]), 1)
-            draw.text((left - MARGIN + 5, top + row * CELL + CELL // 2 - 5), f"true {LABELS[row]}", fill="black", font=font)
+            draw.text(
+                (left - MARGIN + 5, top + row * CELL + CELL // 2 - 5), f"true {LABELS[row]}", fill="black", font=font
+            )
             for col in range(3):
                 share = matrix[row][col] / total
                 shade = int(255 - 200 * share)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
@@ -102,7 +103,9 @@ class ClipImageModel:
         self._pipeline = pipeline("zero-shot-image-classification", model=self.model)
         self._prompt_class = {prompt: LABELS.index(label) for label in LABELS for prompt in self.prompts[label]}
         self.name = f"clip:{self.model}"
-        spec = json.dumps({"model": self.model, "prompts": {k: list(v) for k, v in self.prompts.items()}}, sort_keys=True)
+        spec = json.dumps(
+            {"model": self.model, "prompts": {k: list(v) for k, v in self.prompts.items()}}, sort_keys=True
+        )
         self.fingerprint = "clip-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
 
     def predict(self, images: Sequence[Image.Image]) -> np.ndarray:

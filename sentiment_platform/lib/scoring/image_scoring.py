@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -23,8 +23,9 @@ def decode_rgb(data: bytes) -> Image.Image:
         return image.convert("RGB")
 
 
-def score_image_files(files: Sequence[bytes | None], model: ImageModel, rules: ImageRules = ImageRules(),
-                      batch_size: int = 32) -> tuple[pl.DataFrame, dict]:
+def score_image_files(
+    files: Sequence[bytes | None], model: ImageModel, rules: ImageRules = ImageRules(), batch_size: int = 32
+) -> tuple[pl.DataFrame, dict]:
     """One row per file, in order: status ``ok`` with the scores, ``missing`` for None, or the
     validation failure (``invalid:<reason>``) with null scores; plus counts for metadata."""
     statuses: list[str] = []
@@ -41,15 +42,18 @@ def score_image_files(files: Sequence[bytes | None], model: ImageModel, rules: I
         probs[rows] = model.predict([decode_rgb(files[i]) for i in rows])  # type: ignore[arg-type]
     ok = np.array([status == "ok" for status in statuses], dtype=bool)
     labels = [LABELS[int(np.argmax(p))] if good else None for p, good in zip(probs, ok)]
-    frame = pl.DataFrame({
-        "status": statuses,
-        "label": labels,
-        "p_negative": probs[:, 0],
-        "p_neutral": probs[:, 1],
-        "p_positive": probs[:, 2],
-        "score": np.clip(probs[:, 2] - probs[:, 0], -1, 1),
-        "model": [model.name if good else None for good in ok],
-    }, schema=IMAGE_SCORE_SCHEMA).with_columns(pl.col(c).fill_nan(None) for c in ("p_negative", "p_neutral", "p_positive", "score"))
+    frame = pl.DataFrame(
+        {
+            "status": statuses,
+            "label": labels,
+            "p_negative": probs[:, 0],
+            "p_neutral": probs[:, 1],
+            "p_positive": probs[:, 2],
+            "score": np.clip(probs[:, 2] - probs[:, 0], -1, 1),
+            "model": [model.name if good else None for good in ok],
+        },
+        schema=IMAGE_SCORE_SCHEMA,
+    ).with_columns(pl.col(c).fill_nan(None) for c in ("p_negative", "p_neutral", "p_positive", "score"))
     counts = {"images": len(files), "scored": len(ok_rows)}
     for status in sorted(set(statuses) - {"ok"}):
         counts[f"status_{status}"] = statuses.count(status)

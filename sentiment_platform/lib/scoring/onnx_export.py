@@ -52,19 +52,26 @@ def export_int8(model, path: str | Path) -> Path:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _stock_graph(model), example, str(plain),
-                input_names=["input_ids", "attention_mask"], output_names=["probabilities"],
+                _stock_graph(model),
+                example,
+                str(plain),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["probabilities"],
                 dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}},
-                opset_version=17, dynamo=False,
+                opset_version=17,
+                dynamo=False,
             )
         heads = model.top.layers[0].attention.self.num_attention_heads
-        optimizer.optimize_model(str(plain), model_type="bert", num_heads=heads, hidden_size=hidden_size).save_model_to_file(str(fused))
+        optimizer.optimize_model(
+            str(plain), model_type="bert", num_heads=heads, hidden_size=hidden_size
+        ).save_model_to_file(str(fused))
         root = logging.getLogger()
         level = root.level
         root.setLevel(logging.ERROR)  # the quantizer logs advice about static quantization as a warning
         try:
-            quantize_dynamic(str(fused), str(quantized), weight_type=QuantType.QInt8,
-                             extra_options={"DefaultTensorType": 1})
+            quantize_dynamic(
+                str(fused), str(quantized), weight_type=QuantType.QInt8, extra_options={"DefaultTensorType": 1}
+            )
         finally:
             root.setLevel(level)
         tmp_target = path.with_suffix(".tmp")

@@ -9,7 +9,7 @@ duplicates a part; readers keep one row per key, so parts written by concurrent 
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -55,13 +55,18 @@ class ScoreCache:
         """Remember newly computed scores."""
         if not len(keys):
             return
-        self._added.append(pl.DataFrame({
-            "text_key": list(keys),
-            "p_negative": probabilities[:, 0],
-            "p_neutral": probabilities[:, 1],
-            "p_positive": probabilities[:, 2],
-            "truncated": truncated,
-        }, schema=CACHE_SCHEMA))
+        self._added.append(
+            pl.DataFrame(
+                {
+                    "text_key": list(keys),
+                    "p_negative": probabilities[:, 0],
+                    "p_neutral": probabilities[:, 1],
+                    "p_positive": probabilities[:, 2],
+                    "truncated": truncated,
+                },
+                schema=CACHE_SCHEMA,
+            )
+        )
 
     def added(self) -> pl.DataFrame:
         """Entries added since loading, one row per key."""
@@ -70,7 +75,7 @@ class ScoreCache:
         return pl.concat(self._added).unique("text_key", keep="first").sort("text_key")
 
     @classmethod
-    def load(cls, storage, fingerprint: str) -> "ScoreCache":
+    def load(cls, storage, fingerprint: str) -> ScoreCache:
         """The cache persisted in the lake for ``fingerprint`` (empty if there is none)."""
         parts = [obj.key for obj in storage.iter_objects(cache_prefix(fingerprint)) if obj.key.endswith(".parquet")]
         frames = [storage.read_parquet(key).cast(CACHE_SCHEMA) for key in parts]
@@ -89,7 +94,8 @@ class ScoreCache:
         if len(self._parts) + 1 > COMPACT_AFTER_PARTS:
             # Write the merged part before deleting the old ones: a crash leaves duplicates, never a loss.
             merged = pl.concat([self._entries, added]).unique("text_key", keep="first").sort("text_key")
-            merged_key = f"{cache_prefix(self.fingerprint)}compact-{hashlib.sha256(merged['text_key'].to_numpy().tobytes()).hexdigest()[:16]}.parquet"
+            digest = hashlib.sha256(merged["text_key"].to_numpy().tobytes()).hexdigest()[:16]
+            merged_key = f"{cache_prefix(self.fingerprint)}compact-{digest}.parquet"
             storage.write_parquet(merged_key, merged)
             for old in [*self._parts, key]:
                 if old != merged_key:

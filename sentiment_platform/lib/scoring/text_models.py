@@ -7,9 +7,10 @@ Probabilities are ordered negative, neutral, positive. ``truncated`` marks texts
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -145,7 +146,9 @@ class TransformersTextModel:
         for batch in length_batches(lengths, self.batch_size):
             input_ids, mask = pad_ids([ids[i] for i in batch], pad)
             with torch.inference_mode():
-                logits = self._model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(mask)).logits
+                logits = self._model(
+                    input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(mask)
+                ).logits
             out = softmax(logits.float().numpy())
             for column, target in enumerate(self._columns):
                 probs[batch, target] += out[:, column]

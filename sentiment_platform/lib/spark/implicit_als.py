@@ -25,26 +25,46 @@ class ImplicitALS:
         ratings = self._indexed(weighted).select("user_index", "post_index", pl.col("weight").cast(pl.Float32))
         frame = spark.createDataFrame(ratings.to_pandas(), schema="user_index int, post_index int, weight float")
         self.model = ALS(
-            userCol="user_index", itemCol="post_index", ratingCol="weight", implicitPrefs=True,
-            rank=settings.rank, maxIter=settings.max_iter, regParam=settings.reg_param, alpha=settings.alpha,
-            seed=settings.seed, coldStartStrategy="drop",
+            userCol="user_index",
+            itemCol="post_index",
+            ratingCol="weight",
+            implicitPrefs=True,
+            rank=settings.rank,
+            maxIter=settings.max_iter,
+            regParam=settings.reg_param,
+            alpha=settings.alpha,
+            seed=settings.seed,
+            coldStartStrategy="drop",
         ).fit(frame)
 
     def _indexed(self, pairs: pl.DataFrame) -> pl.DataFrame:
-        return pairs.join(self.users, on="user_id").join(self.posts, on="post_id").with_columns(
-            pl.col("user_index", "post_index").cast(pl.Int32))
+        return (
+            pairs.join(self.users, on="user_id")
+            .join(self.posts, on="post_id")
+            .with_columns(pl.col("user_index", "post_index").cast(pl.Int32))
+        )
 
     def _named(self, scores: pl.DataFrame) -> pl.DataFrame:
-        return scores.join(self.users, on="user_index").join(self.posts, on="post_index").select(
-            "user_id", "post_id", "model_score")
+        return (
+            scores.join(self.users, on="user_index")
+            .join(self.posts, on="post_index")
+            .select("user_id", "post_id", "model_score")
+        )
 
     def top(self, per_user: int) -> pl.DataFrame:
         """Each user's ``per_user`` highest-scoring posts: ``user_id``, ``post_id``, ``model_score``."""
         from pyspark.sql import functions as F
 
-        proposals = self.model.recommendForAllUsers(min(per_user, self.posts.height)).select(
-            "user_index", F.explode("recommendations").alias("item"),
-        ).select("user_index", F.col("item.post_index").alias("post_index"), F.col("item.rating").alias("model_score"))
+        proposals = (
+            self.model.recommendForAllUsers(min(per_user, self.posts.height))
+            .select(
+                "user_index",
+                F.explode("recommendations").alias("item"),
+            )
+            .select(
+                "user_index", F.col("item.post_index").alias("post_index"), F.col("item.rating").alias("model_score")
+            )
+        )
         return self._named(to_polars(proposals.toArrow(), _SCORES))
 
     def score(self, pairs: pl.DataFrame) -> pl.DataFrame:

@@ -8,8 +8,9 @@ package and the same ``SENTIMENT_*``/AWS environment as the driver.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
@@ -30,11 +31,16 @@ def to_arrow(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
 
 def to_polars(table: pa.Table, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """A table collected from Spark as a Polars frame with ``schema`` (UTC timestamps)."""
-    return pl.from_arrow(table).select(
-        pl.col(name).dt.convert_time_zone("UTC").cast(dtype)
-        if isinstance(dtype, pl.Datetime) else pl.col(name).cast(dtype)
-        for name, dtype in schema.items()
-    ) if table.num_rows else pl.DataFrame(schema=schema)
+    return (
+        pl.from_arrow(table).select(
+            pl.col(name).dt.convert_time_zone("UTC").cast(dtype)
+            if isinstance(dtype, pl.Datetime)
+            else pl.col(name).cast(dtype)
+            for name, dtype in schema.items()
+        )
+        if table.num_rows
+        else pl.DataFrame(schema=schema)
+    )
 
 
 def spark_schema(schema: pa.Schema) -> Any:
@@ -43,8 +49,9 @@ def spark_schema(schema: pa.Schema) -> Any:
     return from_arrow_schema(schema)
 
 
-def map_lake_objects(spark: Any, storage: LakeStorage, objects: Sequence[tuple[str, datetime, int]],
-                     read: LakeReader, schema: pa.Schema) -> Any:
+def map_lake_objects(
+    spark: Any, storage: LakeStorage, objects: Sequence[tuple[str, datetime, int]], read: LakeReader, schema: pa.Schema
+) -> Any:
     """A Spark DataFrame of ``read(storage, [(key, hour), ...])`` run by the tasks over ``objects``.
 
     ``objects`` are ``(key, hour, size)``; they are spread over about one task per

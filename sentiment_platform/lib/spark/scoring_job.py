@@ -8,8 +8,9 @@ into the same cache the single-machine path uses.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -35,14 +36,26 @@ from sentiment_platform.lib.spark.lake_io import (
 )
 
 _UTC = pa.timestamp("us", tz="UTC")
-CHECKED_POST_ARROW = pa.schema([
-    ("post_id", pa.string()), ("created_at", _UTC), ("topic", pa.string()), ("status", pa.string()),
-    ("text_key", pa.int64()), ("checked_text", pa.string()), ("hour", _UTC),
-])
-SCORES_ARROW = pa.schema([
-    ("text_key", pa.int64()), ("p_negative", pa.float32()), ("p_neutral", pa.float32()),
-    ("p_positive", pa.float32()), ("truncated", pa.bool_()),
-])
+CHECKED_POST_ARROW = pa.schema(
+    [
+        ("post_id", pa.string()),
+        ("created_at", _UTC),
+        ("topic", pa.string()),
+        ("status", pa.string()),
+        ("text_key", pa.int64()),
+        ("checked_text", pa.string()),
+        ("hour", _UTC),
+    ]
+)
+SCORES_ARROW = pa.schema(
+    [
+        ("text_key", pa.int64()),
+        ("p_negative", pa.float32()),
+        ("p_neutral", pa.float32()),
+        ("p_positive", pa.float32()),
+        ("truncated", pa.bool_()),
+    ]
+)
 POST_COLUMNS = {"post_id": pl.String, "created_at": pl.Datetime("us", "UTC"), "topic": pl.String}
 
 
@@ -51,12 +64,14 @@ def _check_posts(storage: LakeStorage, objects: list[tuple[str, datetime]]) -> p
     for key, hour in objects:
         posts = storage.read_parquet(key).select("post_id", "created_at", "topic", "text")
         statuses, keys, distinct = check_texts(posts["text"].to_list())
-        frames.append(posts.drop("text").with_columns(
-            pl.Series("status", statuses, pl.String),
-            pl.Series("text_key", keys, pl.Int64),
-            pl.Series("checked_text", [distinct.get(k) if k is not None else None for k in keys], pl.String),
-            pl.lit(hour).cast(pl.Datetime("us", "UTC")).alias("hour"),
-        ))
+        frames.append(
+            posts.drop("text").with_columns(
+                pl.Series("status", statuses, pl.String),
+                pl.Series("text_key", keys, pl.Int64),
+                pl.Series("checked_text", [distinct.get(k) if k is not None else None for k in keys], pl.String),
+                pl.lit(hour).cast(pl.Datetime("us", "UTC")).alias("hour"),
+            )
+        )
     return pl.concat(frames)
 
 
@@ -69,12 +84,18 @@ def _score_batches(scorer_settings: dict[str, Any]):
             probabilities, truncated = model.predict(batch["checked_text"].tolist())
             frame = score_frame(batch["text_key"].tolist(), np.asarray(probabilities), np.asarray(truncated))
             yield to_arrow(frame, SCORES_ARROW).to_pandas()
+
     return run
 
 
-def score_posts_spark(spark: Any, storage: LakeStorage, cleaned: Mapping[datetime, Sequence[LakeObject]],
-                      model: TextModel, scorer_settings: dict[str, Any], cache: ScoreCache,
-                      ) -> dict[datetime, tuple[pl.DataFrame, dict[str, int]]]:
+def score_posts_spark(
+    spark: Any,
+    storage: LakeStorage,
+    cleaned: Mapping[datetime, Sequence[LakeObject]],
+    model: TextModel,
+    scorer_settings: dict[str, Any],
+    cache: ScoreCache,
+) -> dict[datetime, tuple[pl.DataFrame, dict[str, int]]]:
     """Score the cleaned posts of every hour in ``cleaned`` as one Spark job.
 
     Returns per hour the same frame and counts as the single-machine path (post columns + the
@@ -88,25 +109,37 @@ def score_posts_spark(spark: Any, storage: LakeStorage, cleaned: Mapping[datetim
     checked = map_lake_objects(spark, storage, objects, _check_posts, CHECKED_POST_ARROW)
     checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        rows = to_polars(checked.drop("checked_text").toArrow(),
-                         {**POST_COLUMNS, "status": pl.String, "text_key": pl.Int64, "hour": pl.Datetime("us", "UTC")})
+        rows = to_polars(
+            checked.drop("checked_text").toArrow(),
+            {**POST_COLUMNS, "status": pl.String, "text_key": pl.Int64, "hour": pl.Datetime("us", "UTC")},
+        )
         distinct_keys = rows["text_key"].drop_nulls().unique()
         cached = cache.lookup(distinct_keys.to_list())
-        known = spark.createDataFrame(to_arrow(cached.select("text_key"), pa.schema([("text_key", pa.int64())])).to_pandas(),
-                                      schema="text_key long")
+        known = spark.createDataFrame(
+            to_arrow(cached.select("text_key"), pa.schema([("text_key", pa.int64())])).to_pandas(),
+            schema="text_key long",
+        )
         # An explicit repartition: adaptive execution would otherwise coalesce a few thousand texts
         # into one task, and one core would do all the inference.
-        missing = (checked.filter(F.col("text_key").isNotNull()).select("text_key", "checked_text")
-                   .dropDuplicates(["text_key"]).join(F.broadcast(known), "text_key", "left_anti")
-                   .repartition(spark.sparkContext.defaultParallelism, "text_key"))
-        new_scores = to_polars(missing.mapInPandas(_score_batches(scorer_settings), spark_schema(SCORES_ARROW)).toArrow(),
-                               CACHE_SCHEMA)
+        missing = (
+            checked.filter(F.col("text_key").isNotNull())
+            .select("text_key", "checked_text")
+            .dropDuplicates(["text_key"])
+            .join(F.broadcast(known), "text_key", "left_anti")
+            .repartition(spark.sparkContext.defaultParallelism, "text_key")
+        )
+        new_scores = to_polars(
+            missing.mapInPandas(_score_batches(scorer_settings), spark_schema(SCORES_ARROW)).toArrow(), CACHE_SCHEMA
+        )
     finally:
         checked.unpersist()
 
     if new_scores.height:
-        cache.add(new_scores["text_key"].to_list(),
-                  new_scores.select("p_negative", "p_neutral", "p_positive").to_numpy(), new_scores["truncated"].to_numpy())
+        cache.add(
+            new_scores["text_key"].to_list(),
+            new_scores.select("p_negative", "p_neutral", "p_positive").to_numpy(),
+            new_scores["truncated"].to_numpy(),
+        )
     scores = pl.concat([cached, new_scores])
     results = {}
     by_hour = rows.partition_by("hour", as_dict=True, include_key=False)
@@ -118,7 +151,8 @@ def score_posts_spark(spark: Any, storage: LakeStorage, cleaned: Mapping[datetim
         statuses, keys = posts["status"].to_list(), posts["text_key"].to_list()
         hour_keys = {key for key in keys if key is not None}
         new_here = int(new_scores["text_key"].is_in(list(hour_keys)).sum()) if hour_keys else 0
-        frame = pl.concat([posts.select(list(POST_COLUMNS)), assemble_scores(statuses, keys, scores, model.name)],
-                          how="horizontal")
+        frame = pl.concat(
+            [posts.select(list(POST_COLUMNS)), assemble_scores(statuses, keys, scores, model.name)], how="horizontal"
+        )
         results[hour] = (frame, score_counts(statuses, len(hour_keys), new_here))
     return results

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
@@ -16,14 +17,27 @@ from sentiment_platform.lib.spark.lake_io import map_lake_objects, to_polars
 from sentiment_platform.lib.trends import TRENDS_15M_INPUT, finish_trends_15m
 
 WINDOW_MICROS = 15 * 60 * 1_000_000
-ENRICHED_TREND_ARROW = pa.schema([
-    ("created_at", pa.timestamp("us", tz="UTC")), ("topic", pa.string()), ("sentiment", pa.string()),
-    ("score", pa.float64()), ("confidence", pa.float64()), ("image_score", pa.float64()),
-])
+ENRICHED_TREND_ARROW = pa.schema(
+    [
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("topic", pa.string()),
+        ("sentiment", pa.string()),
+        ("score", pa.float64()),
+        ("confidence", pa.float64()),
+        ("image_score", pa.float64()),
+    ]
+)
 WINDOW_COLUMNS = {
-    "window_start": pl.Datetime("us", "UTC"), "topic": pl.String, "posts": pl.Int64, "positive": pl.Int64,
-    "neutral": pl.Int64, "negative": pl.Int64, "mean_score": pl.Float64, "mean_confidence": pl.Float64,
-    "image_posts": pl.Int64, "mean_image_score": pl.Float64,
+    "window_start": pl.Datetime("us", "UTC"),
+    "topic": pl.String,
+    "posts": pl.Int64,
+    "positive": pl.Int64,
+    "neutral": pl.Int64,
+    "negative": pl.Int64,
+    "mean_score": pl.Float64,
+    "mean_confidence": pl.Float64,
+    "image_posts": pl.Int64,
+    "mean_image_score": pl.Float64,
 }
 
 
@@ -31,22 +45,29 @@ def _read_enriched(storage: LakeStorage, objects: list[tuple[str, datetime]]) ->
     return pl.concat([storage.read_parquet(key).select(TRENDS_15M_INPUT) for key, _ in objects], how="vertical_relaxed")
 
 
-def trends_15m_spark(spark: Any, storage: LakeStorage, enriched: Mapping[datetime, Sequence[LakeObject]]) -> pl.DataFrame:
+def trends_15m_spark(
+    spark: Any, storage: LakeStorage, enriched: Mapping[datetime, Sequence[LakeObject]]
+) -> pl.DataFrame:
     """The 15-minute trend rows of every hour in ``enriched`` (same columns as the Polars path)."""
     from pyspark.sql import functions as F
 
     objects = [(obj.key, hour, obj.size) for hour, objs in enriched.items() for obj in objs]
     posts = map_lake_objects(spark, storage, objects, _read_enriched, ENRICHED_TREND_ARROW)
     micros = F.unix_micros("created_at")
-    labels = [F.count(F.when(F.col("sentiment") == label, 1)).alias(label) for label in ("positive", "neutral", "negative")]
+    labels = [
+        F.count(F.when(F.col("sentiment") == label, 1)).alias(label) for label in ("positive", "neutral", "negative")
+    ]
     windows = (
         posts.withColumn("window_start", F.timestamp_micros(micros - F.pmod(micros, F.lit(WINDOW_MICROS))))
         .withColumn("topic", F.coalesce("topic", F.lit("unknown")))
         .groupBy("window_start", "topic")
         .agg(
-            F.count(F.lit(1)).alias("posts"), *labels,
-            F.avg("score").alias("mean_score"), F.avg("confidence").alias("mean_confidence"),
-            F.count("image_score").alias("image_posts"), F.avg("image_score").alias("mean_image_score"),
+            F.count(F.lit(1)).alias("posts"),
+            *labels,
+            F.avg("score").alias("mean_score"),
+            F.avg("confidence").alias("mean_confidence"),
+            F.count("image_score").alias("image_posts"),
+            F.avg("image_score").alias("mean_image_score"),
         )
     )
     return finish_trends_15m(to_polars(windows.toArrow(), WINDOW_COLUMNS))

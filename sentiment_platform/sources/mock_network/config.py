@@ -29,8 +29,15 @@ class MockFeedConfig:
 
     def __post_init__(self) -> None:
         for name in (
-            "non_english_share", "reply_share", "retweet_share", "duplicate_share",
-            "malformed_share", "image_share", "corrupt_image_share", "meme_share", "follow_like_share",
+            "non_english_share",
+            "reply_share",
+            "retweet_share",
+            "duplicate_share",
+            "malformed_share",
+            "image_share",
+            "corrupt_image_share",
+            "meme_share",
+            "follow_like_share",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

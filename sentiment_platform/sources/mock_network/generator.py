@@ -173,21 +173,38 @@ def generate_hour(hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> 
     author_of: dict[str, User] = {}
 
     def interaction(kind: str, user: User, post_id: str, at: datetime) -> None:
-        interactions.append((at, {
-            "interaction_id": f"i{hour:%Y%m%d%H}{len(interactions):07d}", "type": kind,
-            "user_id": user.user_id, "post_id": post_id, "created_at": iso(at)}))
+        interactions.append(
+            (
+                at,
+                {
+                    "interaction_id": f"i{hour:%Y%m%d%H}{len(interactions):07d}",
+                    "type": kind,
+                    "user_id": user.user_id,
+                    "post_id": post_id,
+                    "created_at": iso(at),
+                },
+            )
+        )
 
     for index in range(count):
         created = hour + timedelta(seconds=seconds[index])
         author = authors[index]
         post_id = f"p{hour:%Y%m%d%H}{index:06d}"
         roll = rng.random()
-        record: dict[str, Any] = {"id": post_id, "author_id": author.user_id, "created_at": iso(created),
-                                  "source": "mockfeed"}
+        record: dict[str, Any] = {
+            "id": post_id,
+            "author_id": author.user_id,
+            "created_at": iso(created),
+            "source": "mockfeed",
+        }
         if originals and roll < config.retweet_share:
             original = posts[rng.choice(originals)]
-            record.update(text=f"RT @{author_of[original['id']].handle}: {original['text']}",
-                          lang=original["lang"], topic=original["topic"], retweet_of_id=original["id"])
+            record.update(
+                text=f"RT @{author_of[original['id']].handle}: {original['text']}",
+                lang=original["lang"],
+                topic=original["topic"],
+                retweet_of_id=original["id"],
+            )
             interaction("repost", author, original["id"], created)
         else:
             replying = bool(originals) and roll < config.retweet_share + config.reply_share
@@ -211,8 +228,14 @@ def generate_hour(hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> 
                 key = landing_image_key(hashlib.sha256(data).hexdigest(), extension)
                 if rng.random() >= config.corrupt_image_share / 5:  # else: a reference to no file
                     images.append(LandingImage(created, key, data))
-                record["media"] = [{"media_key": key.rsplit("/", 1)[1].split(".")[0][:16],
-                                    "type": "photo", "path": key, "alt_text": caption or ""}]
+                record["media"] = [
+                    {
+                        "media_key": key.rsplit("/", 1)[1].split(".")[0][:16],
+                        "type": "photo",
+                        "path": key,
+                        "alt_text": caption or "",
+                    }
+                ]
             if not parent:
                 originals.append(index)
                 by_topic[topic].append(index)
@@ -253,11 +276,22 @@ def generate_hour(hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> 
     for at, item in [(t, {"user_id": p["author_id"]}) for t, p in zip(post_times, posts)] + interactions:
         active.setdefault(item["user_id"], at)
     by_id = {user.user_id: user for user in users}
-    profiles = [(at, {
-        "user_id": user_id, "handle": by_id[user_id].handle, "name": by_id[user_id].name,
-        "location": by_id[user_id].location, "followers_count": _followers(by_id[user_id], hour),
-        "language": by_id[user_id].language, "created_at": iso(by_id[user_id].created_at),
-        "observed_at": iso(at)}) for user_id, at in active.items()]
+    profiles = [
+        (
+            at,
+            {
+                "user_id": user_id,
+                "handle": by_id[user_id].handle,
+                "name": by_id[user_id].name,
+                "location": by_id[user_id].location,
+                "followers_count": _followers(by_id[user_id], hour),
+                "language": by_id[user_id].language,
+                "created_at": iso(by_id[user_id].created_at),
+                "observed_at": iso(at),
+            },
+        )
+        for user_id, at in active.items()
+    ]
 
     return HourBatch(
         hour=hour,

@@ -71,8 +71,12 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
 def decompression_bomb_png(width: int = 50_000, height: int = 50_000) -> bytes:
     """A tiny PNG whose header claims ``width`` x ``height`` pixels (a decompression-bomb shape)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
-            + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def corrupt_image(rng: random.Random, good: bytes, extension: str) -> tuple[bytes, str, str]:

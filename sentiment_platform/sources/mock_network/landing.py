@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 from sentiment_platform.lib.lake_layout import LANDING_DATASETS, landing_prefix
 from sentiment_platform.partitions import floor_hour
@@ -61,7 +61,7 @@ def run_firehose(
     config: MockFeedConfig = MockFeedConfig(),
     stop: threading.Event | None = None,
     max_batches: int | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     on_batch: Callable[[datetime, datetime, dict[str, int]], None] | None = None,
     catch_up: timedelta | None = None,
 ) -> int:

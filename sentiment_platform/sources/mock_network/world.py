@@ -5,81 +5,200 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
 TOPICS: dict[str, dict[str, list[str]]] = {
     "tech": {
-        "subjects": ["the new phone", "the latest software update", "this AI assistant",
-                     "the laptop launch", "the cloud outage", "the new smartwatch"],
+        "subjects": [
+            "the new phone",
+            "the latest software update",
+            "this AI assistant",
+            "the laptop launch",
+            "the cloud outage",
+            "the new smartwatch",
+        ],
         "hashtags": ["tech", "ai", "gadgets", "android", "iphone", "startup"],
     },
     "sports": {
-        "subjects": ["the match tonight", "our team", "the referee", "the transfer news",
-                     "the final score", "the marathon"],
+        "subjects": [
+            "the match tonight",
+            "our team",
+            "the referee",
+            "the transfer news",
+            "the final score",
+            "the marathon",
+        ],
         "hashtags": ["football", "nba", "worldcup", "marathon", "gameday"],
     },
     "politics": {
-        "subjects": ["the debate", "the new bill", "the election results", "the senator's speech",
-                     "the budget plan", "the city council"],
+        "subjects": [
+            "the debate",
+            "the new bill",
+            "the election results",
+            "the senator's speech",
+            "the budget plan",
+            "the city council",
+        ],
         "hashtags": ["politics", "election", "policy", "vote"],
     },
     "climate": {
-        "subjects": ["the heatwave", "the new solar farm", "the climate summit",
-                     "the flood warnings", "the recycling program", "the wildfire season"],
+        "subjects": [
+            "the heatwave",
+            "the new solar farm",
+            "the climate summit",
+            "the flood warnings",
+            "the recycling program",
+            "the wildfire season",
+        ],
         "hashtags": ["climate", "climatechange", "solar", "sustainability", "weather"],
     },
     "entertainment": {
-        "subjects": ["the new movie", "the concert", "the season finale", "the album drop",
-                     "the award show", "the trailer"],
+        "subjects": [
+            "the new movie",
+            "the concert",
+            "the season finale",
+            "the album drop",
+            "the award show",
+            "the trailer",
+        ],
         "hashtags": ["movies", "music", "netflix", "concert", "tv"],
     },
     "travel": {
-        "subjects": ["my flight", "the hotel", "the airport queue", "the beach trip",
-                     "the train delay", "the city tour"],
+        "subjects": [
+            "my flight",
+            "the hotel",
+            "the airport queue",
+            "the beach trip",
+            "the train delay",
+            "the city tour",
+        ],
         "hashtags": ["travel", "vacation", "wanderlust", "airport", "roadtrip"],
     },
 }
 
 EN_PHRASES: dict[str, list[str]] = {
-    "positive": ["Absolutely loving {s}", "{s} just made my day", "So impressed with {s}",
-                 "Best thing this week: {s}", "{s} is amazing, no notes", "Can't stop smiling about {s}",
-                 "Huge congrats on {s}", "{s} exceeded every expectation", "Really happy with {s}"],
-    "negative": ["Really disappointed by {s}", "{s} is a total mess", "Worst experience ever with {s}",
-                 "So angry about {s}", "{s} ruined my whole day", "Can't believe how bad {s} is",
-                 "Fed up with {s}", "{s} is a disaster, honestly", "Sad and tired of {s}"],
-    "neutral": ["Reading about {s} today", "Anyone following {s}?", "Update on {s} at noon",
-                "{s} is scheduled for tomorrow", "Thoughts on {s}?", "Here is a summary of {s}",
-                "Just saw the news about {s}", "{s} happens this weekend", "Notes from {s}"],
+    "positive": [
+        "Absolutely loving {s}",
+        "{s} just made my day",
+        "So impressed with {s}",
+        "Best thing this week: {s}",
+        "{s} is amazing, no notes",
+        "Can't stop smiling about {s}",
+        "Huge congrats on {s}",
+        "{s} exceeded every expectation",
+        "Really happy with {s}",
+    ],
+    "negative": [
+        "Really disappointed by {s}",
+        "{s} is a total mess",
+        "Worst experience ever with {s}",
+        "So angry about {s}",
+        "{s} ruined my whole day",
+        "Can't believe how bad {s} is",
+        "Fed up with {s}",
+        "{s} is a disaster, honestly",
+        "Sad and tired of {s}",
+    ],
+    "neutral": [
+        "Reading about {s} today",
+        "Anyone following {s}?",
+        "Update on {s} at noon",
+        "{s} is scheduled for tomorrow",
+        "Thoughts on {s}?",
+        "Here is a summary of {s}",
+        "Just saw the news about {s}",
+        "{s} happens this weekend",
+        "Notes from {s}",
+    ],
 }
 
 FOREIGN_PHRASES: dict[str, dict[str, list[str]]] = {
-    "es": {"positive": ["Me encanta {s}", "{s} es increíble"],
-           "negative": ["Qué decepción con {s}", "{s} es un desastre"],
-           "neutral": ["Leyendo sobre {s}", "Mañana hay noticias de {s}"]},
-    "fr": {"positive": ["J'adore {s}", "{s} est génial"],
-           "negative": ["Quelle déception, {s}", "{s} est une catastrophe"],
-           "neutral": ["Je lis des articles sur {s}", "Rendez-vous demain pour {s}"]},
-    "de": {"positive": ["Ich liebe {s}", "{s} ist großartig"],
-           "negative": ["Total enttäuscht von {s}", "{s} ist eine Katastrophe"],
-           "neutral": ["Ich lese gerade über {s}", "Morgen gibt es Neues zu {s}"]},
-    "pt": {"positive": ["Adorei {s}", "{s} é maravilhoso"],
-           "negative": ["Que decepção com {s}", "{s} é um desastre"],
-           "neutral": ["Lendo sobre {s}", "Amanhã tem novidades sobre {s}"]},
+    "es": {
+        "positive": ["Me encanta {s}", "{s} es increíble"],
+        "negative": ["Qué decepción con {s}", "{s} es un desastre"],
+        "neutral": ["Leyendo sobre {s}", "Mañana hay noticias de {s}"],
+    },
+    "fr": {
+        "positive": ["J'adore {s}", "{s} est génial"],
+        "negative": ["Quelle déception, {s}", "{s} est une catastrophe"],
+        "neutral": ["Je lis des articles sur {s}", "Rendez-vous demain pour {s}"],
+    },
+    "de": {
+        "positive": ["Ich liebe {s}", "{s} ist großartig"],
+        "negative": ["Total enttäuscht von {s}", "{s} ist eine Katastrophe"],
+        "neutral": ["Ich lese gerade über {s}", "Morgen gibt es Neues zu {s}"],
+    },
+    "pt": {
+        "positive": ["Adorei {s}", "{s} é maravilhoso"],
+        "negative": ["Que decepção com {s}", "{s} é um desastre"],
+        "neutral": ["Lendo sobre {s}", "Amanhã tem novidades sobre {s}"],
+    },
 }
 
-EMOJI = {"positive": ["😍", "😊", "🎉", "👍", "🔥", "❤️"],
-         "negative": ["😡", "😢", "👎", "💔", "😤", "🙄"],
-         "neutral": ["🤔", "📰", "👀", "📌"]}
+EMOJI = {
+    "positive": ["😍", "😊", "🎉", "👍", "🔥", "❤️"],
+    "negative": ["😡", "😢", "👎", "💔", "😤", "🙄"],
+    "neutral": ["🤔", "📰", "👀", "📌"],
+}
 
-FIRST_NAMES = ["Ana", "Ben", "Chloe", "Diego", "Emma", "Farah", "Gus", "Hana", "Ivan", "Jade",
-               "Kofi", "Lena", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara"]
-LAST_NAMES = ["Smith", "García", "Müller", "Dubois", "Silva", "Khan", "Nguyen", "Okafor", "Rossi",
-              "Kim", "Novak", "Cohen", "Larsen", "Tanaka", "Moreau"]
-LOCATIONS = ["London", "New York", "Madrid", "Paris", "Berlin", "São Paulo", "Lagos", "Mumbai",
-             "Tokyo", "Sydney", "Toronto", "Mexico City", "", "Earth"]
+FIRST_NAMES = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Diego",
+    "Emma",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jade",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nora",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+]
+LAST_NAMES = [
+    "Smith",
+    "García",
+    "Müller",
+    "Dubois",
+    "Silva",
+    "Khan",
+    "Nguyen",
+    "Okafor",
+    "Rossi",
+    "Kim",
+    "Novak",
+    "Cohen",
+    "Larsen",
+    "Tanaka",
+    "Moreau",
+]
+LOCATIONS = [
+    "London",
+    "New York",
+    "Madrid",
+    "Paris",
+    "Berlin",
+    "São Paulo",
+    "Lagos",
+    "Mumbai",
+    "Tokyo",
+    "Sydney",
+    "Toronto",
+    "Mexico City",
+    "",
+    "Earth",
+]
 LANGUAGES = [("en", 0.80), ("es", 0.07), ("fr", 0.05), ("de", 0.04), ("pt", 0.04)]
 
 
@@ -111,18 +230,21 @@ def population(seed: int, size: int) -> tuple[User, ...]:
         favourite = rng.randrange(len(topics))
         affinity[favourite] += 1.0
         total = sum(affinity)
-        users.append(User(
-            user_id=f"u{index:06d}",
-            handle=f"{first.lower()}_{last.lower().replace('ü', 'u').replace('í', 'i')}{index}",
-            name=f"{first} {last}",
-            location=rng.choice(LOCATIONS),
-            language=rng.choices(languages, weights)[0],
-            base_followers=int(rng.lognormvariate(5.0, 1.6)),
-            created_at=datetime(2020, 1, 1, tzinfo=timezone.utc).replace(
-                year=2015 + rng.randrange(10), month=1 + rng.randrange(12)),
-            topic_affinity=tuple(value / total for value in affinity),
-            activity=rng.lognormvariate(0.0, 0.8),
-        ))
+        users.append(
+            User(
+                user_id=f"u{index:06d}",
+                handle=f"{first.lower()}_{last.lower().replace('ü', 'u').replace('í', 'i')}{index}",
+                name=f"{first} {last}",
+                location=rng.choice(LOCATIONS),
+                language=rng.choices(languages, weights)[0],
+                base_followers=int(rng.lognormvariate(5.0, 1.6)),
+                created_at=datetime(2020, 1, 1, tzinfo=UTC).replace(
+                    year=2015 + rng.randrange(10), month=1 + rng.randrange(12)
+                ),
+                topic_affinity=tuple(value / total for value in affinity),
+                activity=rng.lognormvariate(0.0, 0.8),
+            )
+        )
     return tuple(users)
 
 
@@ -133,8 +255,11 @@ def topic_mood(topic: str, moment: datetime, seed: int) -> float:
     period_hours = rng.uniform(9.0, 30.0)
     phase = rng.uniform(0.0, 2 * math.pi)
     hours = moment.timestamp() / 3600.0
-    value = (base + 0.45 * math.sin(2 * math.pi * hours / period_hours + phase)
-             + 0.2 * math.sin(2 * math.pi * hours / (24 * 7) + phase / 2))
+    value = (
+        base
+        + 0.45 * math.sin(2 * math.pi * hours / period_hours + phase)
+        + 0.2 * math.sin(2 * math.pi * hours / (24 * 7) + phase / 2)
+    )
     return max(-1.0, min(1.0, value))
 
 

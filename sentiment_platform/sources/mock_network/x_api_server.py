@@ -13,7 +13,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -28,7 +28,7 @@ _QUERY = re.compile(r"^\(?(?P<topic>[a-z_]+)\)?(?P<rest>.*)$")
 
 
 def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 @dataclass
@@ -64,14 +64,23 @@ class MockXApi:
         # The real API always includes a tweet's author: profiles the feed sent malformed this hour
         # come from the network's population instead.
         for user in population(self.config.seed, self.config.users):
-            users.setdefault(user.user_id, {"user_id": user.user_id, "handle": user.handle, "name": user.name,
-                                            "location": user.location, "created_at": iso(user.created_at),
-                                            "followers_count": user.base_followers})
+            users.setdefault(
+                user.user_id,
+                {
+                    "user_id": user.user_id,
+                    "handle": user.handle,
+                    "name": user.name,
+                    "location": user.location,
+                    "created_at": iso(user.created_at),
+                    "followers_count": user.base_followers,
+                },
+            )
         unique = {post["id"]: post for post in posts}  # the API returns each tweet once
         return sorted(unique.values(), key=lambda p: p["created_at"], reverse=True), users, images
 
-    def search(self, query: str, start: datetime, end: datetime, max_results: int,
-               token: str | None) -> tuple[dict, dict[str, bytes]]:
+    def search(
+        self, query: str, start: datetime, end: datetime, max_results: int, token: str | None
+    ) -> tuple[dict, dict[str, bytes]]:
         """One page of results, and the image files its media URLs point to."""
         match = _QUERY.match(query.strip())
         if not match:
@@ -96,10 +105,18 @@ class MockXApi:
 
     def _tweet(self, post: dict) -> dict:
         tweet = {
-            "id": post["id"], "text": post["text"], "author_id": post["author_id"], "created_at": post["created_at"],
-            "lang": post.get("lang") or "und", "edit_history_tweet_ids": [post["id"]],
-            "public_metrics": {"like_count": post.get("like_count", 0), "retweet_count": post.get("repost_count", 0),
-                               "reply_count": post.get("reply_count", 0), "quote_count": 0},
+            "id": post["id"],
+            "text": post["text"],
+            "author_id": post["author_id"],
+            "created_at": post["created_at"],
+            "lang": post.get("lang") or "und",
+            "edit_history_tweet_ids": [post["id"]],
+            "public_metrics": {
+                "like_count": post.get("like_count", 0),
+                "retweet_count": post.get("repost_count", 0),
+                "reply_count": post.get("reply_count", 0),
+                "quote_count": 0,
+            },
         }
         if post.get("in_reply_to_id"):
             tweet["referenced_tweets"] = [{"type": "replied_to", "id": post["in_reply_to_id"]}]
@@ -109,14 +126,24 @@ class MockXApi:
         return tweet
 
     def _user(self, user: dict) -> dict:
-        return {"id": user["user_id"], "username": user["handle"], "name": user.get("name"),
-                "location": user.get("location"), "created_at": user.get("created_at"),
-                "public_metrics": {"followers_count": user.get("followers_count", 0)}}
+        return {
+            "id": user["user_id"],
+            "username": user["handle"],
+            "name": user.get("name"),
+            "location": user.get("location"),
+            "created_at": user.get("created_at"),
+            "public_metrics": {"followers_count": user.get("followers_count", 0)},
+        }
 
     def _media(self, media: dict) -> dict:
         name = media["path"].rsplit("/", 1)[1]
-        return {"media_key": media["media_key"], "type": "photo", "url": f"{self.base_url}/media/{name}",
-                "preview_image_url": f"{self.base_url}/media/{name}", "alt_text": media.get("alt_text", "")}
+        return {
+            "media_key": media["media_key"],
+            "type": "photo",
+            "url": f"{self.base_url}/media/{name}",
+            "preview_image_url": f"{self.base_url}/media/{name}",
+            "alt_text": media.get("alt_text", ""),
+        }
 
 
 class MockXApiServer:
@@ -126,8 +153,14 @@ class MockXApiServer:
     ``bearer_token``, when set, is required in the ``Authorization`` header.
     """
 
-    def __init__(self, config: MockFeedConfig = MockFeedConfig(), port: int = 0, bearer_token: str | None = None,
-                 faults: dict[int, str] | None = None, rate_limit_reset_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        config: MockFeedConfig = MockFeedConfig(),
+        port: int = 0,
+        bearer_token: str | None = None,
+        faults: dict[int, str] | None = None,
+        rate_limit_reset_s: float = 1.0,
+    ) -> None:
         self.api = MockXApi(config)
         self.bearer_token = bearer_token
         self.faults = dict(faults or {})
@@ -142,7 +175,7 @@ class MockXApiServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> "MockXApiServer":
+    def start(self) -> MockXApiServer:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -160,8 +193,13 @@ class MockXApiServer:
             def log_message(self, *args) -> None:
                 pass
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-                      content_type: str = "application/json") -> None:
+            def _send(
+                self,
+                status: int,
+                body: bytes,
+                headers: dict[str, str] | None = None,
+                content_type: str = "application/json",
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -183,18 +221,25 @@ class MockXApiServer:
                     return self._send(401, b'{"title": "Unauthorized"}')
                 fault = server.faults.get(number)
                 if fault == "429":
-                    reset = int(datetime.now(timezone.utc).timestamp() + server.rate_limit_reset_s)
-                    return self._send(429, b'{"title": "Too Many Requests"}', {"x-rate-limit-reset": str(reset),
-                                                                               "x-rate-limit-remaining": "0"})
+                    reset = int(datetime.now(UTC).timestamp() + server.rate_limit_reset_s)
+                    return self._send(
+                        429,
+                        b'{"title": "Too Many Requests"}',
+                        {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"},
+                    )
                 if fault in ("500", "503"):
                     return self._send(int(fault), b'{"title": "Server Error"}')
                 if fault == "malformed":
                     return self._send(200, b'{"data": [{"id": "1", "text": ')
                 query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
                 try:
-                    body, images = server.api.search(query["query"], _parse_time(query["start_time"]),
-                                             _parse_time(query["end_time"]), int(query.get("max_results", 10)),
-                                             query.get("pagination_token") or query.get("next_token"))
+                    body, images = server.api.search(
+                        query["query"],
+                        _parse_time(query["start_time"]),
+                        _parse_time(query["end_time"]),
+                        int(query.get("max_results", 10)),
+                        query.get("pagination_token") or query.get("next_token"),
+                    )
                 except (KeyError, ValueError) as error:
                     return self._send(400, json.dumps({"title": "Invalid Request", "detail": str(error)}).encode())
                 with server._lock:

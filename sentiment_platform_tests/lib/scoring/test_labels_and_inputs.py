@@ -17,19 +17,24 @@ from sentiment_platform.lib.scoring.text_input import (
 )
 
 
-@pytest.mark.parametrize("id2label, expected", [
-    ({0: "negative", 1: "neutral", 2: "positive"}, [NEGATIVE, NEUTRAL, POSITIVE]),
-    ({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, [NEGATIVE, NEUTRAL, POSITIVE]),
-    ({0: "NEGATIVE", 1: "POSITIVE"}, [NEGATIVE, POSITIVE]),  # distilbert SST-2
-    ({0: "LABEL_0", 1: "LABEL_1"}, [NEGATIVE, POSITIVE]),
-    ({0: "Positive", 1: "Negative", 2: "Neutral"}, [POSITIVE, NEGATIVE, NEUTRAL]),
-])
+@pytest.mark.parametrize(
+    "id2label, expected",
+    [
+        ({0: "negative", 1: "neutral", 2: "positive"}, [NEGATIVE, NEUTRAL, POSITIVE]),
+        ({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, [NEGATIVE, NEUTRAL, POSITIVE]),
+        ({0: "NEGATIVE", 1: "POSITIVE"}, [NEGATIVE, POSITIVE]),  # distilbert SST-2
+        ({0: "LABEL_0", 1: "LABEL_1"}, [NEGATIVE, POSITIVE]),
+        ({0: "Positive", 1: "Negative", 2: "Neutral"}, [POSITIVE, NEGATIVE, NEUTRAL]),
+    ],
+)
 def test_model_labels_map_onto_the_three_classes(id2label, expected):
     assert map_model_labels(id2label) == expected
 
 
-@pytest.mark.parametrize("id2label", [{0: "joy", 1: "anger"}, {0: "LABEL_0"}, {0: "positive", 1: "positive"},
-                                      {i: f"LABEL_{i}" for i in range(5)}])
+@pytest.mark.parametrize(
+    "id2label",
+    [{0: "joy", 1: "anger"}, {0: "LABEL_0"}, {0: "positive", 1: "positive"}, {i: f"LABEL_{i}" for i in range(5)}],
+)
 def test_unmappable_labels_are_refused_not_guessed(id2label):
     with pytest.raises(ValueError):
         map_model_labels(id2label)
@@ -39,7 +44,7 @@ def test_check_text_gives_every_input_a_status():
     assert check_text("  hello \n world ") == (OK, "hello world")
     assert check_text("   ") == (EMPTY, "")
     assert check_text("\u200b\u200d\ufeff\u2060 \u00ad\u202e\x00") == (EMPTY, "")  # nothing that shows
-    assert check_text("\U0001F469\u200d\U0001F4BB")[0] == OK  # an emoji joined by a ZWJ shows
+    assert check_text("\U0001f469\u200d\U0001f4bb")[0] == OK  # an emoji joined by a ZWJ shows
     assert check_text(None) == (NOT_TEXT, "")
     assert check_text(42) == (NOT_TEXT, "")
     assert check_text("café".encode()) == (OK, "café")

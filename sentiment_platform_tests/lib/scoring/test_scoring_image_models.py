@@ -16,7 +16,7 @@ from sentiment_platform.sources.mock_network.images import (
     decompression_bomb_png,
     render_image,
 )
-from sentiment_platform_tests.scoring.tiny_models import tiny_clip
+from sentiment_platform_tests.lib.scoring.tiny_models import tiny_clip
 
 
 def png(colour, size=(64, 48)) -> bytes:
@@ -26,7 +26,9 @@ def png(colour, size=(64, 48)) -> bytes:
 
 
 def test_colour_features_follow_brightness_and_colour():
-    dark, grey, vivid = (colour_features(Image.new("RGB", (32, 32), c)) for c in [(20, 20, 30), (180, 180, 180), (255, 140, 0)])
+    dark, grey, vivid = (
+        colour_features(Image.new("RGB", (32, 32), c)) for c in [(20, 20, 30), (180, 180, 180), (255, 140, 0)]
+    )
     assert dark[0] < 0.15 < grey[0]
     assert grey[1] < 0.1 < vivid[1]
     assert vivid[2] > 0.5 and abs(grey[2]) < 1e-6
@@ -57,7 +59,11 @@ def test_affect_model_evaluation_on_held_out_mock_images():
 
 
 def test_clip_backend_with_a_tiny_random_model(tmp_path):
-    prompts = {"negative": ["a sad photo"], "neutral": ["a plain photo", "an ordinary photo"], "positive": ["a happy photo"]}
+    prompts = {
+        "negative": ["a sad photo"],
+        "neutral": ["a plain photo", "an ordinary photo"],
+        "positive": ["a happy photo"],
+    }
     model = ClipImageModel(str(tiny_clip(tmp_path / "clip")), prompts=prompts)
     frame, counts = score_image_files([png((10, 10, 10)), png((250, 200, 0), (80, 30)), b"garbage"], model)
     assert frame["status"].to_list() == ["ok", "ok", "invalid:not_an_image"]

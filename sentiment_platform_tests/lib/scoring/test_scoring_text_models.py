@@ -9,15 +9,18 @@ from sentiment_platform.lib.scoring.text_models import (
     VaderTextModel,
 )
 from sentiment_platform.lib.scoring.text_scoring import score_text_values
-from sentiment_platform_tests.scoring.tiny_models import tiny_text_classifier
+from sentiment_platform_tests.lib.scoring.tiny_models import tiny_text_classifier
 
 
-@pytest.mark.parametrize("id2label, favour, expected", [
-    ({0: "negative", 1: "neutral", 2: "positive"}, 2, "positive"),
-    ({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, 1, "neutral"),
-    ({0: "NEGATIVE", 1: "POSITIVE"}, 0, "negative"),
-    ({0: "positive", 1: "negative"}, 0, "positive"),
-])
+@pytest.mark.parametrize(
+    "id2label, favour, expected",
+    [
+        ({0: "negative", 1: "neutral", 2: "positive"}, 2, "positive"),
+        ({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, 1, "neutral"),
+        ({0: "NEGATIVE", 1: "POSITIVE"}, 0, "negative"),
+        ({0: "positive", 1: "negative"}, 0, "positive"),
+    ],
+)
 def test_transformers_backend_maps_each_output_to_its_class(tmp_path, id2label, favour, expected):
     model = TransformersTextModel(str(tiny_text_classifier(tmp_path / "model", id2label, favour)))
     frame, _ = score_text_values(["what a day", "the train is late again"], model)
@@ -30,15 +33,18 @@ def test_transformers_backend_maps_each_output_to_its_class(tmp_path, id2label, 
 
 
 def test_transformers_backend_truncates_long_texts(tmp_path):
-    model = TransformersTextModel(str(tiny_text_classifier(tmp_path / "model", {0: "negative", 1: "positive"})), max_length=16)
+    model = TransformersTextModel(
+        str(tiny_text_classifier(tmp_path / "model", {0: "negative", 1: "positive"})), max_length=16
+    )
     frame, _ = score_text_values(["word " * 5000, "short"], model)
     assert frame["truncated"].to_list() == [True, False]
     assert frame["status"].to_list() == ["ok", "ok"]
 
 
 def test_vader_labels_clear_cases_and_its_score_is_in_range():
-    frame, _ = score_text_values(["I love this, it is wonderful!", "This is awful, I hate it.", "The bus leaves at nine."],
-                           VaderTextModel())
+    frame, _ = score_text_values(
+        ["I love this, it is wonderful!", "This is awful, I hate it.", "The bus leaves at nine."], VaderTextModel()
+    )
     assert frame["label"].to_list() == ["positive", "negative", "neutral"]
     assert frame["score"].is_between(-1, 1).all()
 

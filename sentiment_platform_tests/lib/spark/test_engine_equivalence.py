@@ -31,6 +31,8 @@ from sentiment_platform.resources.spark_engine import SparkEngine
 from sentiment_platform.resources.warehouse import Warehouse
 from sentiment_platform_tests.conftest import HOUR, HOURS, PARTITION
 
+pytestmark = pytest.mark.integration
+
 LOCAL = SparkEngine(engine="local")
 SPARK = SparkEngine(engine="spark", master="local[2]")
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -39,15 +41,21 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 def run(assets, resources, partition_key=None, tags=None) -> dict:
     result = materialize(assets, partition_key=partition_key, tags=tags, resources=resources)
     assert result.success
-    [event] = [e for e in result.get_asset_materialization_events()
-               if e.step_materialization_data.materialization.asset_key.to_user_string() == assets[-1].key.to_user_string()][:1]
+    [event] = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.step_materialization_data.materialization.asset_key.to_user_string() == assets[-1].key.to_user_string()
+    ][:1]
     return {k: v.value for k, v in event.step_materialization_data.materialization.metadata.items()}
 
 
 def land_hour_with_edge_cases(storage: LakeStorage, partition_key: str = PARTITION, posts_per_hour: int = 400) -> None:
     """The mock hour (with its malformed records) plus a batch of exact and conflicting duplicates."""
-    assert materialize([landed_batches], partition_key=partition_key,
-                       resources={"storage": storage, "source": MockNetworkSource(posts_per_hour=posts_per_hour)}).success
+    assert materialize(
+        [landed_batches],
+        partition_key=partition_key,
+        resources={"storage": storage, "source": MockNetworkSource(posts_per_hour=posts_per_hour)},
+    ).success
     prefix = landing_prefix("posts", HOUR)
     kept = clean_posts(read_landing(storage, "posts", partition_key)).cleaned.row(0, named=True)
     lines = storage.read_bytes(kept["source_file"]).splitlines()
@@ -59,8 +67,10 @@ def land_hour_with_edge_cases(storage: LakeStorage, partition_key: str = PARTITI
 
 
 def cleansed_outputs(storage: LakeStorage) -> tuple[pl.DataFrame, bytes]:
-    return (storage.read_parquet(dataset_key("cleaned_posts", HOUR)),
-            storage.read_bytes(quarantine_prefix("posts", HOUR) + "rejected.jsonl"))
+    return (
+        storage.read_parquet(dataset_key("cleaned_posts", HOUR)),
+        storage.read_bytes(quarantine_prefix("posts", HOUR) + "rejected.jsonl"),
+    )
 
 
 def test_cleaned_posts_are_the_same_rows_on_both_engines(lake):
@@ -103,8 +113,12 @@ def test_post_sentiment_is_the_same_on_both_engines_and_shares_the_score_cache(l
 
 def test_trends_are_the_same_on_both_engines_over_a_range(built, tmp_path):
     warehouse = Warehouse(database=str(tmp_path / "spark.duckdb"))
-    resources = {**built, "warehouse": warehouse, "notifier": LogNotifier(log_path=str(tmp_path / "a.log")),
-                 "spark": SPARK}
+    resources = {
+        **built,
+        "warehouse": warehouse,
+        "notifier": LogNotifier(log_path=str(tmp_path / "a.log")),
+        "spark": SPARK,
+    }
     tags = {RANGE_START: hour_partition_key(HOURS[0]), RANGE_END: hour_partition_key(HOURS[-1])}
     metadata = run([sentiment_trends_15m], resources, tags=tags)
     assert metadata["engine"] == "spark" and metadata["hours"] == 3
@@ -123,8 +137,11 @@ def test_trends_are_the_same_on_both_engines_over_a_range(built, tmp_path):
 def test_a_24_hour_backfill_over_the_threshold_is_one_spark_run(lake):
     hours = [HOUR - timedelta(hours=offset) for offset in range(23, -1, -1)]
     for hour in hours:
-        assert materialize([landed_batches], partition_key=hour_partition_key(hour),
-                           resources={"storage": lake, "source": MockNetworkSource(posts_per_hour=40)}).success
+        assert materialize(
+            [landed_batches],
+            partition_key=hour_partition_key(hour),
+            resources={"storage": lake, "source": MockNetworkSource(posts_per_hour=40)},
+        ).success
     over_threshold = SparkEngine(engine="auto", master="local[2]", byte_threshold=100_000)
     tags = {RANGE_START: hour_partition_key(hours[0]), RANGE_END: hour_partition_key(hours[-1])}
     result = materialize([cleaned_posts], tags=tags, resources={"storage": lake, "spark": over_threshold})
@@ -144,10 +161,16 @@ def test_a_24_hour_backfill_over_the_threshold_is_one_spark_run(lake):
     assert small["engine"] == "local" and "within thresholds" in small["engine_reason"]
 
 
-@pytest.mark.parametrize("setting, rows, size, expected", [
-    ("auto", 10, 10, "local"), ("auto", 3_000_000, None, "spark"), ("auto", None, 10**10, "spark"),
-    ("spark", 1, 1, "spark"), ("local", 10**9, 10**12, "local"),
-])
+@pytest.mark.parametrize(
+    "setting, rows, size, expected",
+    [
+        ("auto", 10, 10, "local"),
+        ("auto", 3_000_000, None, "spark"),
+        ("auto", None, 10**10, "spark"),
+        ("spark", 1, 1, "spark"),
+        ("local", 10**9, 10**12, "local"),
+    ],
+)
 def test_engine_choice(setting, rows, size, expected):
     assert SparkEngine(engine=setting).choose(rows=rows, size_bytes=size).engine == expected
 
@@ -178,10 +201,17 @@ def test_spark_tasks_read_the_s3_lake_and_the_hour_lands_back_in_it(s3_lake):
     import subprocess
     import sys
 
-    assert materialize([landed_batches], partition_key=PARTITION,
-                       resources={"storage": s3_lake, "source": MockNetworkSource(posts_per_hour=200)}).success
-    done = subprocess.run([sys.executable, "-c", SPARK_ON_S3, s3_lake.root, s3_lake.endpoint_url, PARTITION],
-                          capture_output=True, text=True, timeout=300)
+    assert materialize(
+        [landed_batches],
+        partition_key=PARTITION,
+        resources={"storage": s3_lake, "source": MockNetworkSource(posts_per_hour=200)},
+    ).success
+    done = subprocess.run(
+        [sys.executable, "-c", SPARK_ON_S3, s3_lake.root, s3_lake.endpoint_url, PARTITION],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "ENGINE spark" in done.stdout, done.stderr[-3000:]
     expected = clean_posts(read_landing(s3_lake, "posts", PARTITION)).cleaned
     assert s3_lake.read_parquet(dataset_key("cleaned_posts", HOUR)).equals(expected) and expected.height > 100

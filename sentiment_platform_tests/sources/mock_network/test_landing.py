@@ -25,8 +25,15 @@ def test_land_hour_is_idempotent(lake):
 def test_firehose_lands_steady_batches_over_time(any_lake):
     clock_values = iter([HOUR + timedelta(minutes=58) + timedelta(seconds=30 * step) for step in range(10)])
     batches = []
-    count = run_firehose(any_lake, interval=0.01, rate=30, stop=threading.Event(), max_batches=5,
-                         clock=lambda: next(clock_values), on_batch=lambda s, e, c: batches.append(c))
+    count = run_firehose(
+        any_lake,
+        interval=0.01,
+        rate=30,
+        stop=threading.Event(),
+        max_batches=5,
+        clock=lambda: next(clock_values),
+        on_batch=lambda s, e, c: batches.append(c),
+    )
     assert count == 5
     assert all(c["posts"] > 0 for c in batches)
     post_keys = any_lake.list_keys("landing/posts/")
@@ -44,9 +51,29 @@ def test_land_window_only_lands_what_was_sent_in_it(lake):
 
 
 def test_mockfeed_command_runs_against_local_and_s3(tmp_path, s3_lake):
-    assert main(["mockfeed", "--interval", "0.05", "--max-batches", "2", "--since", "10",
-                 "--lake", str(tmp_path / "lake")]) == 0
+    assert (
+        main(
+            ["mockfeed", "--interval", "0.05", "--max-batches", "2", "--since", "10", "--lake", str(tmp_path / "lake")]
+        )
+        == 0
+    )
     assert (tmp_path / "lake" / "landing" / "posts").is_dir()
-    assert main(["mockfeed", "--interval", "0.05", "--max-batches", "2", "--since", "10",
-                 "--lake", s3_lake.root, "--endpoint-url", s3_lake.endpoint_url]) == 0
+    assert (
+        main(
+            [
+                "mockfeed",
+                "--interval",
+                "0.05",
+                "--max-batches",
+                "2",
+                "--since",
+                "10",
+                "--lake",
+                s3_lake.root,
+                "--endpoint-url",
+                s3_lake.endpoint_url,
+            ]
+        )
+        == 0
+    )
     assert s3_lake.list_keys("landing/posts/")

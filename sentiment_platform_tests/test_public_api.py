@@ -1,0 +1,35 @@
+import io
+
+import polars as pl
+from PIL import Image
+
+from sentiment_platform import ImageScorer, TextScorer, score_images, score_texts
+
+
+def png(color: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_score_texts_gives_one_row_per_text_in_order_with_statuses():
+    frame = score_texts(
+        ["I love this, it is wonderful!", "This is awful, I hate it.", "   ", None], TextScorer(backend="vader")
+    )
+    assert isinstance(frame, pl.DataFrame)
+    assert frame["text"].to_list()[:2] == ["I love this, it is wonderful!", "This is awful, I hate it."]
+    assert frame["status"].to_list() == ["ok", "ok", "empty", "not_text"]
+    assert frame["label"].to_list()[:2] == ["positive", "negative"] and frame["label"][2] is None
+    assert {"p_negative", "p_neutral", "p_positive", "score", "model"} <= set(frame.columns)
+
+
+def test_without_a_scorer_the_configured_backend_is_used(monkeypatch):
+    monkeypatch.setenv("SENTIMENT_TEXT_BACKEND", "vader")
+    assert score_texts(["fine"])["model"].to_list() == ["vader"]
+
+
+def test_score_images_scores_valid_files_and_flags_the_rest():
+    frame = score_images([png((250, 200, 40)), b"not an image", None], ImageScorer())
+    assert frame.height == 3 and frame["status"][0] == "ok" and frame["label"][0] in ("negative", "neutral", "positive")
+    assert frame["status"][1].startswith("invalid:") and frame["status"][2] == "missing"
+    assert frame["score"][1] is None
