@@ -23,13 +23,13 @@ REPO = Path(__file__).resolve().parents[1]
 HELP = "import sys; from {module} import main; sys.argv = ['sentiment-platform', '--help']; main()"
 
 
-def seconds(command: list[str], runs: int, env: dict[str, str]) -> float:
+def seconds(command: list[str], runs: int, env: dict[str, str], cwd: Path) -> float:
     """Median wall seconds of ``command`` over ``runs`` runs, after one warm-up (the OS file cache)."""
-    subprocess.run(command, check=True, capture_output=True, env=env)
+    subprocess.run(command, check=True, capture_output=True, env=env, cwd=cwd)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env)
+        subprocess.run(command, check=True, capture_output=True, env=env, cwd=cwd)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -43,11 +43,12 @@ def measure(module: str, runs: int, path: Path) -> tuple[float, float]:
         capture_output=True,
         text=True,
         env=env,
+        cwd=path,
     ).stdout.strip()
     assert where.startswith(str(path)), f"measured the wrong tree: {where}"
     return (
-        seconds([sys.executable, "-c", HELP.format(module=module)], runs, env),
-        seconds([sys.executable, "-c", "import sentiment_platform"], runs, env),
+        seconds([sys.executable, "-c", HELP.format(module=module)], runs, env, path),
+        seconds([sys.executable, "-c", "import sentiment_platform"], runs, env, path),
     )
 
 
