@@ -43,16 +43,16 @@ def _naive_predict(texts: list[str]):
     import torch
     from transformers import pipeline
 
-    from sentiment_platform.lib.scoring.minilm import (
+    from sentiment_platform.lib.scoring.encoder_model import (
         DEFAULT_WEIGHTS,
-        MiniLMSentiment,
+        EncoderSentiment,
         TrainedPart,
         load_encoder,
         load_tokenizer,
     )
 
     torch.set_num_threads(2)
-    model = MiniLMSentiment.build(TrainedPart.load(DEFAULT_WEIGHTS))
+    model = EncoderSentiment.build(TrainedPart.load(DEFAULT_WEIGHTS))
     frozen = len(model.bottom)
     encoder = load_encoder(frozen + len(model.top.layers))  # the model's depth
     for i, layer in enumerate(model.top.layers):  # the encoder with the trained top layers

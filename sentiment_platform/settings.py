@@ -53,6 +53,7 @@ MODEL_CACHE_DIR = "SENTIMENT_MODEL_CACHE_DIR"
 IMAGE_BACKEND = "SENTIMENT_IMAGE_BACKEND"
 IMAGE_MODEL = "SENTIMENT_IMAGE_MODEL"
 DATASET_DIR = "SENTIMENT_DATASET_DIR"
+UMSAB_DIR = "SENTIMENT_UMSAB_DIR"
 WAREHOUSE_PATH = "SENTIMENT_WAREHOUSE_PATH"
 X_API_BASE_URL = "SENTIMENT_X_API_BASE_URL"
 X_TOPICS = "SENTIMENT_X_TOPICS"
@@ -163,7 +164,7 @@ class Settings:
             "spark": self.spark(),
             "landing_scan": LandingScan(),
             "clock": Clock(),
-            "labeled_tweets": LabeledTweets(**self.fields({"path": DATASET_DIR})),
+            "labeled_tweets": LabeledTweets(**self.fields({"path": DATASET_DIR, "umsab_path": UMSAB_DIR})),
         }
 
 

@@ -33,7 +33,13 @@ def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
     Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     partitions = {key.to_user_string(): graph.get(key).partitions_def for key in graph.get_all_asset_keys()}
-    unpartitioned = {"sentiment_model", "sentiment_model_evaluation", "sentiment_report"}
+    unpartitioned = {
+        "sentiment_model",
+        "multilingual_sentiment_model",
+        "classical_sentiment_model",
+        "sentiment_model_evaluation",
+        "sentiment_report",
+    }
     daily = {"topic_daily_summary", "recommendations"}
     assert all(partitions[name] == daily_partitions for name in daily)
     hourly = set(partitions) - unpartitioned - daily

@@ -48,6 +48,7 @@ def enrich_posts(
             "created_at",
             "text",
             "lang",
+            "lang_source",
             "topic",
             "hashtags",
             "mentions",

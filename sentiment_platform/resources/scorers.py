@@ -14,13 +14,14 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from sentiment_platform.lib.scoring.encoder_model import DEFAULT_MULTILINGUAL_WEIGHTS, DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.image_models import (
     DEFAULT_PROMPTS,
     ImageModel,
     load_image_model,
 )
-from sentiment_platform.lib.scoring.minilm import DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.text_models import (
+    TEXT_BACKENDS,
     TextModel,
     file_digest,
     load_text_model,
@@ -38,39 +39,63 @@ def _cached(key: tuple, load) -> Any:
 
 
 class TextScorer(ConfigurableResource):
-    """Scores post texts with ``minilm`` (the offline default), ``transformers`` or ``vader``."""
+    """Scores post texts. ``multilingual`` (the offline default): English to the MiniLM model, every
+    other language to the multilingual E5 model, unsupported languages marked; ``minilm`` or ``e5``
+    alone; ``classical`` (TF-IDF + logistic regression); ``transformers`` (any Hugging Face model);
+    ``vader``."""
 
-    backend: str = Field(default="minilm", description="minilm, transformers or vader.")
+    backend: str = Field(default="multilingual", description=", ".join(TEXT_BACKENDS) + ".")
     model: str | None = Field(
         default=None,
-        description="transformers: a Hugging Face model id or local folder. minilm: the trained weights "
-        "file (default: the one shipped in the package).",
+        description="transformers: a Hugging Face model id or local folder. minilm / e5: the trained weights "
+        "file (default: the one shipped in the package). classical: the fitted pipeline's file.",
     )
-    runtime: str = Field(default="onnx-int8", description="minilm only: onnx-int8 (fast) or torch (float32).")
+    multilingual_model: str | None = Field(
+        default=None, description="multilingual: the E5 weights file (default: the one shipped in the package)."
+    )
+    runtime: str = Field(default="onnx-int8", description="minilm / e5: onnx-int8 (fast) or torch (float32).")
     batch_size: int = Field(default=32, description="Texts per forward pass (length-bucketed).")
     max_length: int = Field(default=128, description="Tokens per text; longer texts are truncated and flagged.")
     threads: int = Field(default=2, description="Intra-op threads for torch / ONNX Runtime; 0 = library default.")
-    cache_dir: str = Field(default="data/models", description="Where derived model files (ONNX export) are kept.")
+    cache_dir: str = Field(
+        default="data/models", description="Where derived model files (ONNX exports, the classical model) are kept."
+    )
 
     def weights_path(self) -> Path:
-        """Where the minilm backend loads its trained part from (and `sentiment_model` writes it)."""
+        """Where the English model's trained part is loaded from (and `sentiment_model` writes it)."""
         return Path(self.model) if self.backend == "minilm" and self.model else DEFAULT_WEIGHTS
 
+    def multilingual_weights_path(self) -> Path:
+        """Where the multilingual model's trained part is loaded from (and `multilingual_sentiment_model` writes it)."""
+        if self.backend == "e5" and self.model:
+            return Path(self.model)
+        return Path(self.multilingual_model) if self.multilingual_model else DEFAULT_MULTILINGUAL_WEIGHTS
+
+    def classical_path(self) -> Path:
+        """Where the classical pipeline is loaded from (and `classical_sentiment_model` writes it)."""
+        if self.backend == "classical" and self.model:
+            return Path(self.model)
+        return Path(self.cache_dir) / "classical_sentiment.joblib"
+
     def load(self) -> TextModel:
-        """The configured model, loaded once per process."""
-        digest = ""
-        if self.backend == "minilm":
-            # The weights' digest is part of the key: retraining in this process loads the new ones.
-            weights = self.weights_path()
-            options = {
-                "weights_path": weights,
-                "runtime": self.runtime,
-                "batch_size": self.batch_size,
-                "max_length": self.max_length,
-                "threads": self.threads,
-                "cache_dir": self.cache_dir,
-            }
-            digest = file_digest(weights) if weights.exists() else "missing"
+        """The configured model, loaded once per process (until a file it reads changes)."""
+        encoder = {
+            "runtime": self.runtime,
+            "batch_size": self.batch_size,
+            "max_length": self.max_length,
+            "threads": self.threads,
+            "cache_dir": self.cache_dir,
+        }
+        files: list[Path] = []
+        if self.backend == "multilingual":
+            files = [self.weights_path(), self.multilingual_weights_path()]
+            options = {"english_weights": files[0], "multilingual_weights": files[1], **encoder}
+        elif self.backend in ("minilm", "e5"):
+            files = [self.weights_path() if self.backend == "minilm" else self.multilingual_weights_path()]
+            options = {"weights_path": files[0], **encoder}
+        elif self.backend == "classical":
+            files = [self.classical_path()]
+            options = {"path": files[0]}
         elif self.backend == "transformers":
             if not self.model:
                 raise ValueError("the transformers backend needs `model` (a Hugging Face id or a local folder)")
@@ -82,7 +107,9 @@ class TextScorer(ConfigurableResource):
             }
         else:
             options = {}
-        key = ("text", self.backend, digest, json.dumps(options, sort_keys=True, default=str))
+        # The files' digests are part of the key: retraining in this process loads the new ones.
+        digests = tuple(file_digest(path) if path.exists() else "missing" for path in files)
+        key = ("text", self.backend, digests, json.dumps(options, sort_keys=True, default=str))
         return _cached(key, lambda: load_text_model(self.backend, **options))
 
 

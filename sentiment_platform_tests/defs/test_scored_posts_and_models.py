@@ -12,7 +12,11 @@ from sentiment_platform.defs.cleansing.cleansed_data import (
 from sentiment_platform.defs.ingestion.raw_data import landed_batches, raw_images
 from sentiment_platform.defs.models.model_training import (
     EVALUATION_PREFIX,
+    ClassicalModelConfig,
+    MultilingualModelConfig,
     SentimentModelConfig,
+    classical_sentiment_model,
+    multilingual_sentiment_model,
     sentiment_model,
     sentiment_model_evaluation,
 )
@@ -22,6 +26,7 @@ from sentiment_platform.defs.sentiment.scored_posts import (
     post_sentiment,
 )
 from sentiment_platform.lib.lake_layout import dataset_key
+from sentiment_platform.lib.scoring.datasets import UMSAB_LANGUAGES
 from sentiment_platform.lib.scoring.score_cache import cache_prefix
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.post_sources import MockNetworkSource
@@ -78,7 +83,9 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
     assert scores["post_id"].to_list() == posts["post_id"].to_list()
     assert set(scores["label"].drop_nulls()) == {"negative", "neutral", "positive"}
     assert scores["score"].drop_nulls().is_between(-1, 1).all()
-    assert (scores["model"].drop_nulls() == "minilm-tweeteval").all()
+    model_name = TextScorer(cache_dir=model_cache).load().name
+    assert model_name == "minilm-tweeteval+e5-umsab" and (scores["model"].drop_nulls() == model_name).all()
+    assert meta["post_sentiment"]["unsupported_language_share"] <= 0.05
     assert meta["post_sentiment"]["model_calls"] == meta["post_sentiment"]["distinct_texts"] > 500
 
     images = lake.read_parquet(dataset_key("image_sentiment", HOUR))
@@ -144,8 +151,8 @@ def test_torch_and_onnx_int8_runtimes_agree(model_cache):
         if isinstance(text, str) and text.strip():
             texts.append(text)
     texts = texts[:120]
-    fast, _ = TextScorer(cache_dir=model_cache).load().predict(texts)
-    exact, _ = TextScorer(runtime="torch").load().predict(texts)
+    fast, _ = TextScorer(backend="minilm", cache_dir=model_cache).load().predict(texts)
+    exact, _ = TextScorer(backend="minilm", runtime="torch").load().predict(texts)
     # int8 moves borderline texts a little; on the whole the two runtimes agree.
     assert abs(fast - exact).mean() < 0.03
     assert (fast.argmax(axis=1) == exact.argmax(axis=1)).mean() >= 0.85
@@ -172,7 +179,7 @@ def test_sentiment_model_trains_selects_on_val_and_writes_where_the_scorer_loads
     write_split(data, "train", SYNTHETIC * 8)
     write_split(data, "val", SYNTHETIC * 2)
     weights = tmp_path / "weights.safetensors"
-    scorer = TextScorer(model=str(weights), runtime="torch", cache_dir=model_cache)
+    scorer = TextScorer(backend="minilm", model=str(weights), runtime="torch", cache_dir=model_cache)
     result = materialize(
         [sentiment_model],
         resources={"text_scorer": scorer, "labeled_tweets": LabeledTweets(path=str(data))},
@@ -200,25 +207,73 @@ def test_sentiment_model_trains_selects_on_val_and_writes_where_the_scorer_loads
     probabilities, _ = scorer.load().predict(["I love it"])
     assert probabilities.shape == (1, 3)
     # The default depth: the encoder's first 4 layers, the top 2 of them trained.
-    from sentiment_platform.lib.scoring.minilm import MiniLMSentiment, TrainedPart
+    from sentiment_platform.lib.scoring.encoder_model import EncoderSentiment, TrainedPart
 
     trained = TrainedPart.load(weights)
     assert (trained.encoder_layers, trained.trainable_layers) == (4, 2)
-    assert len(MiniLMSentiment.build(trained).bottom) == 2
+    assert len(EncoderSentiment.build(trained).bottom) == 2
 
 
 def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, model_cache):
-    data = tmp_path / "tweets"
+    data, umsab = tmp_path / "tweets", tmp_path / "umsab"
     write_split(data, "test", SYNTHETIC * 3)
+    for folder in UMSAB_LANGUAGES.values():
+        write_split(umsab / folder, "val", SYNTHETIC)
     meta = materialize_metadata(
         [sentiment_model_evaluation],
         lake,
         text_scorer=TextScorer(cache_dir=model_cache),
         image_scorer=ImageScorer(),
-        labeled_tweets=LabeledTweets(path=str(data)),
+        labeled_tweets=LabeledTweets(path=str(data), umsab_path=str(umsab)),
     )["sentiment_model_evaluation"]
     assert meta["test_rows"] == 18
     assert meta["macro_recall"] > 0.6 and meta["vader_macro_recall"] > 0.6
-    assert "minilm-tweeteval" in meta["text_models"] and "vader" in meta["text_models"]
+    assert "minilm-tweeteval+e5-umsab" in meta["text_models"] and "vader" in meta["text_models"]
+    # Per language: every backend (the default, English-only MiniLM, VADER) and each language's F1.
+    assert meta["languages"].count("\n") == 1 + 3 and "hi F1" in meta["languages"]
+    assert 0 <= meta["umsab_lowest_macro_f1"] <= meta["umsab_mean_macro_f1"] <= 1
+    assert lake.read_bytes(EVALUATION_PREFIX + "languages.png")[:4] == b"\x89PNG"
     assert meta["image_macro_recall"] > 0.8
     assert lake.read_bytes(EVALUATION_PREFIX + "confusion.png")[:4] == b"\x89PNG"
+
+
+def test_the_multilingual_and_classical_models_are_trained_by_their_assets(tmp_path, model_cache):
+    umsab, tweets = tmp_path / "umsab", tmp_path / "tweets"
+    for folder in UMSAB_LANGUAGES.values():
+        write_split(umsab / folder, "train", SYNTHETIC * 2)
+        write_split(umsab / folder, "val", SYNTHETIC)
+    write_split(tweets, "train", SYNTHETIC * 4)
+    weights, classical = tmp_path / "e5.safetensors", tmp_path / "classical_sentiment.joblib"
+    scorer = TextScorer(multilingual_model=str(weights), runtime="torch", cache_dir=str(tmp_path))
+    result = materialize(
+        [multilingual_sentiment_model, classical_sentiment_model],
+        resources={"text_scorer": scorer, "labeled_tweets": LabeledTweets(path=str(tweets), umsab_path=str(umsab))},
+        run_config={
+            "ops": {
+                "multilingual_sentiment_model": {
+                    "config": MultilingualModelConfig(
+                        encoder_layers=2, trainable_layers=1, epochs=1, batch_size=16
+                    ).model_dump()
+                },
+                "classical_sentiment_model": {
+                    "config": ClassicalModelConfig(
+                        c_values=[1.0], char_ngram_max=[4], folds=2, tweeteval_rows=24
+                    ).model_dump()
+                },
+            }
+        },
+    )
+    assert result.success
+    meta = {
+        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+    }
+    assert meta["multilingual_sentiment_model"]["data"] == {"train_rows": 96, "val_rows": 48}
+    assert 0 <= meta["multilingual_sentiment_model"]["val_mean_macro_f1"] <= 1
+    assert meta["classical_sentiment_model"]["train_rows"] == 96 + 24
+    assert weights.exists() and classical == scorer.classical_path() and classical.exists()
+    from sentiment_platform.lib.scoring.encoder_model import TrainedPart
+
+    assert TrainedPart.load(weights).encoder == "e5"
+    probabilities, _ = TextScorer(backend="classical", cache_dir=str(tmp_path)).load().predict(["I love it"])
+    assert probabilities.shape == (1, 3)

@@ -1,4 +1,4 @@
-"""Group ``models``: training the default text model's trained part, and evaluating the scorers."""
+"""Group ``models``: training the text models (English, multilingual, classical), and evaluating the scorers."""
 
 import json
 
@@ -13,12 +13,14 @@ from pydantic import Field
 
 from sentiment_platform.lib.scoring.confusion_chart import confusion_png
 from sentiment_platform.lib.scoring.evaluation import (
+    evaluate_by_language,
     evaluate_image_model,
     evaluate_text_model,
 )
 from sentiment_platform.lib.scoring.labels import LABELS
+from sentiment_platform.lib.scoring.language_chart import language_f1_png
 from sentiment_platform.lib.scoring.text_models import VaderTextModel, file_digest
-from sentiment_platform.lib.scoring.training import TrainConfig, train_sentiment_model
+from sentiment_platform.lib.scoring.training import TrainConfig, train_multilingual_model, train_sentiment_model
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
@@ -79,6 +81,112 @@ def sentiment_model(
     )
 
 
+class MultilingualModelConfig(Config):
+    """Candidates over multilingual-e5, trained on UMSAB train (+ TweetEval train), selected on UMSAB val."""
+
+    trainable_layers: int = Field(default=2, description="Top encoder layers fine-tuned.")
+    encoder_layers: int = Field(default=12, description="The encoder's first layers the model keeps (of 12).")
+    layer_learning_rates: list[float] = Field(default=[8e-5], description="One candidate per rate.")
+    epochs: int = Field(default=4)
+    batch_size: int = Field(default=32)
+    tweeteval_rows: int = Field(default=0, description="TweetEval train rows added to the training set.")
+    limit: int | None = Field(default=None, description="Use only the first N rows per language (smoke tests).")
+
+
+@asset(group_name="models", kinds={"pytorch"})
+def multilingual_sentiment_model(
+    context: AssetExecutionContext,
+    config: MultilingualModelConfig,
+    text_scorer: TextScorer,
+    labeled_tweets: LabeledTweets,
+) -> MaterializeResult:
+    """The trained part of the multilingual text model (top multilingual-e5 layers, head, class
+    offsets), trained on UMSAB train in eight languages, selected on UMSAB val by the mean of the
+    languages' macro F1, written where the `multilingual` and `e5` backends load it. Takes about
+    half an hour on 2 cores; not part of the hourly job."""
+    candidates = [
+        TrainConfig(
+            trainable_layers=config.trainable_layers,
+            encoder_layers=config.encoder_layers,
+            layer_lr=rate,
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+        )
+        for rate in config.layer_learning_rates
+    ]
+    trained = train_multilingual_model(
+        labeled_tweets.umsab_path,
+        candidates,
+        labeled_tweets.path,
+        config.tweeteval_rows,
+        log=context.log.info,
+        limit=config.limit,
+    )
+    path = trained.save(text_scorer.multilingual_weights_path())
+    info = trained.info
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(path)),
+            "file_mb": round(path.stat().st_size / 1e6, 2),
+            "sha256_12": file_digest(path),
+            "data": MetadataValue.json(info["data"]),
+            "chosen_hyperparameters": MetadataValue.json(info["chosen"]),
+            "logit_offsets": MetadataValue.json(info["logit_offsets"]),
+            "val_mean_macro_f1": info["val_score"],
+            "candidates": MetadataValue.json(info["candidates"]),
+            "training_seconds": info["seconds"],
+        }
+    )
+
+
+class ClassicalModelConfig(Config):
+    """The grid searched on the train splits (cross-validated macro F1)."""
+
+    c_values: list[float] = Field(default=[0.5, 2.0], description="Logistic regression's inverse regularisation.")
+    char_ngram_max: list[int] = Field(default=[4, 5], description="Longest character n-gram (from 2).")
+    folds: int = Field(default=3)
+    tweeteval_rows: int = Field(default=20_000, description="TweetEval train rows beside UMSAB train.")
+    limit: int | None = Field(default=None, description="Use only the first N rows per language (smoke tests).")
+
+
+@asset(group_name="models", kinds={"sklearn"})
+def classical_sentiment_model(
+    context: AssetExecutionContext, config: ClassicalModelConfig, text_scorer: TextScorer, labeled_tweets: LabeledTweets
+) -> MaterializeResult:
+    """The classical baseline (TF-IDF word and character n-grams, logistic regression), its
+    hyper-parameters chosen by GridSearchCV on UMSAB train and TweetEval train, written where the
+    `classical` backend loads it."""
+    from sentiment_platform.lib.scoring.classical import save_classical, train_classical
+    from sentiment_platform.lib.scoring.datasets import LabeledTexts
+
+    parts = list(labeled_tweets.umsab("train", config.limit).values())
+    tweeteval = labeled_tweets.split("train")
+    rows = min(config.tweeteval_rows, config.limit or config.tweeteval_rows)
+    train = LabeledTexts(
+        "train",
+        [t for p in parts for t in p.texts] + tweeteval.texts[:rows],
+        [y for p in parts for y in p.labels] + tweeteval.labels[:rows],
+    )
+    grid = {
+        "classify__C": config.c_values,
+        "features__chars__ngram_range": [(2, high) for high in config.char_ngram_max],
+    }
+    pipeline, info = train_classical(train, grid, config.folds)
+    context.log.info(f"classical model: {info['best_params']} cv macro F1 {info['cv_macro_f1']:.4f}")
+    path = save_classical(pipeline, info, text_scorer.classical_path())
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(path)),
+            "file_mb": round(path.stat().st_size / 1e6, 2),
+            "best_params": MetadataValue.json(info["best_params"]),
+            "cv_macro_f1": info["cv_macro_f1"],
+            "grid": MetadataValue.json(info["grid"]),
+            "train_rows": info["train_rows"],
+            "training_seconds": info["seconds"],
+        }
+    )
+
+
 def _report_table(reports: list[dict]) -> str:
     lines = [
         "| model | macro recall | accuracy | " + " | ".join(f"recall {label}" for label in LABELS) + " |",
@@ -90,35 +198,82 @@ def _report_table(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
-@asset(deps=[sentiment_model], group_name="models", kinds={"pytorch"})
+def _language_table(reports: list[dict]) -> str:
+    codes = list(reports[0]["languages"])
+    lines = [
+        "| backend | mean macro F1 | mean macro recall | " + " | ".join(f"{code} F1" for code in codes) + " |",
+        "| --- | --- | --- | " + " | ".join("---" for _ in codes) + " |",
+    ]
+    for report in reports:
+        cells = " | ".join(f"{report['languages'][code]['macro_f1']:.3f}" for code in codes)
+        lines.append(
+            f"| {report['model']} | {report['mean_macro_f1']:.4f} | {report['mean_macro_recall']:.4f} | {cells} |"
+        )
+    return "\n".join(lines)
+
+
+def _compared_backends(text_scorer: TextScorer) -> list:
+    """The configured backend, the English-only default, the classical baseline (once trained) and VADER."""
+
+    def other(backend: str) -> TextScorer:
+        return TextScorer(
+            backend=backend,
+            runtime=text_scorer.runtime,
+            threads=text_scorer.threads,
+            max_length=text_scorer.max_length,
+            cache_dir=text_scorer.cache_dir,
+        )
+
+    models = [text_scorer.load()]
+    if text_scorer.backend != "minilm":
+        models.append(other("minilm").load())
+    if text_scorer.backend != "classical" and other("classical").classical_path().exists():
+        models.append(other("classical").load())
+    return [*models, VaderTextModel()]
+
+
+@asset(
+    deps=[sentiment_model, multilingual_sentiment_model, classical_sentiment_model],
+    group_name="models",
+    kinds={"pytorch"},
+)
 def sentiment_model_evaluation(
     storage: LakeStorage, text_scorer: TextScorer, image_scorer: ImageScorer, labeled_tweets: LabeledTweets
 ) -> MaterializeResult:
-    """Macro recall (TweetEval's metric), accuracy, per-class recall and confusion matrices of the
-    configured text backend and VADER on the test split (reporting only), and of the image backend
-    on held-out mock images."""
+    """Each text backend (the configured one, the English-only MiniLM, the classical baseline, VADER)
+    on TweetEval test (macro recall, its metric; reporting only) and on UMSAB val per language
+    (macro F1, UMSAB's metric, and macro recall), and the image backend on held-out mock images."""
     test = labeled_tweets.split("test")
-    text_reports = [evaluate_text_model(text_scorer.load(), test), evaluate_text_model(VaderTextModel(), test)]
+    umsab = labeled_tweets.umsab("val")
+    models = _compared_backends(text_scorer)
+    text_reports = [evaluate_text_model(model, test) for model in models]
+    language_reports = [evaluate_by_language(model, umsab) for model in models]
     image_report = evaluate_image_model(image_scorer.load())
-    chart_key = f"{EVALUATION_PREFIX}confusion.png"
+    chart_key, languages_key = f"{EVALUATION_PREFIX}confusion.png", f"{EVALUATION_PREFIX}languages.png"
     storage.write_bytes(
         chart_key,
         confusion_png(
-            [(f"{r['model']} (TweetEval test)", r["confusion"]) for r in text_reports]
+            [(f"{r['model']} (TweetEval test)", r["confusion"]) for r in text_reports[:2]]
             + [(f"{image_report['model']} (mock images)", image_report["confusion"])]
         ),
     )
+    storage.write_bytes(languages_key, language_f1_png(language_reports))
     storage.write_bytes(
-        f"{EVALUATION_PREFIX}report.json", json.dumps({"text": text_reports, "image": image_report}, indent=2).encode()
+        f"{EVALUATION_PREFIX}report.json",
+        json.dumps({"text": text_reports, "languages": language_reports, "image": image_report}, indent=2).encode(),
     )
-    configured = text_reports[0]
+    configured, by_language = text_reports[0], language_reports[0]
     return MaterializeResult(
         metadata={
             "macro_recall": configured["macro_recall"],
             "accuracy": configured["accuracy"],
-            "vader_macro_recall": text_reports[1]["macro_recall"],
+            "umsab_mean_macro_f1": by_language["mean_macro_f1"],
+            "umsab_lowest_macro_f1": min(r["macro_f1"] for r in by_language["languages"].values()),
+            "vader_macro_recall": text_reports[-1]["macro_recall"],
             "image_macro_recall": image_report["macro_recall"],
             "text_models": MetadataValue.md(_report_table(text_reports)),
+            "languages": MetadataValue.md(_language_table(language_reports)),
+            "languages_chart": MetadataValue.path(storage.uri(languages_key)),
             "image_model": MetadataValue.md(
                 _report_table([image_report]) + f"\n\nData: {image_report['data']} (synthetic; "
                 "overstates quality on real photos)."

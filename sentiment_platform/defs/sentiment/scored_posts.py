@@ -6,6 +6,7 @@ from datetime import datetime
 import polars as pl
 from dagster import (
     AssetCheckResult,
+    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     MaterializeResult,
@@ -25,6 +26,7 @@ from sentiment_platform.lib.enrichment import enrich_posts
 from sentiment_platform.lib.lake_layout import dataset_key
 from sentiment_platform.lib.scoring.image_scoring import score_image_files
 from sentiment_platform.lib.scoring.score_cache import ScoreCache
+from sentiment_platform.lib.scoring.text_input import UNSUPPORTED_LANGUAGE
 from sentiment_platform.lib.scoring.text_scoring import score_text_values
 from sentiment_platform.lib.spark.scoring_job import score_posts_spark
 from sentiment_platform.partitions import (
@@ -57,6 +59,15 @@ def _score_hour(storage: LakeStorage, hour: datetime, model, cache: ScoreCache) 
     return pl.concat([posts.drop("text"), scores], how="horizontal"), counts
 
 
+#: Above this share of an hour's posts in languages no installed model covers, the check warns.
+UNSUPPORTED_LANGUAGE_WARNING = 0.05
+
+
+def unsupported_share(counts: dict) -> float:
+    """The share of an hour's texts no installed model covers (``unsupported_language``)."""
+    return counts.get(f"status_{UNSUPPORTED_LANGUAGE}", 0) / max(counts["texts"], 1)
+
+
 @asset(
     deps=["cleaned_posts"],
     partitions_def=hourly_partitions,
@@ -64,6 +75,14 @@ def _score_hour(storage: LakeStorage, hour: datetime, model, cache: ScoreCache) 
     group_name="sentiment",
     kinds={"pytorch", "spark", "parquet"},
     automation_condition=FOLLOW_UPSTREAM,
+    check_specs=[
+        AssetCheckSpec(
+            "language_coverage",
+            asset="post_sentiment",
+            description=f"Warns when over {UNSUPPORTED_LANGUAGE_WARNING:.0%} of an hour's posts are in a "
+            "language no installed model covers (status unsupported_language: they get no label).",
+        )
+    ],
 )
 def post_sentiment(
     context: AssetExecutionContext, storage: LakeStorage, text_scorer: TextScorer, spark: SparkEngine
@@ -97,6 +116,7 @@ def post_sentiment(
                 **counts,
                 **_label_shares(frame),
                 "mean_score": float(frame["score"].mean()) if counts["scored"] else None,
+                "unsupported_language_share": round(unsupported_share(counts), 4),
                 "dagster/row_count": frame.height,
                 "path": MetadataValue.path(storage.uri(dataset_key("post_sentiment", hour))),
             }
@@ -109,7 +129,23 @@ def post_sentiment(
             **engine_metadata(choice, spark, hours),
             "model": model.name,
             "texts_per_second": round(texts / seconds, 1) if seconds > 0 else None,
-        }
+        },
+        check_results=[_language_coverage({hour: counts for hour, (_, counts) in results.items()})],
+    )
+
+
+def _language_coverage(counts: dict[datetime, dict]) -> AssetCheckResult:
+    shares = {f"{hour:%Y-%m-%d %H:00}": round(unsupported_share(c), 4) for hour, c in counts.items()}
+    worst = max(shares.values(), default=0.0)
+    return AssetCheckResult(
+        check_name="language_coverage",
+        passed=worst <= UNSUPPORTED_LANGUAGE_WARNING,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "highest_unsupported_share": worst,
+            "threshold": UNSUPPORTED_LANGUAGE_WARNING,
+            "unsupported_share_by_hour": MetadataValue.json(shares),
+        },
     )
 
 

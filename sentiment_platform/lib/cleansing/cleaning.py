@@ -305,6 +305,7 @@ CLEANED_POST_COLUMNS = (
     "text",
     "text_original",
     "lang",
+    "lang_source",
     "topic",
     "hashtags",
     "mentions",
@@ -386,10 +387,37 @@ def prepare_posts(
     )
 
 
+#: A language the source did not give (the mock network and the X API give one; pushed files may not).
+_NO_LANGUAGE = pl.col("lang").is_null() | pl.col("lang").is_in(["", "und"])
+
+
+def fill_languages(posts: pl.Series) -> pl.Series:
+    """Each post's ``lang`` (a struct of ``lang`` and ``text``), detected offline from the text
+    where the source gave none; only those texts are looked at."""
+    from sentiment_platform.lib.scoring.languages import detect_languages
+
+    given = posts.struct.field("lang")
+    missing = (given.is_null() | given.is_in(["", "und"])).arg_true()
+    if missing.is_empty():
+        return given
+    texts = posts.struct.field("text").gather(missing).fill_null("").to_list()
+    return given.scatter(missing, [code for code, _ in detect_languages(texts)])
+
+
 def with_text_features(posts: pl.LazyFrame) -> pl.LazyFrame:
-    """Prepared ``posts`` with their normalised ``text``, ``hashtags`` and ``mentions`` (from ``text_nfkc``)."""
+    """Prepared ``posts`` with their normalised ``text``, ``hashtags`` and ``mentions`` (from
+    ``text_nfkc``), and ``lang`` with its ``lang_source``: ``source`` when the source gave it,
+    ``detected`` when it was detected from the text."""
     features = pl.col("text_nfkc").map_batches(text_features, return_dtype=_TEXT_FEATURES, is_elementwise=True)
-    return posts.with_columns(features.alias("_features")).drop("text_nfkc").unnest("_features")
+    return (
+        posts.with_columns(features.alias("_features"))
+        .drop("text_nfkc")
+        .unnest("_features")
+        .with_columns(
+            pl.struct("lang", "text").map_batches(fill_languages, return_dtype=pl.String, is_elementwise=True),
+            pl.when(_NO_LANGUAGE).then(pl.lit("detected")).otherwise(pl.lit("source")).alias("lang_source"),
+        )
+    )
 
 
 def clean_posts(
@@ -406,7 +434,7 @@ def clean_posts(
     order = prepared.select("is_retweet", "created_at", "post_id")[first_rows].with_columns(first_rows.alias("_row"))
     retweets = int(order["is_retweet"].sum())
     kept = sort_by_time(order.filter(~pl.col("is_retweet")), "post_id")["_row"]
-    text_columns = ("text", "hashtags", "mentions")
+    text_columns = ("text", "hashtags", "mentions", "lang_source")
     columns = [name for name in CLEANED_POST_COLUMNS if name not in text_columns] + ["text_nfkc"]
     # The text work only for the posts that are kept (not for retweets or duplicates).
     cleaned = with_text_features(prepared.select(columns)[kept].lazy()).select(CLEANED_POST_COLUMNS)

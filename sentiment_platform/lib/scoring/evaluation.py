@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Mapping
+
+import numpy as np
 
 from sentiment_platform.lib.scoring.datasets import LabeledTexts
 from sentiment_platform.lib.scoring.image_models import ImageModel
@@ -12,13 +15,40 @@ from sentiment_platform.lib.scoring.metrics import classification_report
 from sentiment_platform.lib.scoring.text_models import TextModel
 
 
+def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
+    """Argmax per row; a row the model declined (NaN: unsupported language) counts as neutral."""
+    return np.where(np.isnan(probabilities).any(axis=1), 1, np.nan_to_num(probabilities, nan=0.0).argmax(axis=1))
+
+
 def evaluate_text_model(model: TextModel, data: LabeledTexts) -> dict:
-    """The classification report of ``model`` on ``data`` (every text scored, no cache), with speed."""
+    """The classification report of ``model`` on ``data`` (every text scored, no cache), with speed
+    and the number of texts it declined as ``unsupported``."""
     started = time.perf_counter()
     probabilities, _ = model.predict(data.texts)
     seconds = time.perf_counter() - started
-    report = classification_report(data.labels, probabilities.argmax(axis=1))
-    return {**report, "model": model.name, "split": data.split, "texts_per_second": round(len(data) / seconds, 1)}
+    report = classification_report(data.labels, predicted_classes(probabilities))
+    return {
+        **report,
+        "model": model.name,
+        "split": data.split,
+        "unsupported": int(np.isnan(probabilities).any(axis=1).sum()),
+        "texts_per_second": round(len(data) / seconds, 1),
+    }
+
+
+def evaluate_by_language(model: TextModel, parts: Mapping[str, LabeledTexts]) -> dict:
+    """Per language (UMSAB val), macro F1 and macro recall of ``model``; their means over languages
+    (UMSAB's headline figure is the mean macro F1)."""
+    languages = {code: evaluate_text_model(model, part) for code, part in parts.items()}
+    return {
+        "model": model.name,
+        "languages": languages,
+        "mean_macro_f1": float(np.mean([r["macro_f1"] for r in languages.values()])),
+        "mean_macro_recall": float(np.mean([r["macro_recall"] for r in languages.values()])),
+        "texts_per_second": round(
+            sum(r["n"] for r in languages.values()) / sum(r["n"] / r["texts_per_second"] for r in languages.values()), 1
+        ),
+    }
 
 
 def evaluate_image_model(model: ImageModel, per_class: int = 150, seed: int = 20270101) -> dict:

@@ -11,14 +11,14 @@ import numpy as np
 
 
 def _stock_graph(model):
-    """``MiniLMSentiment`` rebuilt on the stock ``BertModel`` forward: the same weights and maths,
+    """``EncoderSentiment`` rebuilt on the stock ``BertModel`` forward: the same weights and maths,
     in the graph shape ONNX Runtime's optimizer recognises (it fuses each layer's attention)."""
     import torch
 
-    from sentiment_platform.lib.scoring.minilm import load_encoder, mean_pool
+    from sentiment_platform.lib.scoring.encoder_model import load_encoder, mean_pool
 
     frozen = len(model.bottom)
-    encoder = load_encoder(frozen + len(model.top.layers))
+    encoder = load_encoder(frozen + len(model.top.layers), model.encoder_name)
     for index, layer in enumerate(model.top.layers):
         encoder.encoder.layer[frozen + index] = layer
     top = model.top

@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 OK, EMPTY, NOT_TEXT, INVALID_ENCODING = "ok", "empty", "not_text", "invalid_encoding"
+#: A text in a language or script no installed model covers: no label, never a guess.
+UNSUPPORTED_LANGUAGE = "unsupported_language"
 
 _WHITESPACE = re.compile(r"\s+")
 #: A character that shows: not whitespace, a control or format character (zero-width spaces and

@@ -46,8 +46,9 @@ def set_threads(threads: int) -> None:
 
 
 @dataclass
-class MiniLMTextModel:
-    """The default: packaged MiniLM encoder + the project's trained top (see :mod:`minilm`).
+class EncoderTextModel:
+    """A packaged encoder + a top trained by the project (see :mod:`encoder_model`); the weights file
+    names its encoder (English MiniLM by default, or multilingual E5).
 
     ``runtime`` is ``onnx-int8`` (exported once, fused and int8-quantized with ONNX Runtime, cached
     in ``cache_dir``) or ``torch`` (float32).
@@ -63,21 +64,23 @@ class MiniLMTextModel:
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        from sentiment_platform.lib.scoring.minilm import (
-            MODEL_NAME,
-            MiniLMSentiment,
+        from sentiment_platform.lib.scoring.encoder_model import (
+            EncoderSentiment,
             TrainedPart,
-            load_tokenizer,
+            encoder_named,
         )
 
         if self.runtime not in ("onnx-int8", "torch"):
             raise ValueError(f"unknown runtime {self.runtime!r}; expected onnx-int8 or torch")
         digest = file_digest(self.weights_path)
-        self.name = MODEL_NAME
-        self.fingerprint = f"{MODEL_NAME}-{digest}-{self.runtime}"
-        self._tokenizer = load_tokenizer()
+        trained = TrainedPart.load(self.weights_path)
+        encoder = encoder_named(trained.encoder)
+        self.name = encoder.model_name
+        self.fingerprint = f"{self.name}-{digest}-{self.runtime}"
+        self._tokenizer = encoder.tokenizer()
+        self._describe_symbols = encoder.describes_symbols
         set_threads(self.threads)
-        model = MiniLMSentiment.build(TrainedPart.load(self.weights_path))
+        model = EncoderSentiment.build(trained)
         if self.runtime == "torch":
             self._torch_model, self._session = model, None
         else:
@@ -92,7 +95,7 @@ class MiniLMTextModel:
             self._torch_model, self._session = None, open_session(path, self.threads)
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        prepared = [describe_symbols(text) for text in texts]
+        prepared = [describe_symbols(text) for text in texts] if self._describe_symbols else list(texts)
         ids = self._tokenizer(prepared, truncation=True, max_length=self.max_length)["input_ids"]
         lengths = [len(row) for row in ids]
         probs = np.zeros((len(texts), 3), dtype=np.float32)
@@ -100,6 +103,12 @@ class MiniLMTextModel:
             input_ids, mask = pad_ids([ids[i] for i in batch])
             probs[batch] = self._run(input_ids, mask)
         return probs, np.asarray(lengths) >= self.max_length
+
+    def unknown_shares(self, texts: Sequence[str]) -> np.ndarray:
+        """Per text, the share of its tokens the vocabulary does not know (0 for an empty text)."""
+        unknown = self._tokenizer.unk_token_id
+        ids = self._tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        return np.array([sum(i == unknown for i in row[1:-1]) / max(len(row) - 2, 1) for row in ids])
 
     def _run(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         if self._session is not None:
@@ -180,12 +189,75 @@ class VaderTextModel:
         return softmax(logits).astype(np.float32), np.zeros(len(texts), dtype=bool)
 
 
+@dataclass
+class MultilingualTextModel:
+    """Each text to the model of its language: English to ``english`` (fast), every other language
+    the multilingual encoder covers to ``multilingual``. A text confidently in a language that encoder
+    was not pre-trained on, or mostly in characters its vocabulary lacks, gets NaN probabilities:
+    no installed model covers it (status ``unsupported_language``, never a guess)."""
+
+    english: EncoderTextModel
+    multilingual: EncoderTextModel
+    max_unknown_share: float = 0.5
+    name: str = field(init=False)
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = f"{self.english.name}+{self.multilingual.name}"
+        self.fingerprint = f"routed-{self.english.fingerprint}-{self.multilingual.fingerprint}"
+
+    def routes(self, texts: Sequence[str]) -> list[str]:
+        """``english``, ``multilingual`` or ``unsupported`` per text."""
+        from sentiment_platform.lib.scoring.languages import (
+            CONFIDENT,
+            ENCODER_LANGUAGES,
+            UNDETERMINED,
+            detect_languages,
+        )
+
+        unknown = self.multilingual.unknown_shares(texts)
+        routes = []
+        for (code, confidence), share in zip(detect_languages(texts), unknown):
+            if share > self.max_unknown_share or (confidence >= CONFIDENT and code not in ENCODER_LANGUAGES):
+                routes.append("unsupported")
+            else:
+                # English (and texts with no letters, which the English model reads through the
+                # emoji's names) to the English model; the multilingual model covers the rest.
+                english = code in ("en", UNDETERMINED)  # und: emoji, numbers
+                routes.append("english" if english else "multilingual")
+        return routes
+
+    def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        routes = np.asarray(self.routes(texts))
+        probs = np.full((len(texts), 3), np.nan, dtype=np.float32)
+        truncated = np.zeros(len(texts), dtype=bool)
+        for route, model in (("english", self.english), ("multilingual", self.multilingual)):
+            rows = np.flatnonzero(routes == route)
+            if rows.size:
+                probs[rows], truncated[rows] = model.predict([texts[i] for i in rows])
+        return probs, truncated
+
+
+#: The text backends, by the name ``TextScorer.backend`` takes.
+TEXT_BACKENDS = ("multilingual", "minilm", "e5", "classical", "transformers", "vader")
+
+
 def load_text_model(backend: str, **options: Any) -> TextModel:
-    """The backend named ``minilm``, ``transformers`` or ``vader`` with its options."""
-    if backend == "minilm":
-        return MiniLMTextModel(**options)
+    """The named backend with its options: ``multilingual`` (the default: English to MiniLM, other
+    languages to E5; ``english_weights``, ``multilingual_weights`` and the encoder options),
+    ``minilm``/``e5`` (one encoder: ``weights_path``, ...), ``classical`` (``path``),
+    ``transformers`` (``model``, ...) or ``vader``."""
+    if backend == "multilingual":
+        english, multilingual = options.pop("english_weights"), options.pop("multilingual_weights")
+        return MultilingualTextModel(EncoderTextModel(english, **options), EncoderTextModel(multilingual, **options))
+    if backend in ("minilm", "e5"):
+        return EncoderTextModel(**options)
+    if backend == "classical":
+        from sentiment_platform.lib.scoring.classical import ClassicalTextModel
+
+        return ClassicalTextModel(**options)
     if backend == "transformers":
         return TransformersTextModel(**options)
     if backend == "vader":
         return VaderTextModel()
-    raise ValueError(f"unknown text backend {backend!r}; expected minilm, transformers or vader")
+    raise ValueError(f"unknown text backend {backend!r}; expected one of {', '.join(TEXT_BACKENDS)}")

@@ -14,7 +14,7 @@ from sentiment_platform.lib.scoring.score_cache import (
     ScoreCache,
     text_key,
 )
-from sentiment_platform.lib.scoring.text_input import OK, check_text
+from sentiment_platform.lib.scoring.text_input import OK, UNSUPPORTED_LANGUAGE, check_text
 from sentiment_platform.lib.scoring.text_models import TextModel
 
 SCORE_SCHEMA = {
@@ -64,7 +64,8 @@ def score_text_values(
             cache.add(missing, probabilities, truncated)
         frames.append(score_frame(missing, probabilities, truncated))
     scores = pl.concat(frames) if frames else None
-    return assemble_scores(statuses, keys, scores, model.name), score_counts(statuses, len(distinct), len(missing))
+    frame = assemble_scores(statuses, keys, scores, model.name)
+    return frame, score_counts(frame["status"].to_list(), len(distinct), len(missing))
 
 
 def score_frame(keys: Sequence[int], probabilities: np.ndarray, truncated: np.ndarray) -> pl.DataFrame:
@@ -90,6 +91,12 @@ def assemble_scores(
     )
     if scores is not None:
         rows = rows.join(scores, on="text_key", how="left", maintain_order="left")
+        # NaN probabilities: no installed model covers the text's language (see MultilingualTextModel).
+        unsupported = pl.col("p_negative").is_nan()
+        rows = rows.with_columns(
+            pl.when(unsupported).then(pl.lit(UNSUPPORTED_LANGUAGE)).otherwise(pl.col("status")).alias("status"),
+            *(pl.col(c).fill_nan(None) for c in ("p_negative", "p_neutral", "p_positive")),
+        )
     else:
         rows = rows.with_columns(
             pl.lit(None, pl.Float32).alias(c) for c in ("p_negative", "p_neutral", "p_positive")

