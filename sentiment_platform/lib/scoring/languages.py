@@ -17,6 +17,9 @@ ENCODER_LANGUAGES = frozenset(
     "af am ar as az be bg bn br bs ca cs cy da de el en eo es et eu fa fi fr fy ga gd gl gu ha he hi hr hu hy "
     "id is it ja jv ka kk km kn ko ku ky la lo lt lv mg mk ml mn mr ms my ne nl no om or pa pl ps pt ro ru sa "
     "sd si sk sl so sq sr su sv sw ta te th tl tr ug uk ur uz vi xh yi zh".split()
+    # fastText's codes for varieties of those: Egyptian Arabic, Nynorsk, Alemannic, Serbo-Croatian,
+    # Sorani, South Azerbaijani, Western Punjabi.
+    + "arz nn als sh ckb azb pnb".split()
 )
 #: Below this confidence a detection is not trusted to refuse a text (short texts, emoji, names).
 CONFIDENT = 0.6
