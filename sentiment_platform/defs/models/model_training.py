@@ -1,6 +1,7 @@
 """Group ``models``: training the text models (English, multilingual, classical), and evaluating the scorers."""
 
 import json
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
@@ -45,14 +46,9 @@ class SentimentModelConfig(Config):
     limit: int | None = Field(default=None, description="Use only the first N rows of each split (smoke tests).")
 
 
-@asset(group_name="models", kinds={"pytorch"})
-def sentiment_model(
-    context: AssetExecutionContext, config: SentimentModelConfig, text_scorer: TextScorer, labeled_tweets: LabeledTweets
-) -> MaterializeResult:
-    """The trained part of the default text model (top MiniLM layers, head, class offsets), trained
-    on the TweetEval train split, selected on val, written where the `minilm` backend loads it.
-    Takes tens of minutes on 2 cores; not part of the hourly job."""
-    candidates = [
+def _candidates(config: "SentimentModelConfig | MultilingualModelConfig") -> list[TrainConfig]:
+    """One training candidate per learning rate of ``config``."""
+    return [
         TrainConfig(
             trainable_layers=config.trainable_layers,
             encoder_layers=config.encoder_layers,
@@ -62,9 +58,10 @@ def sentiment_model(
         )
         for rate in config.layer_learning_rates
     ]
-    trained = train_sentiment_model(labeled_tweets.path, candidates, log=context.log.info, limit=config.limit)
-    path = trained.save(text_scorer.weights_path())
-    info = trained.info
+
+
+def _trained_part_result(path: Path, info: dict, scores: dict) -> MaterializeResult:
+    """The metadata of a written trained part: the file, what it was trained on and chosen by, ``scores``."""
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(path)),
@@ -73,11 +70,26 @@ def sentiment_model(
             "data": MetadataValue.json(info["data"]),
             "chosen_hyperparameters": MetadataValue.json(info["chosen"]),
             "logit_offsets": MetadataValue.json(info["logit_offsets"]),
-            "val_macro_recall": info["val"]["macro_recall"],
-            "val_accuracy": info["val"]["accuracy"],
+            **scores,
             "candidates": MetadataValue.json(info["candidates"]),
             "training_seconds": info["seconds"],
         }
+    )
+
+
+@asset(group_name="models", kinds={"pytorch"})
+def sentiment_model(
+    context: AssetExecutionContext, config: SentimentModelConfig, text_scorer: TextScorer, labeled_tweets: LabeledTweets
+) -> MaterializeResult:
+    """The trained part of the default text model (top MiniLM layers, head, class offsets), trained
+    on the TweetEval train split, selected on val, written where the `minilm` backend loads it.
+    Takes tens of minutes on 2 cores; not part of the hourly job."""
+    candidates = _candidates(config)
+    trained = train_sentiment_model(labeled_tweets.path, candidates, log=context.log.info, limit=config.limit)
+    path = trained.save(text_scorer.weights_path())
+    info = trained.info
+    return _trained_part_result(
+        path, info, {"val_macro_recall": info["val"]["macro_recall"], "val_accuracy": info["val"]["accuracy"]}
     )
 
 
@@ -104,16 +116,7 @@ def multilingual_sentiment_model(
     offsets), trained on UMSAB train in eight languages, selected on UMSAB val by the mean of the
     languages' macro F1, written where the `multilingual` and `e5` backends load it. Takes about
     half an hour on 2 cores; not part of the hourly job."""
-    candidates = [
-        TrainConfig(
-            trainable_layers=config.trainable_layers,
-            encoder_layers=config.encoder_layers,
-            layer_lr=rate,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-        )
-        for rate in config.layer_learning_rates
-    ]
+    candidates = _candidates(config)
     trained = train_multilingual_model(
         labeled_tweets.umsab_path,
         candidates,
@@ -123,20 +126,7 @@ def multilingual_sentiment_model(
         limit=config.limit,
     )
     path = trained.save(text_scorer.multilingual_weights_path())
-    info = trained.info
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(path)),
-            "file_mb": round(path.stat().st_size / 1e6, 2),
-            "sha256_12": file_digest(path),
-            "data": MetadataValue.json(info["data"]),
-            "chosen_hyperparameters": MetadataValue.json(info["chosen"]),
-            "logit_offsets": MetadataValue.json(info["logit_offsets"]),
-            "val_mean_macro_f1": info["val_score"],
-            "candidates": MetadataValue.json(info["candidates"]),
-            "training_seconds": info["seconds"],
-        }
-    )
+    return _trained_part_result(path, trained.info, {"val_mean_macro_f1": trained.info["val_score"]})
 
 
 class ClassicalModelConfig(Config):

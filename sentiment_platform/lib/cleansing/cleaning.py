@@ -387,8 +387,9 @@ def prepare_posts(
     )
 
 
-#: A language the source did not give (the mock network and the X API give one; pushed files may not).
-_NO_LANGUAGE = pl.col("lang").is_null() | pl.col("lang").is_in(["", "und"])
+def _no_language(lang: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
+    """Where the source gave no language (the mock network and the X API give one; pushed files may not)."""
+    return lang.is_null() | lang.is_in(["", "und"])
 
 
 def fill_languages(posts: pl.Series) -> pl.Series:
@@ -397,7 +398,7 @@ def fill_languages(posts: pl.Series) -> pl.Series:
     from sentiment_platform.lib.scoring.languages import detect_languages
 
     given = posts.struct.field("lang")
-    missing = (given.is_null() | given.is_in(["", "und"])).arg_true()
+    missing = _no_language(given).arg_true()
     if missing.is_empty():
         return given
     texts = posts.struct.field("text").gather(missing).fill_null("").to_list()
@@ -415,7 +416,10 @@ def with_text_features(posts: pl.LazyFrame) -> pl.LazyFrame:
         .unnest("_features")
         .with_columns(
             pl.struct("lang", "text").map_batches(fill_languages, return_dtype=pl.String, is_elementwise=True),
-            pl.when(_NO_LANGUAGE).then(pl.lit("detected")).otherwise(pl.lit("source")).alias("lang_source"),
+            pl.when(_no_language(pl.col("lang")))
+            .then(pl.lit("detected"))
+            .otherwise(pl.lit("source"))
+            .alias("lang_source"),
         )
     )
 
