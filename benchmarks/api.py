@@ -56,6 +56,7 @@ def build_trend_warehouse(path: str) -> int:
             "mean_confidence": rng.uniform(0.4, 1, n),
             "image_posts": rng.integers(0, 10, n),
             "mean_image_score": rng.uniform(-1, 1, n),
+            "unsupported": rng.integers(0, 3, n),
         }
     ).with_columns(
         pl.col("window_start").dt.replace_time_zone("UTC"),

@@ -89,6 +89,7 @@ def _trend_graph():
     )
     from sentiment_platform.defs.trends.trend_tables import (
         hashtag_trends,
+        language_trends_15m,
         sentiment_trends_15m,
         user_sentiment_profile,
         warehouse_posts,
@@ -104,7 +105,13 @@ def _trend_graph():
         image_sentiment,
         enriched_posts,
     ]
-    return upstream, [sentiment_trends_15m, hashtag_trends, user_sentiment_profile, warehouse_posts]
+    return upstream, [
+        sentiment_trends_15m,
+        language_trends_15m,
+        hashtag_trends,
+        user_sentiment_profile,
+        warehouse_posts,
+    ]
 
 
 UPSTREAM, HOURLY_TRENDS = _trend_graph()

@@ -51,6 +51,7 @@ def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
         "image_sentiment",
         "enriched_posts",
         "sentiment_trends_15m",
+        "language_trends_15m",
         "hashtag_trends",
         "user_sentiment_profile",
     } <= hourly

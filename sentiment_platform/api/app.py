@@ -22,6 +22,7 @@ from sentiment_platform.resources.warehouse import SharedReader, Warehouse
 WINDOWS = {"15m": "15 minutes", "1h": "1 hour", "1d": "1 day"}
 MAX_RANGE = timedelta(days=92)
 IDENTIFIER = r"^[A-Za-z0-9_\-:.]{1,64}$"
+LANGUAGE = r"^[a-z]{2,3}$"
 
 
 def _json_value(value: Any) -> Any:
@@ -34,6 +35,16 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_value(v) for v in value]
     return value
+
+
+def checked_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """``start`` and ``end`` in UTC, or a 422 when the range is empty or longer than ``MAX_RANGE``."""
+    start, end = utc_in_range(start, "start"), utc_in_range(end, "end")
+    if end <= start:
+        raise HTTPException(422, "end must be after start")
+    if end - start > MAX_RANGE:
+        raise HTTPException(422, f"the range may span at most {MAX_RANGE.days} days")
+    return start, end
 
 
 def create_app(warehouse: Warehouse) -> FastAPI:
@@ -91,20 +102,43 @@ def create_app(warehouse: Warehouse) -> FastAPI:
         start: Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no offset).")],
         end: Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")],
         topic: Annotated[str | None, Query(pattern=IDENTIFIER, description="One topic; all topics if absent.")] = None,
+        lang: Annotated[
+            str | None,
+            Query(pattern=LANGUAGE, description="One language (ISO 639-1, `und` if unknown); all if absent."),
+        ] = None,
         window: Annotated[Literal["15m", "1h", "1d"], Query()] = "15m",
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> dict[str, Any]:
-        start, end = utc_in_range(start, "start"), utc_in_range(end, "end")
-        if end <= start:
-            raise HTTPException(422, "end must be after start")
-        if end - start > MAX_RANGE:
-            raise HTTPException(422, f"the range may span at most {MAX_RANGE.days} days")
-        rows = fetch(
-            queries.TRENDS,
-            {"window": WINDOWS[window], "start": start, "end": end, "topic": topic, "limit": limit, "offset": offset},
-        )
-        return {"window": window, "topic": topic, "limit": limit, "offset": offset, "count": len(rows), "rows": rows}
+        start, end = checked_range(start, end)
+        parameters = {"window": WINDOWS[window], "start": start, "end": end, "topic": topic}
+        parameters |= {"limit": limit, "offset": offset}
+        if lang is None:
+            rows = fetch(queries.TRENDS, parameters)
+        else:
+            rows = fetch(queries.LANGUAGE_TRENDS, parameters | {"lang": lang})
+        return {
+            "window": window,
+            "topic": topic,
+            "lang": lang,
+            "limit": limit,
+            "offset": offset,
+            "count": len(rows),
+            "rows": rows,
+        }
+
+    @app.get(
+        "/languages",
+        summary="Languages of the posts in a time range, with their volume and sentiment shares",
+        responses=responses(422, 503),
+    )
+    def languages(
+        start: Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no offset).")],
+        end: Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")],
+    ) -> dict[str, Any]:
+        start, end = checked_range(start, end)
+        rows = fetch(queries.LANGUAGES, {"start": start, "end": end})
+        return {"count": len(rows), "rows": rows}
 
     @app.get(
         "/hashtags/trending",

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 # Aggregating 15-minute rows to a coarser window: counts add up, shares and means are recomputed
-# from the counts (weighted by the posts they were computed over).
-TRENDS = """
+# from the counts (weighted by the posts they were computed over). Two tables share the statement:
+# the topic trends, and the per-language ones filtered to one language.
+_TRENDS = """
 WITH rows AS (
-    SELECT time_bucket(CAST($window AS INTERVAL), window_start::TIMESTAMP) AS window_start, topic, posts,
-           positive, neutral, negative, mean_score, mean_confidence, image_posts, mean_image_score,
+    SELECT time_bucket(CAST($window AS INTERVAL), window_start::TIMESTAMP) AS window_start, {keys}, posts,
+           positive, neutral, negative, mean_score, mean_confidence, image_posts, mean_image_score, unsupported,
            positive + neutral + negative AS labeled
-    FROM sentiment_trends_15m
-    WHERE window_start >= $start AND window_start < $end AND ($topic IS NULL OR topic = $topic)
+    FROM {table}
+    WHERE window_start >= $start AND window_start < $end AND ($topic IS NULL OR topic = $topic){filters}
 )
-SELECT window_start, window_start + CAST($window AS INTERVAL) AS window_end, topic,
+SELECT window_start, window_start + CAST($window AS INTERVAL) AS window_end, {keys},
        sum(posts) AS posts, sum(positive) AS positive, sum(neutral) AS neutral, sum(negative) AS negative,
        sum(positive) / nullif(sum(labeled), 0) AS positive_share,
        sum(neutral) / nullif(sum(labeled), 0) AS neutral_share,
@@ -22,16 +23,28 @@ SELECT window_start, window_start + CAST($window AS INTERVAL) AS window_end, top
            AS mean_confidence,
        sum(image_posts) AS image_posts,
        sum(mean_image_score * image_posts) / nullif(sum(image_posts) FILTER (WHERE mean_image_score IS NOT NULL), 0)
-           AS mean_image_score
+           AS mean_image_score,
+       sum(unsupported) AS unsupported
 FROM rows
 GROUP BY ALL
-ORDER BY window_start, topic
+ORDER BY window_start, {keys}
 LIMIT $limit OFFSET $offset
 """
+TRENDS = _TRENDS.format(table="sentiment_trends_15m", keys="topic", filters="")
+LANGUAGE_TRENDS = _TRENDS.format(table="language_trends_15m", keys="topic, lang", filters=" AND lang = $lang")
 
 TOPICS = """
 SELECT topic, sum(posts) AS posts, min(window_start) AS first_window, max(window_start) AS last_window
 FROM sentiment_trends_15m GROUP BY topic ORDER BY topic
+"""
+
+LANGUAGES = """
+SELECT lang, sum(posts) AS posts, sum(unsupported) AS unsupported,
+       sum(positive) / nullif(sum(positive + neutral + negative), 0) AS positive_share,
+       sum(negative) / nullif(sum(positive + neutral + negative), 0) AS negative_share
+FROM language_trends_15m
+WHERE window_start >= $start AND window_start < $end
+GROUP BY lang ORDER BY posts DESC, lang
 """
 
 TRENDING_HASHTAGS = """

@@ -123,6 +123,52 @@ def text_vs_image(trends: pl.DataFrame) -> alt.Chart:
     )
 
 
+def share_by_language(by_language: pl.DataFrame) -> alt.Chart:
+    """Per language, most posts first: the share of each sentiment, and of posts no model covers."""
+    categories = ["negative", "neutral", "positive", "unsupported"]
+    data = (
+        by_language.group_by("lang")
+        .agg(pl.col(categories).sum(), pl.col("posts").sum())
+        .sort("posts", descending=True)
+        .unpivot(index=["lang", "posts"], on=categories, variable_name="sentiment", value_name="count")
+    )
+    scale = alt.Scale(domain=categories, range=["#d62728", "#9e9e9e", "#2ca02c", "#ffbf00"])
+    return (
+        alt.Chart(data.to_pandas(), title="Sentiment share by language (unsupported: no model covers it)")
+        .mark_bar()
+        .encode(
+            y=alt.Y("lang:N", sort=alt.SortField("posts", order="descending"), title="language"),
+            x=alt.X("count:Q", stack="normalize", title="share of posts", axis=alt.Axis(format="%")),
+            color=alt.Color("sentiment:N", scale=scale),
+            tooltip=["lang:N", "sentiment:N", "count:Q", "posts:Q"],
+        )
+        .properties(width=760, height=22 * max(data["lang"].n_unique(), 1))
+    )
+
+
+def score_by_language(by_language: pl.DataFrame, languages: int = 6) -> alt.Chart:
+    """Mean score per hour of the most used languages, one line each."""
+    labeled = pl.col("positive") + pl.col("neutral") + pl.col("negative")
+    top = by_language.group_by("lang").agg(pl.col("posts").sum()).sort("posts", descending=True).head(languages)
+    data = (
+        by_language.filter(pl.col("lang").is_in(top["lang"].implode()))
+        .group_by(pl.col("window_start").dt.truncate("1h").alias("hour"), "lang")
+        .agg(((pl.col("mean_score").fill_null(0) * labeled).sum() / labeled.sum()).alias("mean_score"))
+        .sort("hour", "lang")
+    )
+    return (
+        alt.Chart(data.to_pandas(), title=f"Mean score per hour, {languages} most used languages")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("hour:T", title="hour (UTC)"),
+            y=alt.Y("mean_score:Q", title="mean score", scale=alt.Scale(domain=[-1, 1])),
+            color=alt.Color("lang:N", title="language"),
+            tooltip=["hour:T", "lang:N", alt.Tooltip("mean_score:Q", format=".3f")],
+        )
+        .properties(width=760, height=260)
+    )
+
+
 def word_frequencies(texts: list[str]) -> Counter:
     """Word counts of texts, lower-cased, without stop words, mentions, links and short tokens."""
     counts: Counter = Counter()

@@ -26,30 +26,53 @@ def _with_topic(enriched: pl.DataFrame) -> pl.DataFrame:
 
 
 #: The input columns the 15-minute trends read from enriched posts.
-TRENDS_15M_INPUT = ("created_at", "topic", "sentiment", "score", "confidence", "image_score")
+TRENDS_15M_INPUT = (
+    "created_at",
+    "topic",
+    "lang",
+    "sentiment",
+    "sentiment_status",
+    "score",
+    "confidence",
+    "image_score",
+)
+UNSUPPORTED = "unsupported_language"
+#: The keys of the per-language trends besides the window.
+LANGUAGE_DIMENSIONS = ("topic", "lang")
+
+_WINDOW_AGGREGATES = (
+    pl.len().cast(pl.Int64).alias("posts"),
+    *_LABEL_COUNTS,
+    pl.col("score").mean().alias("mean_score"),
+    pl.col("confidence").mean().alias("mean_confidence"),
+    pl.col("image_score").is_not_null().sum().cast(pl.Int64).alias("image_posts"),
+    pl.col("image_score").mean().alias("mean_image_score"),
+    (pl.col("sentiment_status") == UNSUPPORTED).sum().cast(pl.Int64).alias("unsupported"),
+)
+
+
+def _in_windows(enriched: pl.DataFrame) -> pl.DataFrame:
+    return _with_topic(enriched).with_columns(
+        pl.col("created_at").dt.truncate(WINDOW).alias("window_start"), pl.col("lang").fill_null("und")
+    )
 
 
 def sentiment_trends_15m(enriched: pl.DataFrame) -> pl.DataFrame:
     """Per 15-minute window and topic: posts, label counts and shares, mean score and confidence,
-    image-bearing posts and their mean image score."""
-    frame = (
-        _with_topic(enriched)
-        .with_columns(pl.col("created_at").dt.truncate(WINDOW).alias("window_start"))
-        .group_by("window_start", "topic")
-        .agg(
-            pl.len().cast(pl.Int64).alias("posts"),
-            *_LABEL_COUNTS,
-            pl.col("score").mean().alias("mean_score"),
-            pl.col("confidence").mean().alias("mean_confidence"),
-            pl.col("image_score").is_not_null().sum().cast(pl.Int64).alias("image_posts"),
-            pl.col("image_score").mean().alias("mean_image_score"),
-        )
-    )
-    return finish_trends_15m(frame)
+    image-bearing posts and their mean image score, and the posts no model covers (``unsupported``)."""
+    return finish_trends_15m(_in_windows(enriched).group_by("window_start", "topic").agg(*_WINDOW_AGGREGATES))
 
 
-def finish_trends_15m(windows: pl.DataFrame) -> pl.DataFrame:
-    """Shares, window end and column order of the per-window aggregates (any engine's)."""
+def language_trends_15m(enriched: pl.DataFrame) -> pl.DataFrame:
+    """Per 15-minute window, topic and language (``und`` where none is known): the columns of
+    :func:`sentiment_trends_15m`."""
+    windows = _in_windows(enriched).group_by("window_start", *LANGUAGE_DIMENSIONS).agg(*_WINDOW_AGGREGATES)
+    return finish_trends_15m(windows, LANGUAGE_DIMENSIONS)
+
+
+def finish_trends_15m(windows: pl.DataFrame, dimensions: tuple[str, ...] = ("topic",)) -> pl.DataFrame:
+    """Shares, window end and column order of the per-window aggregates (any engine's), keyed by
+    the window and ``dimensions``."""
     return (
         _shares(windows)
         .with_columns(
@@ -59,7 +82,7 @@ def finish_trends_15m(windows: pl.DataFrame) -> pl.DataFrame:
         .select(
             "window_start",
             "window_end",
-            "topic",
+            *dimensions,
             "posts",
             "positive",
             "neutral",
@@ -71,8 +94,9 @@ def finish_trends_15m(windows: pl.DataFrame) -> pl.DataFrame:
             "mean_confidence",
             "image_posts",
             "mean_image_score",
+            "unsupported",
         )
-        .sort("window_start", "topic")
+        .sort("window_start", *dimensions)
     )
 
 

@@ -27,7 +27,8 @@ def replace_range(connection, table: str, frame: pl.DataFrame, column: str, star
     Every row of ``frame`` must lie in that range (:class:`PartitionRangeError` otherwise), so a
     table replaced partition by partition only ever holds each partition's own rows, and re-running
     any partition leaves the table as it was. Creates the table from the frame's schema on first
-    use. Runs inside the caller's transaction, so readers see either the old or the new rows of the
+    use, and adds the frame's new columns to an existing table (older rows get nulls there). Runs
+    inside the caller's transaction, so readers see either the old or the new rows of the
     partition, never both or neither.
     """
     table, column = _identifier(table), _identifier(column)
@@ -39,6 +40,10 @@ def replace_range(connection, table: str, frame: pl.DataFrame, column: str, star
     connection.register("incoming_rows", frame)
     try:
         connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming_rows LIMIT 0")
+        present = {row[0] for row in connection.execute(f"DESCRIBE {table}").fetchall()}
+        for name, dtype, *_ in connection.execute("DESCRIBE incoming_rows").fetchall():
+            if name not in present:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {_identifier(name)} {dtype}")
         connection.execute(f"DELETE FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end])
         connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
     finally:

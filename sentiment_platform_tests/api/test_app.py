@@ -59,6 +59,19 @@ def test_trends_at_three_granularities_add_up(api, built):
     assert hourly[0]["window_start"].startswith(HOURS[0].strftime("%Y-%m-%dT%H:00"))
 
 
+def test_trends_of_one_language_and_the_languages_add_up_to_all_posts(api, built):
+    params = {"start": HOURS[0].isoformat(), "end": (HOUR + timedelta(hours=1)).isoformat(), "window": "1d"}
+    languages = api.get("/languages", params=params).json()["rows"]
+    posts = built["warehouse"].query("SELECT lang, sentiment FROM posts")
+    assert {row["lang"]: row["posts"] for row in languages} == dict(posts.group_by("lang").len().iter_rows())
+    french = api.get("/trends", params={**params, "lang": "fr", "topic": "tech"}).json()
+    assert french["lang"] == "fr" and {row["lang"] for row in french["rows"]} == {"fr"}
+    tech_fr = built["warehouse"].query("SELECT sentiment FROM posts WHERE lang = 'fr' AND topic = 'tech'")
+    assert french["rows"][0]["posts"] == tech_fr.height > 0
+    assert french["rows"][0]["negative"] == (tech_fr["sentiment"] == "negative").sum()
+    assert api.get("/trends", params={**params, "lang": "FR!"}).status_code == 422
+
+
 def test_pagination_limits(api):
     params = {"start": HOURS[0].isoformat(), "end": (HOUR + timedelta(hours=1)).isoformat()}
     everything = api.get("/trends", params=params).json()["rows"]

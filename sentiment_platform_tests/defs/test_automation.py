@@ -1,5 +1,7 @@
 """Downstream assets follow new raw data by their automation conditions, for past hours too."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from dagster import (
     AssetKey,
@@ -24,6 +26,7 @@ DOWNSTREAM = {
     "image_sentiment",
     "enriched_posts",
     "sentiment_trends_15m",
+    "language_trends_15m",
     "hashtag_trends",
     "user_sentiment_profile",
     "warehouse_posts",
@@ -49,14 +52,17 @@ def test_a_late_batch_for_a_past_hour_brings_the_whole_graph_below_it_up_to_date
     assets = list({id(node.assets_def): node.assets_def for node in graph.asset_nodes}.values())
     raw = [a for a in assets if AssetKey("raw_posts") in a.keys or AssetKey("raw_images") in a.keys]
     instance = DagsterInstance.ephemeral()
-    cursor = evaluate_automation_conditions(defs=defs, instance=instance).cursor  # the first tick sets the baseline
+    # Every tick at one moment, so the report's 15-minute cron never fires in between by chance.
+    moment = datetime.now(UTC) + timedelta(minutes=1)
+    cursor = evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=moment).cursor  # baseline
     assert materialize(raw, partition_key=PARTITION, instance=instance, run_config=QUIET).success
 
-    first = evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+    first = evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor, evaluation_time=moment)
     wanted = requested(first)
     assert set(wanted) == DOWNSTREAM  # one tick requests the whole chain (not one run per object)
     assert all(keys == {PARTITION} for keys in wanted.values())  # a past hour, not only the latest
     assert materialize(
         assets, selection=sorted(wanted), partition_key=PARTITION, instance=instance, run_config=QUIET
     ).success
-    assert requested(evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)) == {}
+    last = evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor, evaluation_time=moment)
+    assert requested(last) == {}

@@ -86,6 +86,9 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
     model_name = TextScorer(cache_dir=model_cache).load().name
     assert model_name == "minilm-tweeteval+e5-umsab" and (scores["model"].drop_nulls() == model_name).all()
     assert meta["post_sentiment"]["unsupported_language_share"] <= 0.05
+    # The mock network's Tibetan posts (no installed model covers it) are declined, and only they.
+    declined = set(scores.filter(pl.col("status") == "unsupported_language")["post_id"])
+    assert declined and declined == set(posts.filter(pl.col("lang") == "bo")["post_id"])
     assert meta["post_sentiment"]["model_calls"] == meta["post_sentiment"]["distinct_texts"] > 500
 
     images = lake.read_parquet(dataset_key("image_sentiment", HOUR))

@@ -25,13 +25,16 @@ def test_report_writes_html_and_png_charts_and_word_clouds(built, tmp_path):
         ].step_materialization_data.materialization.metadata.items()
     }
     folder = tmp_path / "reports" / "sentiment_report"
-    for name in ("sentiment_share", "score_and_volume", "top_hashtags", "text_vs_image"):
+    charts = ("sentiment_share", "score_and_volume", "top_hashtags", "text_vs_image")
+    for name in (*charts, "sentiment_by_language", "score_by_language"):
         assert (folder / f"{name}.html").read_text().count("vega") > 0
         with Image.open(folder / f"{name}.png") as image:
             assert image.width > 400 and image.height > 150
             # A real chart, not a blank canvas: many distinct colours.
             assert len(image.convert("RGB").getcolors(1_000_000)) > 20
-    assert meta["word_clouds"] == 3
+    assert meta["word_clouds"] == 3 and meta["languages"] >= 9
+    by_language = (folder / "sentiment_by_language.html").read_text()
+    assert all(f'"lang": "{code}"' in by_language for code in ("en", "ar", "ja", "hi", "bo"))
     for label in ("negative", "neutral", "positive"):
         assert (folder / f"words_{label}.png").stat().st_size > 10_000
     assert meta["windows"] == 12 and meta["preview"].startswith("![sentiment share](data:image/png;base64,")

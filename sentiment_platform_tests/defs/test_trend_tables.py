@@ -46,6 +46,25 @@ def test_15_minute_trends_equal_a_direct_recomputation(built):
         assert row["mean_image_score"] == (pytest.approx(sum(images) / len(images), abs=1e-6) if images else None)
 
 
+def test_language_trends_split_the_topic_trends_by_language(built):
+    by_language = table(built["warehouse"], "language_trends_15m")
+    topics = table(built["warehouse"], "sentiment_trends_15m")
+    posts = enriched(built["storage"])
+    assert set(by_language["lang"]) == set(posts["lang"].fill_null("und")) and by_language["lang"].n_unique() >= 9
+    counts = ["posts", "positive", "neutral", "negative", "image_posts", "unsupported"]
+    summed = by_language.group_by("window_start", "topic").agg(pl.col(counts).sum()).sort("window_start", "topic")
+    assert summed.equals(topics.select("window_start", "topic", *counts).sort("window_start", "topic"))
+    row = by_language.filter(pl.col("lang") == "ar").sort("posts", descending=True).row(0, named=True)
+    window = posts.filter(
+        (pl.col("created_at") >= row["window_start"])
+        & (pl.col("created_at") < row["window_end"])
+        & (pl.col("topic") == row["topic"])
+        & (pl.col("lang") == "ar")
+    )
+    assert row["posts"] == window.height and row["negative"] == (window["sentiment"] == "negative").sum()
+    assert row["mean_score"] == pytest.approx(window["score"].mean(), abs=1e-6)
+
+
 def test_hashtag_trends_equal_a_direct_recomputation(built):
     rows = table(built["warehouse"], "hashtag_trends").filter(pl.col("hour") == HOUR)
     posts = enriched(built["storage"]).explode("hashtags").with_columns(pl.col("hashtags").str.to_lowercase())
@@ -95,7 +114,14 @@ def test_daily_summary_and_user_profiles_equal_a_direct_recomputation(built):
 
 
 def test_rematerializing_a_partition_leaves_identical_tables(built):
-    names = ["sentiment_trends_15m", "hashtag_trends", "user_sentiment_profile", "posts", "topic_daily_summary"]
+    names = [
+        "sentiment_trends_15m",
+        "language_trends_15m",
+        "hashtag_trends",
+        "user_sentiment_profile",
+        "posts",
+        "topic_daily_summary",
+    ]
     before = {name: table(built["warehouse"], name) for name in names}
     key = hour_partition_key(HOURS[1])
     assert materialize(HOURLY_TRENDS, partition_key=key, resources=built).success
@@ -104,7 +130,7 @@ def test_rematerializing_a_partition_leaves_identical_tables(built):
         order = [
             c
             for c in before[name].columns
-            if c in ("window_start", "topic", "hour", "hashtag", "user_id", "post_id", "day")
+            if c in ("window_start", "topic", "lang", "hour", "hashtag", "user_id", "post_id", "day")
         ]
         assert table(built["warehouse"], name).sort(order).equals(before[name].sort(order)), name
 

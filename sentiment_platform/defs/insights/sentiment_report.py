@@ -17,7 +17,9 @@ from pydantic import Field
 
 from sentiment_platform.defs.automation import REPORT_REFRESH
 from sentiment_platform.lib.charts import (
+    score_by_language,
     score_with_volume,
+    share_by_language,
     share_over_time,
     text_vs_image,
     top_hashtags,
@@ -35,20 +37,21 @@ class ReportConfig(Config):
 
 
 @asset(
-    deps=["sentiment_trends_15m", "hashtag_trends", "warehouse_posts"],
+    deps=["sentiment_trends_15m", "language_trends_15m", "hashtag_trends", "warehouse_posts"],
     group_name="insights",
     kinds={"altair", "html"},
     automation_condition=REPORT_REFRESH,
 )
 def sentiment_report(context: AssetExecutionContext, config: ReportConfig, warehouse: Warehouse) -> MaterializeResult:
     """Charts of the latest hours (HTML and PNG under ``data/reports/sentiment_report/``): sentiment
-    share over time, mean score with volume, top hashtags by score, text vs image sentiment, and a
-    word cloud per sentiment class."""
+    share over time, mean score with volume, top hashtags by score, text vs image sentiment, the
+    sentiment share and the mean score by language, and a word cloud per sentiment class."""
     latest = warehouse.query("SELECT max(window_start) AS latest FROM sentiment_trends_15m")["latest"][0]
     if latest is None:
         raise ValueError("sentiment_trends_15m is empty; materialize it for at least one hour first")
     since = latest - timedelta(hours=config.hours) + timedelta(minutes=15)
     trends = warehouse.query("SELECT * FROM sentiment_trends_15m WHERE window_start >= $1", [since])
+    by_language = warehouse.query("SELECT * FROM language_trends_15m WHERE window_start >= $1", [since])
     hashtags = warehouse.query("SELECT * FROM hashtag_trends WHERE hour >= $1", [since])
     posts = warehouse.query(
         "SELECT sentiment, text FROM posts WHERE created_at >= $1 AND sentiment IS NOT NULL", [since]
@@ -62,6 +65,8 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
         "score_and_volume": score_with_volume(trends),
         "top_hashtags": top_hashtags(hashtags),
         "text_vs_image": text_vs_image(trends),
+        "sentiment_by_language": share_by_language(by_language),
+        "score_by_language": score_by_language(by_language),
     }
     for name, chart in charts.items():
         chart.save(str(staging / f"{name}.html"), inline=True)
@@ -96,6 +101,7 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
             "windows": trends["window_start"].n_unique(),
             "posts": int(trends["posts"].sum()),
             "hashtags": hashtags["hashtag"].n_unique(),
+            "languages": by_language["lang"].n_unique(),
             "word_clouds": len(clouds),
             "charts": MetadataValue.json(sorted(f"{name}.png" for name in charts) + sorted(clouds.values())),
         }

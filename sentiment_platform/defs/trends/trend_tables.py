@@ -1,5 +1,6 @@
 """Group ``trends``: trend tables in the DuckDB warehouse, one partition's rows replaced per run."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -25,12 +26,16 @@ from sentiment_platform.lib.alerts import TRAILING_WINDOWS, AlertRules, detect_a
 from sentiment_platform.lib.lake_layout import dataset_key
 from sentiment_platform.lib.spark.trends_job import trends_15m_spark
 from sentiment_platform.lib.trends import (
+    LANGUAGE_DIMENSIONS,
     USER_PROFILE_VIEW,
     hashtag_hour_stats,
     user_sentiment_hourly,
 )
 from sentiment_platform.lib.trends import (
     hashtag_trends as compute_hashtag_trends,
+)
+from sentiment_platform.lib.trends import (
+    language_trends_15m as compute_language_trends,
 )
 from sentiment_platform.lib.trends import (
     sentiment_trends_15m as compute_trends_15m,
@@ -48,7 +53,7 @@ from sentiment_platform.partitions import (
 )
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.notifiers import AlertNotifier
-from sentiment_platform.resources.spark_engine import SparkEngine
+from sentiment_platform.resources.spark_engine import EngineChoice, SparkEngine
 from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse, as_utc
 
 _COMMON = {"group_name": "trends", "kinds": {"duckdb"}, "pool": WAREHOUSE_POOL, "backfill_policy": single_run}
@@ -69,6 +74,26 @@ def _require(frame: pl.DataFrame | None, hour: datetime) -> pl.DataFrame:
     if frame is None:
         raise FileNotFoundError(f"no enriched_posts for {hour:%Y-%m-%d %H:00}; materialize enriched_posts first")
     return frame
+
+
+def _window_rows(
+    context: AssetExecutionContext,
+    storage: LakeStorage,
+    spark: SparkEngine,
+    hours: list[datetime],
+    dimensions: tuple[str, ...],
+    compute: Callable[[pl.DataFrame], pl.DataFrame],
+) -> tuple[pl.DataFrame, EngineChoice]:
+    """The 15-minute rows of ``hours`` keyed by ``dimensions``: by ``compute`` (Polars), or on
+    Spark when the run's input is over the engine's thresholds."""
+    inputs = existing_objects(storage, {hour: dataset_key("enriched_posts", hour) for hour in hours})
+    if not any(inputs.values()):
+        _require(None, hours[0])
+    choice = spark.choose(rows=parquet_input_rows(storage, inputs), size_bytes=input_bytes(inputs))
+    context.log.info(f"{context.asset_key.to_user_string()} on {choice.engine}: {choice.reason}")
+    if choice.engine == "spark":
+        return trends_15m_spark(spark.spark_session, storage, inputs, dimensions), choice
+    return compute(read_enriched(storage, hours)), choice
 
 
 @asset(
@@ -105,15 +130,7 @@ def sentiment_trends_15m(
     score and confidence, image-bearing posts and their mean image score. Aggregated by Polars,
     or by Spark when the run's input is over the thresholds."""
     hours = run_hours(context)
-    inputs = existing_objects(storage, {hour: dataset_key("enriched_posts", hour) for hour in hours})
-    if not any(inputs.values()):
-        _require(None, hours[0])
-    choice = spark.choose(rows=parquet_input_rows(storage, inputs), size_bytes=input_bytes(inputs))
-    context.log.info(f"sentiment_trends_15m on {choice.engine}: {choice.reason}")
-    if choice.engine == "spark":
-        trends = trends_15m_spark(spark.spark_session, storage, inputs)
-    else:
-        trends = compute_trends_15m(read_enriched(storage, hours))
+    trends, choice = _window_rows(context, storage, spark, hours, ("topic",), compute_trends_15m)
     start, end = hours[0], hours[-1] + timedelta(hours=1)
     rules = AlertRules()
     with warehouse.write() as connection:
@@ -166,6 +183,33 @@ def sentiment_trends_15m(
                 "threshold_z": rules.negative_share_z if kind == "negative_share_spike" else rules.volume_z,
             },
         )
+
+
+@asset(deps=["enriched_posts"], **{**_HOURLY, "kinds": {"duckdb", "spark"}})
+def language_trends_15m(
+    context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine
+) -> MaterializeResult:
+    """Per 15-minute window, topic and language: the columns of ``sentiment_trends_15m``, for
+    reading trends per language (the API's ``lang`` filter, the report's chart by language)."""
+    hours = run_hours(context)
+    trends, choice = _window_rows(context, storage, spark, hours, LANGUAGE_DIMENSIONS, compute_language_trends)
+    with warehouse.write() as connection:
+        replace_range(
+            connection, "language_trends_15m", trends, "window_start", hours[0], hours[-1] + timedelta(hours=1)
+        )
+    stamp_partitions(
+        context,
+        {
+            hour: {
+                "dagster/row_count": rows.height,
+                "languages": rows["lang"].n_unique(),
+                "posts": int(rows["posts"].sum()),
+                "unsupported": int(rows["unsupported"].sum()),
+            }
+            for hour, rows in rows_by_hour(trends, "window_start", hours).items()
+        },
+    )
+    return MaterializeResult(metadata=engine_metadata(choice, spark, hours))
 
 
 @asset(deps=["enriched_posts"], **_HOURLY)

@@ -1,4 +1,4 @@
-"""``sentiment_trends_15m`` on Spark: the per-window group-by over any number of hours of posts."""
+"""The 15-minute trend tables on Spark: the per-window group-by over any number of hours of posts."""
 
 from __future__ import annotations
 
@@ -14,14 +14,16 @@ from sentiment_platform.lib.lake_layout import LakeObject
 if TYPE_CHECKING:
     from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.lib.spark.lake_io import map_lake_objects, to_polars
-from sentiment_platform.lib.trends import TRENDS_15M_INPUT, finish_trends_15m
+from sentiment_platform.lib.trends import TRENDS_15M_INPUT, UNSUPPORTED, finish_trends_15m
 
 WINDOW_MICROS = 15 * 60 * 1_000_000
 ENRICHED_TREND_ARROW = pa.schema(
     [
         ("created_at", pa.timestamp("us", tz="UTC")),
         ("topic", pa.string()),
+        ("lang", pa.string()),
         ("sentiment", pa.string()),
+        ("sentiment_status", pa.string()),
         ("score", pa.float64()),
         ("confidence", pa.float64()),
         ("image_score", pa.float64()),
@@ -30,6 +32,7 @@ ENRICHED_TREND_ARROW = pa.schema(
 WINDOW_COLUMNS = {
     "window_start": pl.Datetime("us", "UTC"),
     "topic": pl.String,
+    "lang": pl.String,
     "posts": pl.Int64,
     "positive": pl.Int64,
     "neutral": pl.Int64,
@@ -38,6 +41,7 @@ WINDOW_COLUMNS = {
     "mean_confidence": pl.Float64,
     "image_posts": pl.Int64,
     "mean_image_score": pl.Float64,
+    "unsupported": pl.Int64,
 }
 
 
@@ -46,9 +50,13 @@ def _read_enriched(storage: LakeStorage, objects: list[tuple[str, datetime]]) ->
 
 
 def trends_15m_spark(
-    spark: Any, storage: LakeStorage, enriched: Mapping[datetime, Sequence[LakeObject]]
+    spark: Any,
+    storage: LakeStorage,
+    enriched: Mapping[datetime, Sequence[LakeObject]],
+    dimensions: tuple[str, ...] = ("topic",),
 ) -> pl.DataFrame:
-    """The 15-minute trend rows of every hour in ``enriched`` (same columns as the Polars path)."""
+    """The 15-minute trend rows of every hour in ``enriched``, keyed by the window and
+    ``dimensions`` (same columns as the Polars path)."""
     from pyspark.sql import functions as F
 
     objects = [(obj.key, hour, obj.size) for hour, objs in enriched.items() for obj in objs]
@@ -60,7 +68,8 @@ def trends_15m_spark(
     windows = (
         posts.withColumn("window_start", F.timestamp_micros(micros - F.pmod(micros, F.lit(WINDOW_MICROS))))
         .withColumn("topic", F.coalesce("topic", F.lit("unknown")))
-        .groupBy("window_start", "topic")
+        .withColumn("lang", F.coalesce("lang", F.lit("und")))
+        .groupBy("window_start", *dimensions)
         .agg(
             F.count(F.lit(1)).alias("posts"),
             *labels,
@@ -68,6 +77,8 @@ def trends_15m_spark(
             F.avg("confidence").alias("mean_confidence"),
             F.count("image_score").alias("image_posts"),
             F.avg("image_score").alias("mean_image_score"),
+            F.count(F.when(F.col("sentiment_status") == UNSUPPORTED, 1)).alias("unsupported"),
         )
     )
-    return finish_trends_15m(to_polars(windows.toArrow(), WINDOW_COLUMNS))
+    columns = {name: dtype for name, dtype in WINDOW_COLUMNS.items() if name in windows.columns}
+    return finish_trends_15m(to_polars(windows.toArrow(), columns), dimensions)

@@ -17,10 +17,9 @@ import orjson
 from sentiment_platform.lib.lake_layout import landing_image_key
 from sentiment_platform.sources.mock_network.config import MockFeedConfig
 from sentiment_platform.sources.mock_network.images import corrupt_image, render_image
+from sentiment_platform.sources.mock_network.phrasebook import OTHER_LANGUAGES, compose_sentence
 from sentiment_platform.sources.mock_network.world import (
     EMOJI,
-    EN_PHRASES,
-    FOREIGN_PHRASES,
     SENTIMENTS,
     TOPICS,
     User,
@@ -75,10 +74,7 @@ def iso(moment: datetime) -> str:
 
 
 def _compose_text(rng: random.Random, topic: str, sentiment: str, lang: str, handles: list[str]) -> str:
-    subject = rng.choice(TOPICS[topic]["subjects"])
-    phrases = EN_PHRASES if lang == "en" else FOREIGN_PHRASES[lang]
-    parts = [rng.choice(phrases[sentiment]).format(s=subject)]
-    parts[0] = parts[0][0].upper() + parts[0][1:]
+    parts = [compose_sentence(rng, lang, sentiment, topic, TOPICS[topic]["subjects"])]
     if rng.random() < 0.3:
         parts.append(rng.choice(["!!", "...", "!", "?!"]) if sentiment != "neutral" else ".")
     if handles and rng.random() < 0.25:
@@ -213,7 +209,7 @@ def generate_hour(hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> 
             sentiment = rng.choices(SENTIMENTS, weights=sentiment_weights(moods[topic]))[0]
             lang = author.language if author.language == "en" or rng.random() < 0.85 else "en"
             if rng.random() < config.non_english_share * 0.25 and lang == "en":
-                lang = rng.choice(list(FOREIGN_PHRASES))
+                lang = rng.choice(OTHER_LANGUAGES)
             text = _compose_text(rng, topic, sentiment, lang, handles)
             record.update(text=text, lang=lang, topic=topic)
             if parent:

@@ -1,4 +1,4 @@
-"""The vocabulary and the population of the mock network: topics, phrases, users, mood drift."""
+"""The vocabulary and the population of the mock network: topics, users, mood drift."""
 
 from __future__ import annotations
 
@@ -79,65 +79,6 @@ TOPICS: dict[str, dict[str, list[str]]] = {
     },
 }
 
-EN_PHRASES: dict[str, list[str]] = {
-    "positive": [
-        "Absolutely loving {s}",
-        "{s} just made my day",
-        "So impressed with {s}",
-        "Best thing this week: {s}",
-        "{s} is amazing, no notes",
-        "Can't stop smiling about {s}",
-        "Huge congrats on {s}",
-        "{s} exceeded every expectation",
-        "Really happy with {s}",
-    ],
-    "negative": [
-        "Really disappointed by {s}",
-        "{s} is a total mess",
-        "Worst experience ever with {s}",
-        "So angry about {s}",
-        "{s} ruined my whole day",
-        "Can't believe how bad {s} is",
-        "Fed up with {s}",
-        "{s} is a disaster, honestly",
-        "Sad and tired of {s}",
-    ],
-    "neutral": [
-        "Reading about {s} today",
-        "Anyone following {s}?",
-        "Update on {s} at noon",
-        "{s} is scheduled for tomorrow",
-        "Thoughts on {s}?",
-        "Here is a summary of {s}",
-        "Just saw the news about {s}",
-        "{s} happens this weekend",
-        "Notes from {s}",
-    ],
-}
-
-FOREIGN_PHRASES: dict[str, dict[str, list[str]]] = {
-    "es": {
-        "positive": ["Me encanta {s}", "{s} es increíble"],
-        "negative": ["Qué decepción con {s}", "{s} es un desastre"],
-        "neutral": ["Leyendo sobre {s}", "Mañana hay noticias de {s}"],
-    },
-    "fr": {
-        "positive": ["J'adore {s}", "{s} est génial"],
-        "negative": ["Quelle déception, {s}", "{s} est une catastrophe"],
-        "neutral": ["Je lis des articles sur {s}", "Rendez-vous demain pour {s}"],
-    },
-    "de": {
-        "positive": ["Ich liebe {s}", "{s} ist großartig"],
-        "negative": ["Total enttäuscht von {s}", "{s} ist eine Katastrophe"],
-        "neutral": ["Ich lese gerade über {s}", "Morgen gibt es Neues zu {s}"],
-    },
-    "pt": {
-        "positive": ["Adorei {s}", "{s} é maravilhoso"],
-        "negative": ["Que decepção com {s}", "{s} é um desastre"],
-        "neutral": ["Lendo sobre {s}", "Amanhã tem novidades sobre {s}"],
-    },
-}
-
 EMOJI = {
     "positive": ["😍", "😊", "🎉", "👍", "🔥", "❤️"],
     "negative": ["😡", "😢", "👎", "💔", "😤", "🙄"],
@@ -199,7 +140,19 @@ LOCATIONS = [
     "",
     "Earth",
 ]
-LANGUAGES = [("en", 0.80), ("es", 0.07), ("fr", 0.05), ("de", 0.04), ("pt", 0.04)]
+#: Users' languages and their shares (the phrases of each are in ``phrasebook``).
+LANGUAGES = [
+    ("en", 0.60),
+    ("es", 0.08),
+    ("pt", 0.06),
+    ("fr", 0.05),
+    ("ar", 0.05),
+    ("de", 0.04),
+    ("it", 0.04),
+    ("hi", 0.04),
+    ("ja", 0.03),
+    ("bo", 0.01),
+]
 
 
 @dataclass(frozen=True)

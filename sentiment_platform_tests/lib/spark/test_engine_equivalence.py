@@ -12,7 +12,7 @@ from dagster import materialize
 from sentiment_platform.defs.cleansing.cleansed_data import cleaned_posts
 from sentiment_platform.defs.ingestion.raw_data import landed_batches, read_landing
 from sentiment_platform.defs.sentiment.scored_posts import post_sentiment
-from sentiment_platform.defs.trends.trend_tables import sentiment_trends_15m
+from sentiment_platform.defs.trends.trend_tables import language_trends_15m, sentiment_trends_15m
 from sentiment_platform.lib.cleansing.cleaning import clean_posts
 from sentiment_platform.lib.lake_layout import (
     dataset_key,
@@ -120,18 +120,22 @@ def test_trends_are_the_same_on_both_engines_over_a_range(built, tmp_path):
         "spark": SPARK,
     }
     tags = {RANGE_START: hour_partition_key(HOURS[0]), RANGE_END: hour_partition_key(HOURS[-1])}
-    metadata = run([sentiment_trends_15m], resources, tags=tags)
-    assert metadata["engine"] == "spark" and metadata["hours"] == 3
-    query = "SELECT * FROM sentiment_trends_15m ORDER BY window_start, topic"
-    local, spark = built["warehouse"].query(query), warehouse.query(query)
-    assert spark.schema == local.schema and spark.height == local.height > 0
-    exact = [c for c, dtype in local.schema.items() if not dtype.is_float()]
-    assert spark.select(exact).equals(local.select(exact))
-    for column in [c for c, dtype in local.schema.items() if dtype.is_float()]:
-        # Means are sums in a different order: equal to float precision, not bit for bit.
-        difference = (spark[column] - local[column]).abs().max()
-        assert difference is None or difference < 1e-6, column
-        assert spark[column].null_count() == local[column].null_count()
+    for asset, keys in (
+        (sentiment_trends_15m, "window_start, topic"),
+        (language_trends_15m, "window_start, topic, lang"),
+    ):
+        metadata = run([asset], resources, tags=tags)
+        assert metadata["engine"] == "spark" and metadata["hours"] == 3
+        query = f"SELECT * FROM {asset.key.to_user_string()} ORDER BY {keys}"
+        local, spark = built["warehouse"].query(query), warehouse.query(query)
+        assert spark.schema == local.schema and spark.height == local.height > 0
+        exact = [c for c, dtype in local.schema.items() if not dtype.is_float()]
+        assert spark.select(exact).equals(local.select(exact))
+        for column in [c for c, dtype in local.schema.items() if dtype.is_float()]:
+            # Means are sums in a different order: equal to float precision, not bit for bit.
+            difference = (spark[column] - local[column]).abs().max()
+            assert difference is None or difference < 1e-6, column
+            assert spark[column].null_count() == local[column].null_count()
 
 
 def test_a_24_hour_backfill_over_the_threshold_is_one_spark_run(lake):

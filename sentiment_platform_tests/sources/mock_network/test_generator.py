@@ -38,7 +38,9 @@ def test_an_hour_has_the_variety_the_platform_must_handle():
     assert 900 < len(batch.posts) < 1600
     assert all(HOUR <= r.emit_at < HOUR + timedelta(hours=1) for r in batch.posts)
     langs = Counter(p.get("lang") for p in posts)
-    assert langs["en"] / len(posts) > 0.7 and len(langs) >= 4
+    assert 0.5 < langs["en"] / len(posts) < 0.75
+    assert {"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "bo"} <= set(langs)
+    assert min(langs[lang] for lang in ("es", "fr", "de", "it", "pt", "ar", "hi", "ja")) >= 15
     assert sum("retweet_of_id" in p for p in posts) > 30
     assert sum("in_reply_to_id" in p for p in posts) > 80
     assert len({p.get("topic") for p in posts}) == len(TOPICS)
