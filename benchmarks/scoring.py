@@ -1,19 +1,24 @@
-"""Text scoring throughput and peak memory of the default backend against the naive baseline.
+"""Text scoring throughput and peak memory of the default backend against the naive baseline,
+on an English stream and on a multilingual one.
 
-Run: python benchmarks/scoring.py [--posts 10000] [--naive-posts 2000]
+Run: python benchmarks/scoring.py [--posts 10000] [--naive-posts 2000] [--multilingual-posts 8000]
 
-Texts: the first N TweetEval test tweets (read from SENTIMENT_DATASET_DIR or ../shared/datasets).
+English stream: the first N TweetEval test tweets (SENTIMENT_DATASET_DIR or ../shared/datasets).
+Multilingual stream: UMSAB val tweets of all eight languages, interleaved (SENTIMENT_UMSAB_DIR).
 Each mode runs in its own process (peak RSS is its own), with 2 threads:
 
-- naive: the same model through a `transformers` pipeline (feature extraction + the trained head),
-  called one post at a time, float32. It runs on the first --naive-posts texts (its rate does not
-  depend on how many); set --naive-posts to --posts for the full run.
-- torch-batched: the default model in float32 torch, length-bucketed batches of 32.
-- default: the default backend as configured (ONNX Runtime, fused, int8), batches of 32.
+- naive: the English model through a `transformers` pipeline (feature extraction + the trained
+  head), called one post at a time, float32. It runs on the first --naive-posts texts (its rate
+  does not depend on how many); set --naive-posts to --posts for the full run.
+- torch-batched: the English model in float32 torch, length-bucketed batches of 32.
+- english-only: the English model as the default runs it (ONNX Runtime, fused, int8), batches of 32:
+  the default before the multilingual backend.
+- default: the default backend (`multilingual`: language routing, English model, E5 model, int8).
 - default-30%-dup: the default backend with the score cache on a stream where 30% of the posts
   repeat an earlier text (same size as --posts).
 
-Macro recall on the scored texts is printed for each mode, to show what int8 costs in quality.
+The multilingual stream runs `english-only` and `default`. Macro recall (and, on UMSAB, the mean
+over languages of macro F1) is printed for each mode, to show what the speed costs in quality.
 """
 
 from __future__ import annotations
@@ -31,11 +36,22 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _texts(dataset_dir: str, posts: int) -> tuple[list[str], list[int]]:
-    from sentiment_platform.lib.scoring.datasets import load_split
+def _texts(stream: str, directory: str, posts: int) -> tuple[list[str], list[int], list[str]]:
+    """Texts, labels and languages of the first ``posts`` of a stream."""
+    from sentiment_platform.lib.scoring.datasets import load_split, load_umsab
 
-    test = load_split(dataset_dir, "test")
-    return test.texts[:posts], test.labels[:posts]
+    if stream == "english":
+        test = load_split(directory, "test")
+        return test.texts[:posts], test.labels[:posts], ["en"] * min(posts, len(test))
+    # Round-robin over the languages, as a mixed feed would bring them.
+    parts = load_umsab(directory, "val")
+    rows = [
+        (part.texts[i], part.labels[i], code)
+        for i in range(max(len(part) for part in parts.values()))
+        for code, part in parts.items()
+        if i < len(part)
+    ][:posts]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
 def _naive_predict(texts: list[str]):
@@ -68,28 +84,26 @@ def _naive_predict(texts: list[str]):
     return np.stack(probs)
 
 
-def _run(mode: str, dataset_dir: str, posts: int, naive_posts: int, cache_dir: str, queue) -> None:
-    from sentiment_platform.lib.scoring.metrics import classification_report
+def _run(mode: str, stream: str, directory: str, posts: int, cache_dir: str, queue) -> None:
+    from sentiment_platform.lib.scoring.evaluation import predicted_classes
+    from sentiment_platform.lib.scoring.metrics import classification_report, mean_macro_f1
     from sentiment_platform.lib.scoring.score_cache import ScoreCache
     from sentiment_platform.lib.scoring.text_scoring import (
         class_probabilities,
         score_text_values,
     )
-    from sentiment_platform.resources.scorers import TextScorer
 
-    texts, labels = _texts(dataset_dir, naive_posts if mode == "naive" else posts)
+    texts, labels, languages = _texts(stream, directory, posts)
     if mode == "default-30%-dup":
         rng = random.Random(0)
         unique = texts[: int(len(texts) * 0.7)]
-        stream = unique + [rng.choice(unique) for _ in range(len(texts) - len(unique))]
-        labels = labels[: len(unique)] + [labels[unique.index(t)] for t in stream[len(unique) :]]
-        rng.shuffle(order := list(range(len(stream))))
-        texts, labels = [stream[i] for i in order], [labels[i] for i in order]
+        repeated = unique + [rng.choice(unique) for _ in range(len(texts) - len(unique))]
+        labels = labels[: len(unique)] + [labels[unique.index(t)] for t in repeated[len(unique) :]]
+        rng.shuffle(order := list(range(len(repeated))))
+        texts, labels = [repeated[i] for i in order], [labels[i] for i in order]
     if mode != "naive":
-        # The English path (TweetEval is English): what the naive English baseline is compared with.
-        runtime = "torch" if mode == "torch-batched" else "onnx-int8"
-        model = TextScorer(backend="minilm", runtime=runtime, cache_dir=cache_dir).load()
-        model.predict(["warm up"])
+        model = _scorer(mode, cache_dir).load()
+        model.predict(["warm up", "bonjour à tous"])
     before = _peak_rss_mib()
     started = time.perf_counter()
     if mode == "naive":
@@ -99,10 +113,13 @@ def _run(mode: str, dataset_dir: str, posts: int, naive_posts: int, cache_dir: s
         frame, _ = score_text_values(texts, model, cache)
         probabilities = class_probabilities(frame)
     seconds = time.perf_counter() - started
-    report = classification_report(labels, probabilities.argmax(axis=1))
+    predicted = predicted_classes(probabilities)
+    report = classification_report(labels, predicted)
     queue.put(
         {
             "mode": mode,
+            "stream": stream,
+            "mean_f1": mean_macro_f1(labels, predicted, languages) if stream == "multilingual" else None,
             "posts": len(texts),
             "seconds": seconds,
             "peak_mib": _peak_rss_mib(),
@@ -112,10 +129,18 @@ def _run(mode: str, dataset_dir: str, posts: int, naive_posts: int, cache_dir: s
     )
 
 
-def _export(cache_dir: str) -> None:
+def _scorer(mode: str, cache_dir: str):
     from sentiment_platform.resources.scorers import TextScorer
 
-    TextScorer(backend="minilm", cache_dir=cache_dir).load()
+    if mode == "torch-batched":
+        return TextScorer(backend="minilm", runtime="torch", cache_dir=cache_dir)
+    if mode == "english-only":
+        return TextScorer(backend="minilm", cache_dir=cache_dir)
+    return TextScorer(cache_dir=cache_dir)
+
+
+def _export(cache_dir: str) -> None:
+    _scorer("default", cache_dir).load()  # both ONNX graphs (English and E5)
 
 
 def measure(mode: str, *args) -> dict:
@@ -130,37 +155,56 @@ def measure(mode: str, *args) -> dict:
 
 
 def main() -> None:
-    from sentiment_platform.lib.scoring.datasets import DEFAULT_DATASET_DIR
+    from sentiment_platform.lib.scoring.datasets import DEFAULT_DATASET_DIR, DEFAULT_UMSAB_DIR
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--naive-posts", type=int, default=2_000)
+    parser.add_argument("--multilingual-posts", type=int, default=8_000)
     parser.add_argument("--dataset-dir", default=os.environ.get("SENTIMENT_DATASET_DIR", str(DEFAULT_DATASET_DIR)))
+    parser.add_argument("--umsab-dir", default=os.environ.get("SENTIMENT_UMSAB_DIR", str(DEFAULT_UMSAB_DIR)))
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores; TweetEval test texts from {args.dataset_dir}")
+    print(f"{os.cpu_count()} cores; TweetEval test from {args.dataset_dir}; UMSAB val from {args.umsab_dir}")
+    english = ("english", args.dataset_dir)
+    multilingual = ("multilingual", args.umsab_dir)
+    runs = [
+        ("naive", *english, args.naive_posts),
+        ("torch-batched", *english, args.posts),
+        ("english-only", *english, args.posts),
+        ("default", *english, args.posts),
+        ("default-30%-dup", *english, args.posts),
+        ("english-only", *multilingual, args.multilingual_posts),
+        ("default", *multilingual, args.multilingual_posts),
+    ]
     with tempfile.TemporaryDirectory() as cache_dir:
-        # Export the ONNX graph once, up front and in a process of its own, so that no measured
+        # Export the ONNX graphs once, up front and in a process of their own, so that no measured
         # process pays for it, and this one stays small (children inherit its peak RSS).
         context = mp.get_context("spawn")
         exporter = context.Process(target=_export, args=(cache_dir,))
         exporter.start()
         exporter.join()
-        results = [
-            measure(mode, args.dataset_dir, args.posts, args.naive_posts, cache_dir)
-            for mode in ("naive", "torch-batched", "default", "default-30%-dup")
-        ]
-    print(f"\n{'mode':<16} {'posts':>7} {'seconds':>8} {'posts/s':>9} {'peak MiB':>9} {'+MiB':>6} {'macro recall':>13}")
-    for r in results:
-        print(
-            f"{r['mode']:<16} {r['posts']:7,} {r['seconds']:8.1f} {r['posts'] / r['seconds']:9.1f} "
-            f"{r['peak_mib']:9.0f} "
-            f"{r['peak_mib'] - r['before_mib']:6.0f} {r['macro_recall']:13.4f}"
-        )
-    rate = {r["mode"]: r["posts"] / r["seconds"] for r in results}
+        results = [measure(mode, stream, directory, posts, cache_dir) for mode, stream, directory, posts in runs]
     print(
-        f"\ndefault vs naive: {rate['default'] / rate['naive']:.1f}x; with 30% duplicates and the cache: "
-        f"{rate['default-30%-dup'] / rate['naive']:.1f}x; "
-        f"int8 vs float32 batched: {rate['default'] / rate['torch-batched']:.2f}x"
+        f"\n{'stream':<13} {'mode':<16} {'posts':>7} {'seconds':>8} {'posts/s':>9} {'peak MiB':>9} {'+MiB':>6} "
+        f"{'macro recall':>13} {'mean F1':>8}"
+    )
+    for r in results:
+        mean_f1 = f"{r['mean_f1']:8.4f}" if r["mean_f1"] is not None else f"{'':8}"
+        print(
+            f"{r['stream']:<13} {r['mode']:<16} {r['posts']:7,} {r['seconds']:8.1f} {r['posts'] / r['seconds']:9.1f} "
+            f"{r['peak_mib']:9.0f} {r['peak_mib'] - r['before_mib']:6.0f} {r['macro_recall']:13.4f} {mean_f1}"
+        )
+    rate = {(r["stream"], r["mode"]): r["posts"] / r["seconds"] for r in results}
+    naive = rate["english", "naive"]
+    print(
+        f"\nEnglish stream: default vs naive {rate['english', 'default'] / naive:.1f}x "
+        f"(English model alone {rate['english', 'english-only'] / naive:.1f}x); with 30% duplicates and the cache "
+        f"{rate['english', 'default-30%-dup'] / naive:.1f}x; int8 vs float32 batched "
+        f"{rate['english', 'english-only'] / rate['english', 'torch-batched']:.2f}x"
+    )
+    print(
+        f"multilingual stream: default {rate['multilingual', 'default']:.1f} texts/s vs English-only "
+        f"{rate['multilingual', 'english-only']:.1f} texts/s"
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_MULTILINGUAL_WEIGHTS, DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.image_models import (
     DEFAULT_PROMPTS,
@@ -53,6 +54,13 @@ class TextScorer(ConfigurableResource):
     multilingual_model: str | None = Field(
         default=None, description="multilingual: the E5 weights file (default: the one shipped in the package)."
     )
+    classical_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="multilingual: weight of the classical model's probabilities beside E5's on non-English "
+        "texts (chosen on UMSAB val); 0 = E5 alone.",
+    )
     runtime: str = Field(default="onnx-int8", description="minilm / e5: onnx-int8 (fast) or torch (float32).")
     batch_size: int = Field(default=32, description="Texts per forward pass (length-bucketed).")
     max_length: int = Field(default=128, description="Tokens per text; longer texts are truncated and flagged.")
@@ -71,11 +79,16 @@ class TextScorer(ConfigurableResource):
             return Path(self.model)
         return Path(self.multilingual_model) if self.multilingual_model else DEFAULT_MULTILINGUAL_WEIGHTS
 
-    def classical_path(self) -> Path:
-        """Where the classical pipeline is loaded from (and `classical_sentiment_model` writes it)."""
+    def trained_classical_path(self) -> Path:
+        """Where `classical_sentiment_model` writes the classical model."""
         if self.backend == "classical" and self.model:
             return Path(self.model)
-        return Path(self.cache_dir) / "classical_sentiment.joblib"
+        return Path(self.cache_dir) / "classical_sentiment.npz"
+
+    def classical_path(self) -> Path:
+        """Where the classical model is loaded from: the asset's once it has run, else the shipped one."""
+        trained = self.trained_classical_path()
+        return trained if trained.exists() or (self.backend == "classical" and self.model) else DEFAULT_CLASSICAL
 
     def load(self) -> TextModel:
         """The configured model, loaded once per process (until a file it reads changes)."""
@@ -88,8 +101,14 @@ class TextScorer(ConfigurableResource):
         }
         files: list[Path] = []
         if self.backend == "multilingual":
-            files = [self.weights_path(), self.multilingual_weights_path()]
-            options = {"english_weights": files[0], "multilingual_weights": files[1], **encoder}
+            files = [self.weights_path(), self.multilingual_weights_path(), self.classical_path()]
+            options = {
+                "english_weights": files[0],
+                "multilingual_weights": files[1],
+                "classical_path": files[2],
+                "classical_weight": self.classical_weight,
+                **encoder,
+            }
         elif self.backend in ("minilm", "e5"):
             files = [self.weights_path() if self.backend == "minilm" else self.multilingual_weights_path()]
             options = {"weights_path": files[0], **encoder}

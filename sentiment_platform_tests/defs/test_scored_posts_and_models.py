@@ -84,7 +84,7 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
     assert set(scores["label"].drop_nulls()) == {"negative", "neutral", "positive"}
     assert scores["score"].drop_nulls().is_between(-1, 1).all()
     model_name = TextScorer(cache_dir=model_cache).load().name
-    assert model_name == "minilm-tweeteval+e5-umsab" and (scores["model"].drop_nulls() == model_name).all()
+    assert model_name == "minilm-tweeteval+e5-umsab+tfidf-logreg" and (scores["model"].drop_nulls() == model_name).all()
     assert meta["post_sentiment"]["unsupported_language_share"] <= 0.05
     # The mock network's Tibetan posts (no installed model covers it) are declined, and only they.
     declined = set(scores.filter(pl.col("status") == "unsupported_language")["post_id"])
@@ -231,9 +231,10 @@ def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, m
     )["sentiment_model_evaluation"]
     assert meta["test_rows"] == 18
     assert meta["macro_recall"] > 0.6 and meta["vader_macro_recall"] > 0.6
-    assert "minilm-tweeteval+e5-umsab" in meta["text_models"] and "vader" in meta["text_models"]
-    # Per language: every backend (the default, English-only MiniLM, VADER) and each language's F1.
-    assert meta["languages"].count("\n") == 1 + 3 and "hi F1" in meta["languages"]
+    assert "minilm-tweeteval+e5-umsab+tfidf-logreg" in meta["text_models"] and "vader" in meta["text_models"]
+    # Per language: every backend (the default, English-only MiniLM, the shipped classical model,
+    # VADER) and each language's F1.
+    assert meta["languages"].count("\n") == 1 + 4 and "hi F1" in meta["languages"]
     assert 0 <= meta["umsab_lowest_macro_f1"] <= meta["umsab_mean_macro_f1"] <= 1
     assert lake.read_bytes(EVALUATION_PREFIX + "languages.png")[:4] == b"\x89PNG"
     assert meta["image_macro_recall"] > 0.8
@@ -246,8 +247,9 @@ def test_the_multilingual_and_classical_models_are_trained_by_their_assets(tmp_p
         write_split(umsab / folder, "train", SYNTHETIC * 2)
         write_split(umsab / folder, "val", SYNTHETIC)
     write_split(tweets, "train", SYNTHETIC * 4)
-    weights, classical = tmp_path / "e5.safetensors", tmp_path / "classical_sentiment.joblib"
+    weights, classical = tmp_path / "e5.safetensors", tmp_path / "classical_sentiment.npz"
     scorer = TextScorer(multilingual_model=str(weights), runtime="torch", cache_dir=str(tmp_path))
+    assert scorer.classical_path() != classical  # the shipped model, until the asset has run
     result = materialize(
         [multilingual_sentiment_model, classical_sentiment_model],
         resources={"text_scorer": scorer, "labeled_tweets": LabeledTweets(path=str(tweets), umsab_path=str(umsab))},

@@ -135,7 +135,9 @@ class ClassicalModelConfig(Config):
     c_values: list[float] = Field(default=[0.5, 2.0], description="Logistic regression's inverse regularisation.")
     char_ngram_max: list[int] = Field(default=[4, 5], description="Longest character n-gram (from 2).")
     folds: int = Field(default=3)
-    tweeteval_rows: int = Field(default=20_000, description="TweetEval train rows beside UMSAB train.")
+    tweeteval_rows: int = Field(
+        default=0, description="TweetEval train rows beside UMSAB train (English goes to MiniLM by default)."
+    )
     limit: int | None = Field(default=None, description="Use only the first N rows per language (smoke tests).")
 
 
@@ -143,9 +145,9 @@ class ClassicalModelConfig(Config):
 def classical_sentiment_model(
     context: AssetExecutionContext, config: ClassicalModelConfig, text_scorer: TextScorer, labeled_tweets: LabeledTweets
 ) -> MaterializeResult:
-    """The classical baseline (TF-IDF word and character n-grams, logistic regression), its
-    hyper-parameters chosen by GridSearchCV on UMSAB train and TweetEval train, written where the
-    `classical` backend loads it."""
+    """The classical model (hashed TF-IDF word and character n-grams, logistic regression), its
+    hyper-parameters chosen by GridSearchCV on UMSAB train (and TweetEval train rows if configured),
+    written where the `classical` backend and the default's multilingual route load it."""
     from sentiment_platform.lib.scoring.classical import save_classical, train_classical
     from sentiment_platform.lib.scoring.datasets import LabeledTexts
 
@@ -159,11 +161,11 @@ def classical_sentiment_model(
     )
     grid = {
         "classify__C": config.c_values,
-        "features__chars__ngram_range": [(2, high) for high in config.char_ngram_max],
+        "features__chars__hash__ngram_range": [(2, high) for high in config.char_ngram_max],
     }
     pipeline, info = train_classical(train, grid, config.folds)
     context.log.info(f"classical model: {info['best_params']} cv macro F1 {info['cv_macro_f1']:.4f}")
-    path = save_classical(pipeline, info, text_scorer.classical_path())
+    path = save_classical(pipeline, info, text_scorer.trained_classical_path())
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(path)),

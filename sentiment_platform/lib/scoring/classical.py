@@ -1,12 +1,15 @@
 """The classical baseline: TF-IDF word and character n-grams with logistic regression.
 
-Language-agnostic (character n-grams need no tokenizer) and fast. Hyper-parameters are chosen by
-``GridSearchCV`` (macro F1, folds of the train split only); the fitted pipeline is stored with
-joblib: a file the project writes itself, never one from elsewhere (unpickling runs code).
+Language-agnostic (character n-grams need no tokenizer) and fast. The n-grams are hashed into a
+fixed number of columns, so the fitted model is a few arrays (inverse document frequencies and
+the regression's weights) kept in a compressed ``.npz`` file: small enough to ship in the package,
+and loading it runs no code (unlike a pickle). Hyper-parameters are chosen by ``GridSearchCV``
+(macro F1, folds of the train split only).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,32 +21,38 @@ import numpy as np
 from sentiment_platform.lib.scoring.datasets import LabeledTexts
 
 MODEL_NAME = "tfidf-logreg"
+#: The model shipped in the package (UMSAB train, all eight languages): the default's partner of E5.
+DEFAULT_CLASSICAL = Path(__file__).parent / "weights" / "classical_sentiment.npz"
 #: The grid searched by default: regularisation and the character n-gram range.
 DEFAULT_GRID: dict[str, list[Any]] = {
     "classify__C": [0.5, 2.0],
-    "features__chars__ngram_range": [(2, 4), (2, 5)],
+    "features__chars__hash__ngram_range": [(2, 4), (2, 5)],
 }
+#: Hashed columns of each feature family.
+WORD_COLUMNS, CHAR_COLUMNS = 2**17, 2**18
 
 
-def classical_pipeline() -> Any:
-    """Word 1-2-grams and character 2-5-grams (within word boundaries), TF-IDF with sublinear
+def classical_pipeline(
+    word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] = (2, 5), c: float = 1.0
+) -> Any:
+    """Word n-grams and character n-grams (within word boundaries), hashed, TF-IDF with sublinear
     counts, into a class-balanced multinomial logistic regression."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
 
+    def family(columns: int, **options: Any) -> Pipeline:
+        hashed = HashingVectorizer(n_features=columns, alternate_sign=False, norm=None, lowercase=True, **options)
+        return Pipeline([("hash", hashed), ("idf", TfidfTransformer(sublinear_tf=True))])
+
     features = FeatureUnion(
         [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True)),
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True, max_features=300_000
-                ),
-            ),
+            ("words", family(WORD_COLUMNS, ngram_range=word_ngrams)),
+            ("chars", family(CHAR_COLUMNS, analyzer="char_wb", ngram_range=char_ngrams)),
         ]
     )
-    return Pipeline([("features", features), ("classify", LogisticRegression(max_iter=2000, class_weight="balanced"))])
+    classify = LogisticRegression(max_iter=2000, class_weight="balanced", C=c)
+    return Pipeline([("features", features), ("classify", classify)])
 
 
 def train_classical(
@@ -77,35 +86,64 @@ def train_classical(
 
 
 def save_classical(pipeline: Any, info: dict, path: str | Path) -> Path:
-    """Write the fitted pipeline and its training record atomically."""
-    import joblib
-
+    """Write the fitted pipeline's arrays, its n-gram ranges and its training record atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    joblib.dump({"pipeline": pipeline, "info": info}, tmp, compress=3)
+    union = dict(pipeline.named_steps["features"].transformer_list)
+    classify = pipeline.named_steps["classify"]
+    shape = {
+        "word_ngrams": list(union["words"].named_steps["hash"].ngram_range),
+        "char_ngrams": list(union["chars"].named_steps["hash"].ngram_range),
+        "c": float(classify.C),
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as handle:
+        np.savez_compressed(
+            handle,
+            word_idf=union["words"].named_steps["idf"].idf_.astype(np.float32),
+            char_idf=union["chars"].named_steps["idf"].idf_.astype(np.float32),
+            coef=classify.coef_.astype(np.float32),
+            intercept=classify.intercept_.astype(np.float32),
+            classes=classify.classes_.astype(np.int64),
+            meta=np.frombuffer(json.dumps({"shape": shape, "info": info}).encode(), dtype=np.uint8),
+        )
     tmp.replace(path)
     return path
 
 
+def load_classical(path: str | Path) -> tuple[Any, dict]:
+    """The pipeline written by :func:`save_classical`, ready to predict, and its training record."""
+    with np.load(Path(path), allow_pickle=False) as stored:
+        meta = json.loads(stored["meta"].tobytes().decode())
+        shape = meta["shape"]
+        pipeline = classical_pipeline(tuple(shape["word_ngrams"]), tuple(shape["char_ngrams"]), shape["c"])
+        union = dict(pipeline.named_steps["features"].transformer_list)
+        union["words"].named_steps["idf"].idf_ = stored["word_idf"].astype(np.float64)
+        union["chars"].named_steps["idf"].idf_ = stored["char_idf"].astype(np.float64)
+        classify = pipeline.named_steps["classify"]
+        classify.coef_ = stored["coef"].astype(np.float64)
+        classify.intercept_ = stored["intercept"].astype(np.float64)
+        classify.classes_ = stored["classes"]
+        classify.n_features_in_ = classify.coef_.shape[1]
+    return pipeline, meta["info"]
+
+
 @dataclass
 class ClassicalTextModel:
-    """Scores with a pipeline written by :func:`save_classical` (the ``classical_sentiment_model`` asset)."""
+    """Scores with a model written by :func:`save_classical` (the shipped one, or the
+    ``classical_sentiment_model`` asset's)."""
 
     path: str | Path
     name: str = field(init=False, default=MODEL_NAME)
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        import joblib
-
         from sentiment_platform.lib.scoring.text_models import file_digest
 
         path = Path(self.path)
         if not path.exists():
             raise FileNotFoundError(f"no classical model at {path}; materialize `classical_sentiment_model`")
-        stored = joblib.load(path)
-        self._pipeline, self.info = stored["pipeline"], stored["info"]
+        self._pipeline, self.info = load_classical(path)
         self.fingerprint = f"{MODEL_NAME}-{file_digest(path)}"
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

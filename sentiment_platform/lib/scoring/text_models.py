@@ -76,22 +76,23 @@ class EncoderTextModel:
         trained = TrainedPart.load(self.weights_path)
         encoder = encoder_named(trained.encoder)
         self.name = encoder.model_name
-        self.fingerprint = f"{self.name}-{digest}-{self.runtime}"
         self._tokenizer = encoder.tokenizer()
         self._describe_symbols = encoder.describes_symbols
         set_threads(self.threads)
-        model = EncoderSentiment.build(trained)
         if self.runtime == "torch":
-            self._torch_model, self._session = model, None
+            self.fingerprint = f"{self.name}-{digest}-{self.runtime}"
+            self._torch_model, self._session = EncoderSentiment.build(trained), None
         else:
             from sentiment_platform.lib.scoring.onnx_export import (
+                EXPORT_VERSION,
                 export_int8,
                 open_session,
             )
 
+            self.fingerprint = f"{self.name}-{digest}-{self.runtime}-{EXPORT_VERSION}"
             path = Path(self.cache_dir) / f"{self.fingerprint}.onnx"
-            if not path.exists():
-                export_int8(model, path)
+            if not path.exists():  # the torch model is only built (seconds, GBs for E5) to export it
+                export_int8(EncoderSentiment.build(trained), path)
             self._torch_model, self._session = None, open_session(path, self.threads)
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -192,19 +193,27 @@ class VaderTextModel:
 @dataclass
 class MultilingualTextModel:
     """Each text to the model of its language: English to ``english`` (fast), every other language
-    the multilingual encoder covers to ``multilingual``. A text confidently in a language that encoder
+    the multilingual encoder covers to ``multilingual``, its probabilities averaged with those of
+    ``classical`` at ``classical_weight`` when one is given. A text confidently in a language that encoder
     was not pre-trained on, or mostly in characters its vocabulary lacks, gets NaN probabilities:
     no installed model covers it (status ``unsupported_language``, never a guess)."""
 
     english: EncoderTextModel
     multilingual: EncoderTextModel
+    classical: TextModel | None = None
+    classical_weight: float = 0.0
     max_unknown_share: float = 0.5
     name: str = field(init=False)
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.name = f"{self.english.name}+{self.multilingual.name}"
+        if not 0.0 <= self.classical_weight <= 1.0 or (self.classical_weight and self.classical is None):
+            raise ValueError("classical_weight must lie in [0, 1], and needs a classical model when above 0")
+        partner = f"+{self.classical.name}" if self.classical_weight else ""
+        self.name = f"{self.english.name}+{self.multilingual.name}{partner}"
         self.fingerprint = f"routed-{self.english.fingerprint}-{self.multilingual.fingerprint}"
+        if self.classical_weight:
+            self.fingerprint += f"-{self.classical.fingerprint}-w{self.classical_weight:g}"
 
     def routes(self, texts: Sequence[str]) -> list[str]:
         """``english``, ``multilingual`` or ``unsupported`` per text."""
@@ -235,6 +244,11 @@ class MultilingualTextModel:
             rows = np.flatnonzero(routes == route)
             if rows.size:
                 probs[rows], truncated[rows] = model.predict([texts[i] for i in rows])
+        rows = np.flatnonzero(routes == "multilingual")
+        if rows.size and self.classical_weight:
+            # Two views of the text, averaged: E5's meaning and the classical model's n-grams.
+            classical, _ = self.classical.predict([texts[i] for i in rows])
+            probs[rows] = (1 - self.classical_weight) * probs[rows] + self.classical_weight * classical
         return probs, truncated
 
 
@@ -244,12 +258,21 @@ TEXT_BACKENDS = ("multilingual", "minilm", "e5", "classical", "transformers", "v
 
 def load_text_model(backend: str, **options: Any) -> TextModel:
     """The named backend with its options: ``multilingual`` (the default: English to MiniLM, other
-    languages to E5; ``english_weights``, ``multilingual_weights`` and the encoder options),
+    languages to E5 averaged with the classical model; ``english_weights``, ``multilingual_weights``,
+    ``classical_path``, ``classical_weight`` and the encoder options),
     ``minilm``/``e5`` (one encoder: ``weights_path``, ...), ``classical`` (``path``),
     ``transformers`` (``model``, ...) or ``vader``."""
     if backend == "multilingual":
+        from sentiment_platform.lib.scoring.classical import ClassicalTextModel
+
         english, multilingual = options.pop("english_weights"), options.pop("multilingual_weights")
-        return MultilingualTextModel(EncoderTextModel(english, **options), EncoderTextModel(multilingual, **options))
+        classical, weight = options.pop("classical_path"), options.pop("classical_weight")
+        return MultilingualTextModel(
+            EncoderTextModel(english, **options),
+            EncoderTextModel(multilingual, **options),
+            ClassicalTextModel(classical) if weight else None,
+            weight,
+        )
     if backend in ("minilm", "e5"):
         return EncoderTextModel(**options)
     if backend == "classical":

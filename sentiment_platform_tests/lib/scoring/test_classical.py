@@ -1,6 +1,14 @@
 """The classical baseline: grid search on train folds only, saved, loaded and scored like any backend."""
 
-from sentiment_platform.lib.scoring.classical import ClassicalTextModel, save_classical, train_classical
+import numpy as np
+
+from sentiment_platform.lib.scoring.classical import (
+    DEFAULT_CLASSICAL,
+    ClassicalTextModel,
+    load_classical,
+    save_classical,
+    train_classical,
+)
 from sentiment_platform.lib.scoring.datasets import LabeledTexts
 from sentiment_platform.lib.scoring.text_scoring import score_text_values
 
@@ -22,7 +30,20 @@ def test_the_grid_is_searched_on_train_folds_and_the_model_scores_like_a_backend
     pipeline, info = train_classical(train, {"classify__C": [0.5, 4.0]}, folds=3)
     assert len(info["grid"]) == 2 and info["best_params"]["classify__C"] in (0.5, 4.0)
     assert info["train_rows"] == 54 and 0.0 <= info["cv_macro_f1"] <= 1.0
-    model = ClassicalTextModel(save_classical(pipeline, info, tmp_path / "classical.joblib"))
+    path = save_classical(pipeline, info, tmp_path / "classical.npz")
+    texts = [t for t, _ in ROWS] + ["something else entirely", "😍"]
+    loaded, loaded_info = load_classical(path)
+    assert loaded_info == info
+    assert np.allclose(loaded.predict_proba(texts), pipeline.predict_proba(texts), atol=1e-5)
+    model = ClassicalTextModel(path)
     frame, _ = score_text_values(["I love this wonderful team", "I hate this awful service", ""], model)
     assert frame["label"].to_list() == ["positive", "negative", None]
     assert frame["status"].to_list() == ["ok", "ok", "empty"] and model.name == "tfidf-logreg"
+
+
+def test_the_shipped_model_is_small_and_knows_the_eight_languages():
+    model = ClassicalTextModel(DEFAULT_CLASSICAL)
+    assert DEFAULT_CLASSICAL.stat().st_size < 8_000_000 and model.info["train_rows"] > 10_000
+    texts = ["Que alegría, me encanta", "Quelle déception, c'est nul", "Kurzes Update: morgen"]
+    probabilities, _ = model.predict(texts)
+    assert probabilities.argmax(axis=1).tolist() == [2, 0, 1]

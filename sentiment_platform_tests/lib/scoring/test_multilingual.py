@@ -81,3 +81,18 @@ def test_each_text_goes_to_the_model_of_its_language_and_uncovered_ones_are_decl
     assert frame["status"].to_list() == ["ok", "ok", "ok", "unsupported_language", "ok"]
     assert frame["label"][3] is None and frame["p_positive"][3] is None and frame["model"][3] is None
     assert frame["label"].drop_nulls().len() == 4 and counts["status_unsupported_language"] == 1
+
+
+def test_the_classical_model_is_averaged_in_on_the_multilingual_route_only(routed):
+    from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL, ClassicalTextModel
+
+    classical = ClassicalTextModel(DEFAULT_CLASSICAL)
+    blended = MultilingualTextModel(routed.english, routed.multilingual, classical, 0.5)
+    texts = ["What a great match, I loved every minute of it", "Quelle journée magnifique aujourd'hui"]
+    alone, _ = routed.predict(texts)
+    mixed, _ = blended.predict(texts)
+    assert np.allclose(mixed[0], alone[0])  # English: MiniLM alone
+    assert np.allclose(mixed[1], 0.5 * alone[1] + 0.5 * classical.predict(texts[1:])[0][0], atol=1e-6)
+    assert blended.fingerprint != routed.fingerprint and blended.name.endswith("+tfidf-logreg")
+    with pytest.raises(ValueError):
+        MultilingualTextModel(routed.english, routed.multilingual, None, 0.5)
