@@ -17,7 +17,9 @@ Each mode runs in its own process (peak RSS is its own), with 2 threads:
 - default-30%-dup: the default backend with the score cache on a stream where 30% of the posts
   repeat an earlier text (same size as --posts).
 
-The multilingual stream runs `english-only` and `default`. Macro recall (and, on UMSAB, the mean
+The multilingual stream runs `english-only` and `default`. Images (--images of MVSA, read and
+decoded inside the timing): `default` (EfficientNet-Lite0 through ONNX Runtime + the trained head)
+against `torch-backbone` (the float32 torch backbone alone). Macro recall (and, on UMSAB, the mean
 over languages of macro F1) is printed for each mode, to show what the speed costs in quality.
 """
 
@@ -140,13 +142,46 @@ def _scorer(mode: str, cache_dir: str):
 
 
 def _export(cache_dir: str) -> None:
+    from sentiment_platform.resources.scorers import ImageScorer
+
     _scorer("default", cache_dir).load()  # both ONNX graphs (English and E5)
+    ImageScorer(cache_dir=cache_dir).load()  # the image backbone's graph
 
 
-def measure(mode: str, *args) -> dict:
+def _run_images(mode: str, mvsa_dir: str, images: int, cache_dir: str, queue) -> None:
+    """Images/s of the image path on MVSA images (files read and decoded inside the timing)."""
+    from PIL import Image
+
+    from sentiment_platform.lib.scoring.image_datasets import load_mvsa
+    from sentiment_platform.lib.scoring.vision_backbone import VisionBackbone
+    from sentiment_platform.resources.scorers import ImageScorer
+
+    sets = load_mvsa(mvsa_dir)
+    paths = (sets["train"].paths + sets["val"].paths)[:images]
+    if mode == "torch-backbone":
+        backbone = VisionBackbone(cache_dir, threads=2, runtime="torch")
+        predict = backbone.features
+    else:
+        predict = ImageScorer(cache_dir=cache_dir).load().predict
+    predict([Image.new("RGB", (64, 64))])
+    before = _peak_rss_mib()
+    started = time.perf_counter()
+    for start in range(0, len(paths), 32):
+        batch = []
+        for path in paths[start : start + 32]:
+            with Image.open(path) as image:
+                batch.append(image.convert("RGB"))
+        predict(batch)
+    seconds = time.perf_counter() - started
+    queue.put(
+        {"mode": mode, "images": len(paths), "seconds": seconds, "peak_mib": _peak_rss_mib(), "before_mib": before}
+    )
+
+
+def measure(mode: str, *args, target=_run) -> dict:
     context = mp.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_run, args=(mode, *args, queue))
+    process = context.Process(target=target, args=(mode, *args, queue))
     process.start()
     process.join()
     if process.exitcode != 0 or queue.empty():
@@ -156,6 +191,7 @@ def measure(mode: str, *args) -> dict:
 
 def main() -> None:
     from sentiment_platform.lib.scoring.datasets import DEFAULT_DATASET_DIR, DEFAULT_UMSAB_DIR
+    from sentiment_platform.lib.scoring.image_datasets import DEFAULT_MVSA_DIR
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=10_000)
@@ -163,6 +199,8 @@ def main() -> None:
     parser.add_argument("--multilingual-posts", type=int, default=8_000)
     parser.add_argument("--dataset-dir", default=os.environ.get("SENTIMENT_DATASET_DIR", str(DEFAULT_DATASET_DIR)))
     parser.add_argument("--umsab-dir", default=os.environ.get("SENTIMENT_UMSAB_DIR", str(DEFAULT_UMSAB_DIR)))
+    parser.add_argument("--images", type=int, default=1_000)
+    parser.add_argument("--mvsa-dir", default=os.environ.get("SENTIMENT_MVSA_DIR", str(DEFAULT_MVSA_DIR)))
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; TweetEval test from {args.dataset_dir}; UMSAB val from {args.umsab_dir}")
     english = ("english", args.dataset_dir)
@@ -184,6 +222,10 @@ def main() -> None:
         exporter.start()
         exporter.join()
         results = [measure(mode, stream, directory, posts, cache_dir) for mode, stream, directory, posts in runs]
+        images = [
+            measure(mode, args.mvsa_dir, args.images, cache_dir, target=_run_images)
+            for mode in ("torch-backbone", "default")
+        ]
     print(
         f"\n{'stream':<13} {'mode':<16} {'posts':>7} {'seconds':>8} {'posts/s':>9} {'peak MiB':>9} {'+MiB':>6} "
         f"{'macro recall':>13} {'mean F1':>8}"
@@ -206,6 +248,13 @@ def main() -> None:
         f"multilingual stream: default {rate['multilingual', 'default']:.1f} texts/s vs English-only "
         f"{rate['multilingual', 'english-only']:.1f} texts/s"
     )
+    print(f"\n{'images (MVSA)':<16} {'images':>7} {'seconds':>8} {'images/s':>9} {'peak MiB':>9} {'+MiB':>6}")
+    for r in images:
+        print(
+            f"{r['mode']:<16} {r['images']:7,} {r['seconds']:8.1f} {r['images'] / r['seconds']:9.1f} "
+            f"{r['peak_mib']:9.0f} {r['peak_mib'] - r['before_mib']:6.0f}"
+        )
+    print("(default: EfficientNet-Lite0 ONNX + head; torch-backbone: the float32 torch backbone alone; OCR not built)")
 
 
 if __name__ == "__main__":

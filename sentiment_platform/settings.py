@@ -18,6 +18,7 @@ from dagster import EnvVar
 
 from sentiment_platform.resources.clock import Clock
 from sentiment_platform.resources.labeled_data import LabeledTweets
+from sentiment_platform.resources.labeled_images import ImageDatasets
 from sentiment_platform.resources.lake_storage import (
     LakeStorage,
     LocalLakeStorage,
@@ -54,6 +55,9 @@ IMAGE_BACKEND = "SENTIMENT_IMAGE_BACKEND"
 IMAGE_MODEL = "SENTIMENT_IMAGE_MODEL"
 DATASET_DIR = "SENTIMENT_DATASET_DIR"
 UMSAB_DIR = "SENTIMENT_UMSAB_DIR"
+MVSA_DIR = "SENTIMENT_MVSA_DIR"
+OASIS_DIR = "SENTIMENT_OASIS_DIR"
+MEMOTION_DIR = "SENTIMENT_MEMOTION_DIR"
 WAREHOUSE_PATH = "SENTIMENT_WAREHOUSE_PATH"
 X_API_BASE_URL = "SENTIMENT_X_API_BASE_URL"
 X_TOPICS = "SENTIMENT_X_TOPICS"
@@ -141,7 +145,9 @@ class Settings:
         )
 
     def image_scorer(self) -> ImageScorer:
-        return ImageScorer(**self.fields({"backend": IMAGE_BACKEND, "model": IMAGE_MODEL}))
+        return ImageScorer(
+            **self.fields({"backend": IMAGE_BACKEND, "model": IMAGE_MODEL, "cache_dir": MODEL_CACHE_DIR})
+        )
 
     def spark(self) -> SparkEngine:
         fields = self.fields(
@@ -165,6 +171,9 @@ class Settings:
             "landing_scan": LandingScan(),
             "clock": Clock(),
             "labeled_tweets": LabeledTweets(**self.fields({"path": DATASET_DIR, "umsab_path": UMSAB_DIR})),
+            "image_datasets": ImageDatasets(
+                **self.fields({"mvsa_path": MVSA_DIR, "oasis_path": OASIS_DIR, "memotion_path": MEMOTION_DIR})
+            ),
         }
 
 

@@ -6,6 +6,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,37 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> str:
+    """One folder of model exports (ONNX graphs) for the whole session."""
+    return str(tmp_path_factory.mktemp("models"))
+
+
+def write_image_sets(root: Path, per_class: int = 4):
+    """Tiny MVSA-, OASIS- and Memotion-shaped folders of mock images (``labels.csv`` + ``images/``)
+    and the ``ImageDatasets`` resource reading them."""
+    import random
+
+    from sentiment_platform.lib.scoring.labels import LABELS
+    from sentiment_platform.resources.labeled_images import ImageDatasets
+    from sentiment_platform.sources.mock_network.images import render_image
+
+    rng = random.Random(5)
+    for name in ("mvsa", "oasis", "memotion"):
+        (root / name / "images").mkdir(parents=True)
+        lines = ["filename,label,valence_mean_1to7,text"]
+        for label in LABELS:
+            for i in range(per_class):
+                data, extension = render_image(label, rng, caption="what a day" if i % 2 else None)
+                filename = f"{label}_{i}.{extension}"
+                (root / name / "images" / filename).write_bytes(data)
+                lines.append(f"{filename},{label},{2 + 2 * LABELS.index(label) + rng.random():.3f},post {i}")
+        (root / name / "labels.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ImageDatasets(
+        mvsa_path=str(root / "mvsa"), oasis_path=str(root / "oasis"), memotion_path=str(root / "memotion")
+    )
 
 
 @pytest.fixture
@@ -136,7 +168,7 @@ def built(tmp_path_factory):
         "storage": LocalLakeStorage(root=str(root / "lake")),
         "source": MockNetworkSource(),
         "text_scorer": TextScorer(backend="vader"),
-        "image_scorer": ImageScorer(),
+        "image_scorer": ImageScorer(backend="affect"),
         "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
         "notifier": LogNotifier(log_path=str(root / "alerts.log")),
         "spark": SparkEngine(),

@@ -28,8 +28,8 @@ def test_without_a_scorer_the_configured_backend_is_used(monkeypatch):
     assert score_texts(["fine"])["model"].to_list() == ["vader"]
 
 
-def test_score_images_scores_valid_files_and_flags_the_rest():
-    frame = score_images([png((250, 200, 40)), b"not an image", None], ImageScorer())
+def test_score_images_scores_valid_files_and_flags_the_rest(model_cache):
+    frame = score_images([png((250, 200, 40)), b"not an image", None], ImageScorer(cache_dir=model_cache))
     assert frame.height == 3 and frame["status"][0] == "ok" and frame["label"][0] in ("negative", "neutral", "positive")
     assert frame["status"][1].startswith("invalid:") and frame["status"][2] == "missing"
     assert frame["score"][1] is None

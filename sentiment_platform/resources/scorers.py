@@ -16,8 +16,10 @@ from pydantic import Field
 
 from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_MULTILINGUAL_WEIGHTS, DEFAULT_WEIGHTS
+from sentiment_platform.lib.scoring.image_head import DEFAULT_IMAGE_HEAD
 from sentiment_platform.lib.scoring.image_models import (
     DEFAULT_PROMPTS,
+    IMAGE_BACKENDS,
     ImageModel,
     load_image_model,
 )
@@ -133,20 +135,43 @@ class TextScorer(ConfigurableResource):
 
 
 class ImageScorer(ConfigurableResource):
-    """Scores images with ``affect`` (the embedded colour-affect default) or ``clip`` (zero-shot)."""
+    """Scores images with ``vision`` (the offline default: EfficientNet-Lite0 features and a head
+    trained on tweet images), ``affect`` (a colour rule, the fallback) or ``clip`` (zero-shot)."""
 
-    backend: str = Field(default="affect", description="affect or clip.")
+    backend: str = Field(default="vision", description=", ".join(IMAGE_BACKENDS) + ".")
     model: str = Field(default="openai/clip-vit-base-patch32", description="clip only: model id or local folder.")
+    head: str | None = Field(
+        default=None,
+        description="vision: the trained head file (default: `image_sentiment_model`'s once it has run, "
+        "else the one shipped in the package).",
+    )
     prompts_json: str | None = Field(
         default=None, description='clip only: {"negative": [...], "neutral": [...], "positive": [...]} prompts.'
     )
-    threads: int = Field(default=2, description="Intra-op threads for torch; 0 = library default.")
+    threads: int = Field(default=2, description="Intra-op threads for ONNX Runtime / torch; 0 = library default.")
+    cache_dir: str = Field(default="data/models", description="Where the backbone's ONNX export is kept.")
+
+    def trained_head_path(self) -> Path:
+        """Where `image_sentiment_model` writes the head."""
+        return Path(self.head) if self.head else Path(self.cache_dir) / "image_head.npz"
+
+    def head_path(self) -> Path:
+        """The head the vision backend loads: the configured or trained one, else the shipped one."""
+        trained = self.trained_head_path()
+        return trained if trained.exists() or self.head else DEFAULT_IMAGE_HEAD
 
     def load(self) -> ImageModel:
-        """The configured model, loaded once per process."""
+        """The configured model, loaded once per process (until its head file changes)."""
         options: dict[str, Any] = {}
-        if self.backend == "clip":
+        if self.backend == "vision":
+            head = self.head_path()
+            options = {"head_path": head, "cache_dir": self.cache_dir, "threads": self.threads}
+            digest = file_digest(head) if head.exists() else "missing"
+        elif self.backend == "clip":
             prompts = json.loads(self.prompts_json) if self.prompts_json else DEFAULT_PROMPTS
             options = {"model": self.model, "prompts": prompts, "threads": self.threads}
-        key = ("image", self.backend, json.dumps(options, sort_keys=True, default=list))
+            digest = ""
+        else:
+            digest = ""
+        key = ("image", self.backend, digest, json.dumps(options, sort_keys=True, default=str))
         return _cached(key, lambda: load_image_model(self.backend, **options))

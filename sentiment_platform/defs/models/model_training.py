@@ -12,17 +12,21 @@ from dagster import (
 )
 from pydantic import Field
 
+from sentiment_platform.defs.models.image_model import image_sentiment_model
 from sentiment_platform.lib.scoring.confusion_chart import confusion_png
 from sentiment_platform.lib.scoring.evaluation import (
     evaluate_by_language,
     evaluate_image_model,
+    evaluate_image_on_sets,
     evaluate_text_model,
 )
+from sentiment_platform.lib.scoring.image_models import AffectImageModel
 from sentiment_platform.lib.scoring.labels import LABELS
 from sentiment_platform.lib.scoring.language_chart import language_f1_png
 from sentiment_platform.lib.scoring.text_models import VaderTextModel, file_digest
 from sentiment_platform.lib.scoring.training import TrainConfig, train_multilingual_model, train_sentiment_model
 from sentiment_platform.resources.labeled_data import LabeledTweets
+from sentiment_platform.resources.labeled_images import ImageDatasets
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 
@@ -224,23 +228,46 @@ def _compared_backends(text_scorer: TextScorer) -> list:
     return [*models, VaderTextModel()]
 
 
+def _image_table(reports: list[dict]) -> str:
+    lines = [
+        "| image backend | MVSA val macro recall | OASIS val Spearman | Memotion val macro recall |",
+        "| --- | --- | --- | --- |",
+    ]
+    for r in reports:
+        lines.append(
+            f"| {r['model']} | {r['mvsa_macro_recall']:.4f} | {r['oasis_spearman']:.4f} | "
+            f"{r['memotion_macro_recall']:.4f} |"
+        )
+    return "\n".join(lines)
+
+
 @asset(
-    deps=[sentiment_model, multilingual_sentiment_model, classical_sentiment_model],
+    deps=[sentiment_model, multilingual_sentiment_model, classical_sentiment_model, image_sentiment_model],
     group_name="models",
     kinds={"pytorch"},
 )
 def sentiment_model_evaluation(
-    storage: LakeStorage, text_scorer: TextScorer, image_scorer: ImageScorer, labeled_tweets: LabeledTweets
+    storage: LakeStorage,
+    text_scorer: TextScorer,
+    image_scorer: ImageScorer,
+    labeled_tweets: LabeledTweets,
+    image_datasets: ImageDatasets,
 ) -> MaterializeResult:
     """Each text backend (the configured one, the English-only MiniLM, the classical baseline, VADER)
     on TweetEval test (macro recall, its metric; reporting only) and on UMSAB val per language
-    (macro F1, UMSAB's metric, and macro recall), and the image backend on held-out mock images."""
+    (macro F1, UMSAB's metric, and macro recall); each image backend (the configured one and the
+    colour rule) on the val splits of MVSA (macro recall), OASIS (rank correlation with valence)
+    and Memotion (macro recall), and on held-out mock images."""
     test = labeled_tweets.split("test")
     umsab = labeled_tweets.umsab("val")
     models = _compared_backends(text_scorer)
     text_reports = [evaluate_text_model(model, test) for model in models]
     language_reports = [evaluate_by_language(model, umsab) for model in models]
-    image_report = evaluate_image_model(image_scorer.load())
+    image_model = image_scorer.load()
+    image_report = evaluate_image_model(image_model)
+    image_models = [image_model] + ([AffectImageModel()] if image_scorer.backend != "affect" else [])
+    image_sets = image_datasets.sets()
+    real_images = [evaluate_image_on_sets(model, image_sets) for model in image_models]
     chart_key, languages_key = f"{EVALUATION_PREFIX}confusion.png", f"{EVALUATION_PREFIX}languages.png"
     storage.write_bytes(
         chart_key,
@@ -252,7 +279,10 @@ def sentiment_model_evaluation(
     storage.write_bytes(languages_key, language_f1_png(language_reports))
     storage.write_bytes(
         f"{EVALUATION_PREFIX}report.json",
-        json.dumps({"text": text_reports, "languages": language_reports, "image": image_report}, indent=2).encode(),
+        json.dumps(
+            {"text": text_reports, "languages": language_reports, "image": image_report, "images": real_images},
+            indent=2,
+        ).encode(),
     )
     configured, by_language = text_reports[0], language_reports[0]
     return MaterializeResult(
@@ -263,6 +293,10 @@ def sentiment_model_evaluation(
             "umsab_lowest_macro_f1": min(r["macro_f1"] for r in by_language["languages"].values()),
             "vader_macro_recall": text_reports[-1]["macro_recall"],
             "image_macro_recall": image_report["macro_recall"],
+            "image_mvsa_macro_recall": real_images[0]["mvsa_macro_recall"],
+            "image_oasis_spearman": real_images[0]["oasis_spearman"],
+            "image_memotion_macro_recall": real_images[0]["memotion_macro_recall"],
+            "image_backends": MetadataValue.md(_image_table(real_images)),
             "text_models": MetadataValue.md(_report_table(text_reports)),
             "languages": MetadataValue.md(_language_table(language_reports)),
             "languages_chart": MetadataValue.path(storage.uri(languages_key)),

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from sentiment_platform.lib.scoring.datasets import LabeledTexts
+from sentiment_platform.lib.scoring.image_datasets import LabeledImages
+from sentiment_platform.lib.scoring.image_head import image_figures
 from sentiment_platform.lib.scoring.image_models import ImageModel
 from sentiment_platform.lib.scoring.labels import LABELS
 from sentiment_platform.lib.scoring.metrics import classification_report
@@ -69,3 +71,22 @@ def evaluate_image_model(model: ImageModel, per_class: int = 150, seed: int = 20
             labels.append(label_index)
     report = classification_report(labels, model.predict(images).argmax(axis=1))
     return {**report, "model": model.name, "data": f"mock images, seed {seed}, {per_class} per class"}
+
+
+def evaluate_image_on_sets(model: ImageModel, sets: Mapping[str, Mapping[str, LabeledImages]]) -> dict:
+    """``model`` on the val split of each labeled image set (see :func:`image_head.image_figures`)."""
+    from PIL import Image
+
+    report: dict = {"model": model.name}
+    for name, parts in sets.items():
+        val = parts["val"]
+        probabilities = np.zeros((len(val), 3), dtype=np.float32)
+        for start in range(0, len(val), 32):
+            images = []
+            for path in val.paths[start : start + 32]:
+                with Image.open(path) as image:
+                    images.append(image.convert("RGB"))
+            probabilities[start : start + len(images)] = model.predict(images)
+        report |= {f"{name}_{key}": value for key, value in image_figures(probabilities, val).items()}
+        report[f"{name}_rows"] = len(val)
+    return report

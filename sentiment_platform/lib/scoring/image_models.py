@@ -1,6 +1,9 @@
 """Image backends behind one interface: decoded RGB images in, (n, 3) class probabilities out.
 
-``affect`` (the default, no download): a hand-set colour-affect model. Work on colour and emotion
+``vision`` (the default, offline): EfficientNet-Lite0's ImageNet features (see
+:mod:`vision_backbone`) and a head trained by the project on real tweet images (see :mod:`image_head`).
+
+``affect`` (fallback, no model at all): a hand-set colour-affect model. Work on colour and emotion
 (Valdez & Mehrabian 1994; Hanbury's colourfulness) finds pleasure rises with brightness and
 colourfulness and with warm hues; the model turns brightness, colourfulness and warmth into three
 logits with fixed coefficients. It knows nothing of objects, faces or text, so it is a weak signal
@@ -17,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -119,10 +123,42 @@ class ClipImageModel:
         return probs
 
 
+@dataclass
+class VisionImageModel:
+    """The pre-trained backbone's features through a trained head (the default)."""
+
+    head_path: str | Path
+    cache_dir: str | Path = "data/models"
+    threads: int = 2
+    runtime: str = "onnx"
+    name: str = field(init=False, default="efficientnet-lite0-mvsa")
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        from sentiment_platform.lib.scoring.image_head import ImageHead, head_digest
+        from sentiment_platform.lib.scoring.vision_backbone import VisionBackbone, backbone_fingerprint
+
+        self._head = ImageHead.load(self.head_path)
+        self._backbone = VisionBackbone(self.cache_dir, self.threads, self.runtime)
+        self.fingerprint = f"{backbone_fingerprint()}-{self.runtime}-head-{head_digest(self.head_path)}"
+
+    def predict(self, images: Sequence[Image.Image]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, 3), dtype=np.float32)
+        return self._head.probabilities(self._backbone.features(images))
+
+
+#: The image backends, by the name ``ImageScorer.backend`` takes.
+IMAGE_BACKENDS = ("vision", "affect", "clip")
+
+
 def load_image_model(backend: str, **options: Any) -> ImageModel:
-    """The backend named ``affect`` or ``clip`` with its options."""
+    """The backend named ``vision`` (``head_path``, ``cache_dir``, ``threads``), ``affect`` or ``clip``
+    with its options."""
+    if backend == "vision":
+        return VisionImageModel(**options)
     if backend == "affect":
         return AffectImageModel()
     if backend == "clip":
         return ClipImageModel(**options)
-    raise ValueError(f"unknown image backend {backend!r}; expected affect or clip")
+    raise ValueError(f"unknown image backend {backend!r}; expected one of {', '.join(IMAGE_BACKENDS)}")

@@ -90,8 +90,9 @@ def export_int8(model, path: str | Path) -> Path:
     return path
 
 
-def open_session(path: str | Path, threads: int):
-    """An ONNX Runtime CPU session with ``threads`` intra-op threads (0: its default)."""
+def open_session(path: str | Path, threads: int, warmup: dict[str, np.ndarray] | None = None):
+    """An ONNX Runtime CPU session with ``threads`` intra-op threads (0: its default), run once on
+    ``warmup`` (a text model's ids and mask by default) so that a broken file fails at load."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -100,6 +101,8 @@ def open_session(path: str | Path, threads: int):
         options.inter_op_num_threads = 1
     options.log_severity_level = 3
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    ids = np.ones((1, 4), dtype=np.int64)
-    session.run(None, {"input_ids": ids, "attention_mask": ids})  # fail at load, not mid-run
+    if warmup is None:
+        ids = np.ones((1, 4), dtype=np.int64)
+        warmup = {"input_ids": ids, "attention_mask": ids}
+    session.run(None, warmup)
     return session
