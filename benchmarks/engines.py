@@ -85,6 +85,7 @@ def _pipeline(engine: str, root: str, backend: str, queue) -> None:
     from sentiment_platform.lib.cleansing.cleaning import clean_posts
     from sentiment_platform.lib.enrichment import enrich_posts
     from sentiment_platform.lib.lake_layout import dataset_key, landing_prefix
+    from sentiment_platform.lib.scoring.post_fusion import DEFAULT_POST_FUSION, PostFusion
     from sentiment_platform.lib.scoring.score_cache import ScoreCache
     from sentiment_platform.lib.scoring.text_scoring import score_text_values
     from sentiment_platform.lib.trends import sentiment_trends_15m
@@ -147,7 +148,9 @@ def _pipeline(engine: str, root: str, backend: str, queue) -> None:
     stages["score"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    lake.write_parquet(dataset_key("enriched_posts", HOUR), enrich_posts(cleaned.cleaned, scores, no_images, no_users))
+    fusion = PostFusion.load(DEFAULT_POST_FUSION)
+    enriched = enrich_posts(cleaned.cleaned, scores, no_images, no_users, fusion)
+    lake.write_parquet(dataset_key("enriched_posts", HOUR), enriched)
     stages["enrich"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

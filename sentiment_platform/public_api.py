@@ -1,7 +1,8 @@
 """Sentiment models outside Dagster (a notebook, a script): score texts or image files in one call.
 
-    from sentiment_platform import score_texts
+    from sentiment_platform import score_texts, score_posts
     score_texts(["what a great match", "the train is late again"])
+    score_posts(["look at this view"], [open("photo.jpg", "rb").read()])
 
 Without a scorer, the one this deployment's environment configures is used (the offline default
 when nothing is set); pass a :class:`TextScorer` or :class:`ImageScorer` to choose another.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
@@ -37,3 +39,46 @@ def score_images(images: Sequence[bytes | None], scorer: ImageScorer | None = No
     model = (scorer or Settings(as_env_vars=False).image_scorer()).load()
     scores, _ = score_image_files(list(images), model)
     return scores
+
+
+def score_posts(
+    texts: Sequence[str | None],
+    images: Sequence[bytes | None],
+    text_scorer: TextScorer | None = None,
+    image_scorer: ImageScorer | None = None,
+) -> pl.DataFrame:
+    """One row per post (``texts[i]`` with the image file ``images[i]``, None for a post without
+    one): ``post_label`` and ``post_score`` of the post as a whole (text and image fused by the
+    trained fusion; the one it has where it lacks the other), beside the text's and the image's
+    own ``text_*`` and ``image_*`` scores."""
+    from sentiment_platform.lib.scoring.labels import LABELS
+    from sentiment_platform.lib.scoring.post_fusion import PostFusion
+    from sentiment_platform.settings import Settings
+
+    if len(texts) != len(images):
+        raise ValueError(f"{len(texts)} texts but {len(images)} images: give one image (or None) per post")
+    image_scorer = image_scorer or Settings(as_env_vars=False).image_scorer()
+    text = score_texts(texts, text_scorer)
+    image = score_images(images, image_scorer)
+    probabilities = ["p_negative", "p_neutral", "p_positive"]
+    fused = PostFusion.load(image_scorer.fusion_path()).fuse(
+        text.select(probabilities).fill_null(float("nan")).to_numpy(),
+        image.select(probabilities).fill_null(float("nan")).to_numpy(),
+    )
+    known = ~np.isnan(fused).any(axis=1)
+    return (
+        pl.DataFrame(
+            {
+                "post_label": [LABELS[int(row.argmax())] if ok else None for row, ok in zip(fused, known)],
+                "post_score": np.where(known, np.clip(fused[:, 2] - fused[:, 0], -1, 1), np.nan),
+            },
+            schema={"post_label": pl.String, "post_score": pl.Float64},
+        )
+        .with_columns(pl.col("post_score").fill_nan(None))
+        .hstack(
+            [
+                *text.rename(lambda c: c if c == "text" else f"text_{c}").get_columns(),
+                *image.rename(lambda c: f"image_{c}").get_columns(),
+            ]
+        )
+    )

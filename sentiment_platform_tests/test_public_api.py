@@ -1,9 +1,10 @@
 import io
 
 import polars as pl
+import pytest
 from PIL import Image
 
-from sentiment_platform import ImageScorer, TextScorer, score_images, score_texts
+from sentiment_platform import ImageScorer, TextScorer, score_images, score_posts, score_texts
 
 
 def png(color: tuple[int, int, int]) -> bytes:
@@ -33,3 +34,19 @@ def test_score_images_scores_valid_files_and_flags_the_rest(model_cache):
     assert frame.height == 3 and frame["status"][0] == "ok" and frame["label"][0] in ("negative", "neutral", "positive")
     assert frame["status"][1].startswith("invalid:") and frame["status"][2] == "missing"
     assert frame["score"][1] is None
+
+
+def test_score_posts_fuses_text_and_image_and_keeps_the_one_a_post_has(model_cache):
+    texts = ["what a wonderful day at the beach", "this is awful", None]
+    images = [png((250, 200, 40)), None, png((20, 20, 30))]
+    frame = score_posts(texts, images, TextScorer(backend="vader"), ImageScorer(cache_dir=model_cache))
+    assert frame.height == 3 and frame["text"].to_list() == texts
+    assert {"post_label", "post_score", "text_label", "text_status", "image_label", "image_status"} <= set(
+        frame.columns
+    )
+    second, third = frame.row(1, named=True), frame.row(2, named=True)
+    assert second["post_label"] == second["text_label"] and second["post_score"] == pytest.approx(second["text_score"])
+    assert third["text_status"] == "not_text" and third["post_label"] == third["image_label"]
+    assert frame["post_label"][0] in ("negative", "neutral", "positive")
+    with pytest.raises(ValueError):
+        score_posts(["one"], [])

@@ -2,23 +2,55 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
 import polars as pl
+
+from sentiment_platform.lib.scoring.labels import LABELS
+
+if TYPE_CHECKING:
+    from sentiment_platform.lib.scoring.post_fusion import PostFusion
+
+_PROBABILITIES = ["p_negative", "p_neutral", "p_positive"]
+_IMAGE_PROBABILITIES = [f"image_{name}" for name in _PROBABILITIES]
 
 
 def image_sentiment_per_post(image_scores: pl.DataFrame) -> pl.DataFrame:
-    """One row per post with scored images: how many, their mean score, and the majority label."""
+    """One row per post with scored images: how many, their mean score and class probabilities,
+    and the majority label."""
     scored = image_scores.filter(pl.col("status") == "ok").explode("post_ids").rename({"post_ids": "post_id"})
     return scored.group_by("post_id").agg(
         pl.len().cast(pl.Int32).alias("image_count"),
         pl.col("score").mean().cast(pl.Float32).alias("image_score"),
         pl.col("label").mode().sort().first().alias("image_label"),
+        *(pl.col(name).mean().cast(pl.Float32).alias(f"image_{name}") for name in _PROBABILITIES),
     )
 
 
+def with_post_sentiment(enriched: pl.DataFrame, fusion: PostFusion) -> pl.DataFrame:
+    """``post_label`` and ``post_score`` (p_positive - p_negative) of each post as a whole: the
+    fusion of its text and image probabilities where it has both, the one it has otherwise."""
+    text = enriched.select(_PROBABILITIES).to_numpy().astype(np.float64)
+    image = enriched.select(_IMAGE_PROBABILITIES).to_numpy().astype(np.float64)
+    fused = fusion.fuse(text, image)
+    known = ~np.isnan(fused).any(axis=1)
+    labels = [LABELS[int(row.argmax())] if ok else None for row, ok in zip(fused, known)]
+    return enriched.with_columns(
+        pl.Series("post_label", labels, dtype=pl.String),
+        pl.Series("post_score", np.clip(fused[:, 2] - fused[:, 0], -1, 1), dtype=pl.Float64).fill_nan(None),
+    ).drop(_IMAGE_PROBABILITIES)
+
+
 def enrich_posts(
-    posts: pl.DataFrame, text_scores: pl.DataFrame, image_scores: pl.DataFrame, users: pl.DataFrame
+    posts: pl.DataFrame,
+    text_scores: pl.DataFrame,
+    image_scores: pl.DataFrame,
+    users: pl.DataFrame,
+    fusion: PostFusion,
 ) -> pl.DataFrame:
-    """Every cleaned post (none dropped) with its text sentiment, image sentiment and author profile.
+    """Every cleaned post (none dropped) with its text sentiment, image sentiment, the post's
+    sentiment as a whole (``post_label``, ``post_score``) and its author profile.
 
     Posts without a scorable text keep null sentiment and their ``sentiment_status``; posts
     without a valid image keep null image columns.
@@ -67,4 +99,4 @@ def enrich_posts(
     )
     if enriched.height != posts.height:
         raise RuntimeError(f"enrichment changed the number of posts: {posts.height} -> {enriched.height}")
-    return enriched
+    return with_post_sentiment(enriched, fusion)

@@ -23,6 +23,7 @@ from sentiment_platform.lib.scoring.image_models import (
     ImageModel,
     load_image_model,
 )
+from sentiment_platform.lib.scoring.post_fusion import DEFAULT_POST_FUSION
 from sentiment_platform.lib.scoring.text_models import (
     TEXT_BACKENDS,
     TextModel,
@@ -159,6 +160,15 @@ class ImageScorer(ConfigurableResource):
         """The head the vision backend loads: the configured or trained one, else the shipped one."""
         trained = self.trained_head_path()
         return trained if trained.exists() or self.head else DEFAULT_IMAGE_HEAD
+
+    def trained_fusion_path(self) -> Path:
+        """Where `post_fusion_model` writes the fusion of text and image scores."""
+        return Path(self.cache_dir) / "post_fusion.npz"
+
+    def fusion_path(self) -> Path:
+        """The fusion posts are scored with: the trained one once it exists, else the shipped one."""
+        trained = self.trained_fusion_path()
+        return trained if trained.exists() else DEFAULT_POST_FUSION
 
     def load(self) -> ImageModel:
         """The configured model, loaded once per process (until its head file changes)."""

@@ -99,6 +99,15 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
     without = enriched.filter(pl.col("author_handle").is_null())["author_id"]
     assert without.n_unique() <= 10 and not without.is_in(profiles.implode()).any()
     assert (images["model"] == "efficientnet-lite0-mvsa").all() and images["label"].n_unique() >= 1
+    # The post as a whole: fused where it has text and an image, the text's label where it has no image.
+    assert (
+        enriched["post_label"].null_count()
+        == enriched["sentiment"].null_count() - with_images["sentiment"].null_count()
+    )
+    text_only = enriched.filter(pl.col("image_score").is_null() & pl.col("sentiment").is_not_null())
+    assert (text_only["post_label"] == text_only["sentiment"]).all()
+    assert (text_only["post_score"] - text_only["score"]).abs().max() < 1e-6
+    assert with_images.filter(pl.col("post_score") != pl.col("score")).height > 0.5 * with_images.height
 
     before = {
         name: lake.read_bytes(dataset_key(name, HOUR))
@@ -236,6 +245,8 @@ def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, m
     assert meta["image_backends"].count("\n") == 1 + 2 and "colour-affect" in meta["image_backends"]
     assert 0 <= meta["image_mvsa_macro_recall"] <= 1 and -1 <= meta["image_oasis_spearman"] <= 1
     assert 0 <= meta["image_macro_recall"] <= 1
+    assert set(meta["mvsa_post_macro_recall"]) == {"fused", "text", "image", "rows"}
+    assert meta["mvsa_post_macro_recall"]["rows"] == 3  # a fifth of the 12 tiny MVSA posts
     assert lake.read_bytes(EVALUATION_PREFIX + "confusion.png")[:4] == b"\x89PNG"
 
 
@@ -300,3 +311,22 @@ def test_the_image_model_is_trained_by_its_asset_and_loaded_by_the_default_backe
     assert meta["mvsa_val_macro_recall"] > 0.6 and meta["oasis_val_spearman"] > 0.3
     model = scorer.load()
     assert scorer.head_path() == head and model.fingerprint.endswith(head_digest(head))
+
+
+def test_the_post_fusion_is_trained_by_its_asset_and_used_by_enrichment(tmp_path, model_cache):
+    from sentiment_platform.defs.models.image_model import PostFusionConfig, post_fusion_model
+
+    scorer = ImageScorer(cache_dir=str(tmp_path / "models"))
+    result = materialize(
+        [post_fusion_model],
+        resources={
+            "image_scorer": scorer,
+            "text_scorer": TextScorer(backend="vader"),
+            "image_datasets": write_image_sets(tmp_path / "images", per_class=10),
+        },
+        run_config={"ops": {"post_fusion_model": {"config": PostFusionConfig(c_values=[1.0]).model_dump()}}},
+    )
+    assert result.success
+    meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].materialization.metadata.items()}
+    assert meta["text_model"] == "vader" and 0 <= meta["mvsa_val_macro_recall_fused"] <= 1
+    assert scorer.fusion_path() == scorer.trained_fusion_path() and scorer.fusion_path().exists()

@@ -12,10 +12,11 @@ from dagster import (
 )
 from pydantic import Field
 
-from sentiment_platform.defs.models.image_model import image_sentiment_model
+from sentiment_platform.defs.models.image_model import image_sentiment_model, post_fusion_model
 from sentiment_platform.lib.scoring.confusion_chart import confusion_png
 from sentiment_platform.lib.scoring.evaluation import (
     evaluate_by_language,
+    evaluate_fusion,
     evaluate_image_model,
     evaluate_image_on_sets,
     evaluate_text_model,
@@ -23,6 +24,7 @@ from sentiment_platform.lib.scoring.evaluation import (
 from sentiment_platform.lib.scoring.image_models import AffectImageModel
 from sentiment_platform.lib.scoring.labels import LABELS
 from sentiment_platform.lib.scoring.language_chart import language_f1_png
+from sentiment_platform.lib.scoring.post_fusion import PostFusion
 from sentiment_platform.lib.scoring.text_models import VaderTextModel, file_digest
 from sentiment_platform.lib.scoring.training import TrainConfig, train_multilingual_model, train_sentiment_model
 from sentiment_platform.resources.labeled_data import LabeledTweets
@@ -242,7 +244,13 @@ def _image_table(reports: list[dict]) -> str:
 
 
 @asset(
-    deps=[sentiment_model, multilingual_sentiment_model, classical_sentiment_model, image_sentiment_model],
+    deps=[
+        sentiment_model,
+        multilingual_sentiment_model,
+        classical_sentiment_model,
+        image_sentiment_model,
+        post_fusion_model,
+    ],
     group_name="models",
     kinds={"pytorch"},
 )
@@ -257,7 +265,8 @@ def sentiment_model_evaluation(
     on TweetEval test (macro recall, its metric; reporting only) and on UMSAB val per language
     (macro F1, UMSAB's metric, and macro recall); each image backend (the configured one and the
     colour rule) on the val splits of MVSA (macro recall), OASIS (rank correlation with valence)
-    and Memotion (macro recall), and on held-out mock images."""
+    and Memotion (macro recall), and on held-out mock images; whole posts (text and image fused)
+    against text alone and image alone on MVSA val."""
     test = labeled_tweets.split("test")
     umsab = labeled_tweets.umsab("val")
     models = _compared_backends(text_scorer)
@@ -268,6 +277,9 @@ def sentiment_model_evaluation(
     image_models = [image_model] + ([AffectImageModel()] if image_scorer.backend != "affect" else [])
     image_sets = image_datasets.sets()
     real_images = [evaluate_image_on_sets(model, image_sets) for model in image_models]
+    fusion = evaluate_fusion(
+        models[0], image_model, PostFusion.load(image_scorer.fusion_path()), image_sets["mvsa"]["val"]
+    )
     chart_key, languages_key = f"{EVALUATION_PREFIX}confusion.png", f"{EVALUATION_PREFIX}languages.png"
     storage.write_bytes(
         chart_key,
@@ -280,7 +292,13 @@ def sentiment_model_evaluation(
     storage.write_bytes(
         f"{EVALUATION_PREFIX}report.json",
         json.dumps(
-            {"text": text_reports, "languages": language_reports, "image": image_report, "images": real_images},
+            {
+                "text": text_reports,
+                "languages": language_reports,
+                "image": image_report,
+                "images": real_images,
+                "posts": fusion,
+            },
             indent=2,
         ).encode(),
     )
@@ -297,6 +315,7 @@ def sentiment_model_evaluation(
             "image_oasis_spearman": real_images[0]["oasis_spearman"],
             "image_memotion_macro_recall": real_images[0]["memotion_macro_recall"],
             "image_backends": MetadataValue.md(_image_table(real_images)),
+            "mvsa_post_macro_recall": MetadataValue.json(fusion),
             "text_models": MetadataValue.md(_report_table(text_reports)),
             "languages": MetadataValue.md(_language_table(language_reports)),
             "languages_chart": MetadataValue.path(storage.uri(languages_key)),

@@ -217,6 +217,8 @@ def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
         | ((pl.col("p_negative") + pl.col("p_neutral") + pl.col("p_positive") - 1).abs() > 1e-3)
         | ~pl.col("sentiment").is_in(["negative", "neutral", "positive"])
         | (pl.col("image_score").is_not_null() & ~pl.col("image_score").is_between(-1, 1))
+        | pl.col("post_label").is_null()
+        | ~pl.col("post_score").is_between(-1, 1)
     ).height
     return [
         AssetCheckResult(check_name="unique_post_ids", passed=duplicates == 0, metadata={"duplicates": duplicates}),
@@ -237,15 +239,19 @@ def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
     freshness_policy=hourly_freshness,
     automation_condition=FOLLOW_UPSTREAM,
 )
-def enriched_posts(context: AssetExecutionContext, storage: LakeStorage):
-    """Every cleaned post of the hour with its text sentiment, image sentiment and author profile
-    (analytics zone): the table the trends, reports and API are built from."""
+def enriched_posts(context: AssetExecutionContext, storage: LakeStorage, image_scorer: ImageScorer):
+    """Every cleaned post of the hour with its text sentiment, image sentiment, the post's
+    sentiment as a whole (text and images fused) and its author profile (analytics zone): the
+    table the trends, reports and API are built from."""
+    from sentiment_platform.lib.scoring.post_fusion import PostFusion
+
     hour = partition_hour(context.partition_key)
     enriched = enrich_posts(
         storage.read_parquet(dataset_key("cleaned_posts", hour)),
         storage.read_parquet(dataset_key("post_sentiment", hour)),
         storage.read_parquet(dataset_key("image_sentiment", hour)),
         storage.read_parquet(dataset_key("cleaned_users", hour)),
+        PostFusion.load(image_scorer.fusion_path()),
     )
     key = dataset_key("enriched_posts", hour)
     storage.write_parquet(key, enriched)
@@ -254,6 +260,7 @@ def enriched_posts(context: AssetExecutionContext, storage: LakeStorage):
             "dagster/row_count": enriched.height,
             "with_text_sentiment": int(enriched["sentiment"].is_not_null().sum()),
             "with_image_sentiment": int(enriched["image_score"].is_not_null().sum()),
+            "with_post_sentiment": int(enriched["post_label"].is_not_null().sum()),
             "without_author_profile": int(enriched["author_handle"].is_null().sum()),
             "path": MetadataValue.path(storage.uri(key)),
         }

@@ -297,6 +297,8 @@ POST_COLUMNS = [
     "image_count",
     "image_score",
     "image_label",
+    "post_label",
+    "post_score",
     "like_count",
     "repost_count",
     "reply_count",

@@ -14,6 +14,7 @@ from sentiment_platform.lib.scoring.image_head import image_figures
 from sentiment_platform.lib.scoring.image_models import ImageModel
 from sentiment_platform.lib.scoring.labels import LABELS
 from sentiment_platform.lib.scoring.metrics import classification_report
+from sentiment_platform.lib.scoring.post_fusion import PostFusion
 from sentiment_platform.lib.scoring.text_models import TextModel
 
 
@@ -73,20 +74,35 @@ def evaluate_image_model(model: ImageModel, per_class: int = 150, seed: int = 20
     return {**report, "model": model.name, "data": f"mock images, seed {seed}, {per_class} per class"}
 
 
-def evaluate_image_on_sets(model: ImageModel, sets: Mapping[str, Mapping[str, LabeledImages]]) -> dict:
-    """``model`` on the val split of each labeled image set (see :func:`image_head.image_figures`)."""
+def _image_probabilities(model: ImageModel, data: LabeledImages) -> np.ndarray:
     from PIL import Image
 
+    probabilities = np.zeros((len(data), 3), dtype=np.float32)
+    for start in range(0, len(data), 32):
+        images = []
+        for path in data.paths[start : start + 32]:
+            with Image.open(path) as image:
+                images.append(image.convert("RGB"))
+        probabilities[start : start + len(images)] = model.predict(images)
+    return probabilities
+
+
+def evaluate_fusion(text_model: TextModel, image_model: ImageModel, fusion: PostFusion, data: LabeledImages) -> dict:
+    """Macro recall of whole posts (text and image fused), of the text alone and of the image alone."""
+    text, _ = text_model.predict(data.texts)
+    image = _image_probabilities(image_model, data)
+
+    def recall(probabilities: np.ndarray) -> float:
+        return classification_report(data.labels, predicted_classes(probabilities))["macro_recall"]
+
+    return {"fused": recall(fusion.fuse(text, image)), "text": recall(text), "image": recall(image), "rows": len(data)}
+
+
+def evaluate_image_on_sets(model: ImageModel, sets: Mapping[str, Mapping[str, LabeledImages]]) -> dict:
+    """``model`` on the val split of each labeled image set (see :func:`image_head.image_figures`)."""
     report: dict = {"model": model.name}
     for name, parts in sets.items():
-        val = parts["val"]
-        probabilities = np.zeros((len(val), 3), dtype=np.float32)
-        for start in range(0, len(val), 32):
-            images = []
-            for path in val.paths[start : start + 32]:
-                with Image.open(path) as image:
-                    images.append(image.convert("RGB"))
-            probabilities[start : start + len(images)] = model.predict(images)
-        report |= {f"{name}_{key}": value for key, value in image_figures(probabilities, val).items()}
-        report[f"{name}_rows"] = len(val)
+        probabilities = _image_probabilities(model, parts["val"])
+        report |= {f"{name}_{key}": value for key, value in image_figures(probabilities, parts["val"]).items()}
+        report[f"{name}_rows"] = len(parts["val"])
     return report

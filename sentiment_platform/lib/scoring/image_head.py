@@ -77,6 +77,27 @@ def head_digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
+def fit_head(features: np.ndarray, labels: Sequence[int], c: float) -> ImageHead:
+    """A class-balanced logistic regression on standardised ``features`` (no offsets)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = features.mean(axis=0), features.std(axis=0) + 1e-6
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit((features - mean) / scale, labels)
+    return ImageHead(mean, scale, model.coef_, model.intercept_, np.zeros(3))
+
+
+def cross_fitted_probabilities(features: np.ndarray, labels: Sequence[int], c: float, folds: int = 5) -> np.ndarray:
+    """Each row's probabilities from a head that did not see it (``folds`` stratified folds), so a
+    model stacked on them learns how far the head is to be trusted on new images."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = np.asarray(labels)
+    out = np.zeros((len(labels), 3), dtype=np.float32)
+    for fit_rows, held_rows in StratifiedKFold(folds, shuffle=True, random_state=7).split(features, labels):
+        out[held_rows] = fit_head(features[fit_rows], labels[fit_rows], c).probabilities(features[held_rows])
+    return out
+
+
 def fit_image_head(
     train: Mapping[str, tuple[np.ndarray, Sequence[int]]],
     val_features: np.ndarray,
@@ -89,8 +110,6 @@ def fit_image_head(
     offsets chosen on val."""
     from itertools import combinations
 
-    from sklearn.linear_model import LogisticRegression
-
     started = time.perf_counter()
     names = list(train)
     base, extras = names[0], names[1:]
@@ -101,15 +120,13 @@ def fit_image_head(
             used = [base, *chosen]
             features = np.concatenate([train[name][0] for name in used])
             labels = np.concatenate([np.asarray(train[name][1]) for name in used])
-            mean, scale = features.mean(axis=0), features.std(axis=0) + 1e-6
             for c in c_values:
-                model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-                model.fit((features - mean) / scale, labels)
-                logits = ((val_features - mean) / scale) @ model.coef_.T + model.intercept_
+                head = fit_head(features, labels, c)
+                logits = head.logits(val_features)
                 recall = classification_report(val_labels, logits.argmax(axis=1))["macro_recall"]
                 log(f"image head on {'+'.join(used)}, C={c}: val macro recall {recall:.4f}")
-                candidates.append((recall, used, c, mean, scale, model, logits))
-    recall, used, c, mean, scale, model, logits = max(candidates, key=lambda row: row[0])
+                candidates.append((recall, used, c, head, logits))
+    recall, used, c, head, logits = max(candidates, key=lambda row: row[0])
     offsets = choose_logit_offsets(logits, val_labels)
     report = classification_report(val_labels, (logits + offsets).argmax(axis=1))
     log(f"chose {'+'.join(used)}, C={c} (val {recall:.4f}); offsets {offsets.tolist()} -> {report['macro_recall']:.4f}")
@@ -122,7 +139,7 @@ def fit_image_head(
         "candidates": [{"trained_on": row[1], "c": row[2], "val_macro_recall": row[0]} for row in candidates],
         "seconds": round(time.perf_counter() - started, 1),
     }
-    return ImageHead(mean, scale, model.coef_, model.intercept_, offsets, info)
+    return ImageHead(head.mean, head.scale, head.coef, head.intercept, offsets, info)
 
 
 def image_figures(probabilities: np.ndarray, data: LabeledImages) -> dict[str, float]:
