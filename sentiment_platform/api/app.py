@@ -23,6 +23,8 @@ WINDOWS = {"15m": "15 minutes", "1h": "1 hour", "1d": "1 day"}
 MAX_RANGE = timedelta(days=92)
 IDENTIFIER = r"^[A-Za-z0-9_\-:.]{1,64}$"
 LANGUAGE = r"^[a-z]{2,3}$"
+Start = Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no offset).")]
+End = Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")]
 
 
 def _json_value(value: Any) -> Any:
@@ -99,8 +101,8 @@ def create_app(warehouse: Warehouse) -> FastAPI:
         responses=responses(422, 503),
     )
     def trends(
-        start: Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no offset).")],
-        end: Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")],
+        start: Start,
+        end: End,
         topic: Annotated[str | None, Query(pattern=IDENTIFIER, description="One topic; all topics if absent.")] = None,
         lang: Annotated[
             str | None,
@@ -133,8 +135,8 @@ def create_app(warehouse: Warehouse) -> FastAPI:
         responses=responses(422, 503),
     )
     def languages(
-        start: Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no offset).")],
-        end: Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")],
+        start: Start,
+        end: End,
     ) -> dict[str, Any]:
         start, end = checked_range(start, end)
         rows = fetch(queries.LANGUAGES, {"start": start, "end": end})

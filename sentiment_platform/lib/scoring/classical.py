@@ -9,7 +9,6 @@ and loading it runs no code (unlike a pickle). Hyper-parameters are chosen by ``
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from sentiment_platform.lib.scoring.array_files import load_arrays, save_arrays
 from sentiment_platform.lib.scoring.datasets import LabeledTexts
 
 MODEL_NAME = "tfidf-logreg"
@@ -87,8 +87,6 @@ def train_classical(
 
 def save_classical(pipeline: Any, info: dict, path: str | Path) -> Path:
     """Write the fitted pipeline's arrays, its n-gram ranges and its training record atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     union = dict(pipeline.named_steps["features"].transformer_list)
     classify = pipeline.named_steps["classify"]
     shape = {
@@ -96,35 +94,29 @@ def save_classical(pipeline: Any, info: dict, path: str | Path) -> Path:
         "char_ngrams": list(union["chars"].named_steps["hash"].ngram_range),
         "c": float(classify.C),
     }
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
-        np.savez_compressed(
-            handle,
-            word_idf=union["words"].named_steps["idf"].idf_.astype(np.float32),
-            char_idf=union["chars"].named_steps["idf"].idf_.astype(np.float32),
-            coef=classify.coef_.astype(np.float32),
-            intercept=classify.intercept_.astype(np.float32),
-            classes=classify.classes_.astype(np.int64),
-            meta=np.frombuffer(json.dumps({"shape": shape, "info": info}).encode(), dtype=np.uint8),
-        )
-    tmp.replace(path)
-    return path
+    arrays = {
+        "word_idf": union["words"].named_steps["idf"].idf_.astype(np.float32),
+        "char_idf": union["chars"].named_steps["idf"].idf_.astype(np.float32),
+        "coef": classify.coef_.astype(np.float32),
+        "intercept": classify.intercept_.astype(np.float32),
+        "classes": classify.classes_.astype(np.int64),
+    }
+    return save_arrays(path, arrays, {"shape": shape, "info": info})
 
 
 def load_classical(path: str | Path) -> tuple[Any, dict]:
     """The pipeline written by :func:`save_classical`, ready to predict, and its training record."""
-    with np.load(Path(path), allow_pickle=False) as stored:
-        meta = json.loads(stored["meta"].tobytes().decode())
-        shape = meta["shape"]
-        pipeline = classical_pipeline(tuple(shape["word_ngrams"]), tuple(shape["char_ngrams"]), shape["c"])
-        union = dict(pipeline.named_steps["features"].transformer_list)
-        union["words"].named_steps["idf"].idf_ = stored["word_idf"].astype(np.float64)
-        union["chars"].named_steps["idf"].idf_ = stored["char_idf"].astype(np.float64)
-        classify = pipeline.named_steps["classify"]
-        classify.coef_ = stored["coef"].astype(np.float64)
-        classify.intercept_ = stored["intercept"].astype(np.float64)
-        classify.classes_ = stored["classes"]
-        classify.n_features_in_ = classify.coef_.shape[1]
+    stored, meta = load_arrays(path, "materialize `classical_sentiment_model`")
+    shape = meta["shape"]
+    pipeline = classical_pipeline(tuple(shape["word_ngrams"]), tuple(shape["char_ngrams"]), shape["c"])
+    union = dict(pipeline.named_steps["features"].transformer_list)
+    union["words"].named_steps["idf"].idf_ = stored["word_idf"].astype(np.float64)
+    union["chars"].named_steps["idf"].idf_ = stored["char_idf"].astype(np.float64)
+    classify = pipeline.named_steps["classify"]
+    classify.coef_ = stored["coef"].astype(np.float64)
+    classify.intercept_ = stored["intercept"].astype(np.float64)
+    classify.classes_ = stored["classes"]
+    classify.n_features_in_ = classify.coef_.shape[1]
     return pipeline, meta["info"]
 
 

@@ -8,7 +8,6 @@ regularisation and offsets selected by three-class macro recall on MVSA val.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sentiment_platform.lib.scoring.array_files import load_arrays, save_arrays
 from sentiment_platform.lib.scoring.image_datasets import LabeledImages
 from sentiment_platform.lib.scoring.metrics import classification_report
 from sentiment_platform.lib.scoring.training import choose_logit_offsets
@@ -50,27 +50,13 @@ class ImageHead:
 
     def save(self, path: str | Path) -> Path:
         """Write the arrays and the training record atomically."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                **{name: getattr(self, name).astype(np.float32) for name in ("mean", "scale", "coef", "intercept")},
-                offsets=self.offsets.astype(np.float32),
-                info=np.frombuffer(json.dumps(self.info).encode(), dtype=np.uint8),
-            )
-        tmp.replace(path)
-        return path
+        names = ("mean", "scale", "coef", "intercept", "offsets")
+        return save_arrays(path, {name: getattr(self, name).astype(np.float32) for name in names}, self.info)
 
     @classmethod
     def load(cls, path: str | Path) -> ImageHead:
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no image head at {path}; materialize `image_sentiment_model`")
-        with np.load(path, allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in ("mean", "scale", "coef", "intercept", "offsets")}
-            return cls(**arrays, info=json.loads(stored["info"].tobytes().decode()))
+        arrays, info = load_arrays(path, "materialize `image_sentiment_model`")
+        return cls(**arrays, info=info)
 
 
 def head_digest(path: str | Path) -> str:

@@ -6,13 +6,13 @@ A post with only one of the two keeps that one's probabilities; with neither, it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from sentiment_platform.lib.scoring.array_files import load_arrays, save_arrays
 from sentiment_platform.lib.scoring.metrics import classification_report
 
 #: The fusion shipped in the package (MVSA train).
@@ -49,26 +49,13 @@ class PostFusion:
         return out.astype(np.float32)
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                coef=self.coef.astype(np.float32),
-                intercept=self.intercept.astype(np.float32),
-                info=np.frombuffer(json.dumps(self.info).encode(), dtype=np.uint8),
-            )
-        tmp.replace(path)
-        return path
+        arrays = {"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)}
+        return save_arrays(path, arrays, self.info)
 
     @classmethod
     def load(cls, path: str | Path) -> PostFusion:
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no post fusion at {path}; materialize `post_fusion_model`")
-        with np.load(path, allow_pickle=False) as stored:
-            return cls(stored["coef"], stored["intercept"], json.loads(stored["info"].tobytes().decode()))
+        arrays, info = load_arrays(path, "materialize `post_fusion_model`")
+        return cls(arrays["coef"], arrays["intercept"], info)
 
 
 def fit_post_fusion(

@@ -1,0 +1,35 @@
+"""The project's trained parts as files of named arrays and a JSON record (compressed ``.npz``):
+loading one runs no code, unlike a pickle, so the files can ship in the package."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+_RECORD = "record"
+
+
+def save_arrays(path: str | Path, arrays: Mapping[str, np.ndarray], record: dict) -> Path:
+    """Write ``arrays`` and ``record`` to ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as handle:
+        encoded = np.frombuffer(json.dumps(record).encode(), dtype=np.uint8)
+        np.savez_compressed(handle, **arrays, **{_RECORD: encoded})
+    tmp.replace(path)
+    return path
+
+
+def load_arrays(path: str | Path, missing: str) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays and the record of a file written by :func:`save_arrays`; ``missing`` says what
+    to run when there is none."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no file at {path}; {missing}")
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files if name != _RECORD}
+        return arrays, json.loads(stored[_RECORD].tobytes().decode())
