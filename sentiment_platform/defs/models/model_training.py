@@ -211,7 +211,7 @@ def _language_table(reports: list[dict]) -> str:
 
 
 def _compared_backends(text_scorer: TextScorer) -> list:
-    """The configured backend, the English-only default, the classical baseline (once trained) and VADER."""
+    """The configured backend, the English-only MiniLM, the classical model and VADER."""
 
     def other(backend: str) -> TextScorer:
         return TextScorer(
@@ -225,7 +225,7 @@ def _compared_backends(text_scorer: TextScorer) -> list:
     models = [text_scorer.load()]
     if text_scorer.backend != "minilm":
         models.append(other("minilm").load())
-    if text_scorer.backend != "classical" and other("classical").classical_path().exists():
+    if text_scorer.backend != "classical":
         models.append(other("classical").load())
     return [*models, VaderTextModel()]
 
