@@ -7,9 +7,12 @@ from datetime import datetime, timedelta
 import polars as pl
 
 WINDOW = "15m"
+#: The post's sentiment as a whole (text and images fused where it has both; see ``enrichment``):
+#: what every trend table counts and averages.
+LABEL, SCORE = "post_label", "post_score"
 
 _LABEL_COUNTS = [
-    (pl.col("sentiment") == label).sum().cast(pl.Int64).alias(label) for label in ("positive", "neutral", "negative")
+    (pl.col(LABEL) == label).sum().cast(pl.Int64).alias(label) for label in ("positive", "neutral", "negative")
 ]
 
 
@@ -30,9 +33,9 @@ TRENDS_15M_INPUT = (
     "created_at",
     "topic",
     "lang",
-    "sentiment",
+    LABEL,
     "sentiment_status",
-    "score",
+    SCORE,
     "confidence",
     "image_score",
 )
@@ -43,7 +46,7 @@ LANGUAGE_DIMENSIONS = ("topic", "lang")
 _WINDOW_AGGREGATES = (
     pl.len().cast(pl.Int64).alias("posts"),
     *_LABEL_COUNTS,
-    pl.col("score").mean().alias("mean_score"),
+    pl.col(SCORE).mean().alias("mean_score"),
     pl.col("confidence").mean().alias("mean_confidence"),
     pl.col("image_score").is_not_null().sum().cast(pl.Int64).alias("image_posts"),
     pl.col("image_score").mean().alias("mean_image_score"),
@@ -103,16 +106,16 @@ def finish_trends_15m(windows: pl.DataFrame, dimensions: tuple[str, ...] = ("top
 def hashtag_hour_stats(enriched: pl.DataFrame) -> pl.DataFrame:
     """Per hour and hashtag (lower-cased): posts, scored posts, score sum and negatives."""
     return (
-        enriched.select(pl.col("created_at").dt.truncate("1h").alias("hour"), "hashtags", "score", "sentiment")
+        enriched.select(pl.col("created_at").dt.truncate("1h").alias("hour"), "hashtags", SCORE, LABEL)
         .explode("hashtags")
         .filter(pl.col("hashtags").is_not_null())
         .with_columns(pl.col("hashtags").str.to_lowercase().alias("hashtag"))
         .group_by("hour", "hashtag")
         .agg(
             pl.len().cast(pl.Int64).alias("posts"),
-            pl.col("score").is_not_null().sum().cast(pl.Int64).alias("scored"),
-            pl.col("score").sum().cast(pl.Float64).alias("score_sum"),
-            (pl.col("sentiment") == "negative").sum().cast(pl.Int64).alias("negative"),
+            pl.col(SCORE).is_not_null().sum().cast(pl.Int64).alias("scored"),
+            pl.col(SCORE).sum().cast(pl.Float64).alias("score_sum"),
+            (pl.col(LABEL) == "negative").sum().cast(pl.Int64).alias("negative"),
         )
     )
 
@@ -187,7 +190,7 @@ def topic_daily_summary(enriched_day: pl.DataFrame, day: datetime) -> pl.DataFra
     summary = frame.group_by("topic").agg(
         pl.len().cast(pl.Int64).alias("posts"),
         *_LABEL_COUNTS,
-        pl.col("score").mean().cast(pl.Float64).alias("mean_score"),
+        pl.col(SCORE).mean().cast(pl.Float64).alias("mean_score"),
         pl.col("image_score").mean().cast(pl.Float64).alias("mean_image_score"),
         pl.col("created_at").dt.hour().n_unique().cast(pl.Int64).alias("active_hours"),
     )
@@ -223,8 +226,8 @@ def user_sentiment_hourly(enriched: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.len().cast(pl.Int64).alias("posts"),
             *_LABEL_COUNTS,
-            pl.col("score").is_not_null().sum().cast(pl.Int64).alias("scored"),
-            pl.col("score").sum().cast(pl.Float64).alias("score_sum"),
+            pl.col(SCORE).is_not_null().sum().cast(pl.Int64).alias("scored"),
+            pl.col(SCORE).sum().cast(pl.Float64).alias("score_sum"),
             pl.col("created_at").max().alias("last_seen"),
             pl.col("author_handle").drop_nulls().last().alias("handle"),
         )

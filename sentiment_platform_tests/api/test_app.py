@@ -53,9 +53,9 @@ def test_trends_at_three_granularities_add_up(api, built):
     assert sum(r["posts"] for r in fine) == sum(r["posts"] for r in hourly) == daily[0]["posts"]
     posts = built["warehouse"].query("SELECT * FROM posts WHERE topic = 'tech'")
     assert daily[0]["posts"] == posts.height
-    assert daily[0]["mean_score"] == pytest.approx(posts["score"].mean(), abs=1e-6)
+    assert daily[0]["mean_score"] == pytest.approx(posts["post_score"].mean(), abs=1e-6)
     first_hour = posts.filter(pl.col("created_at") < HOURS[1])
-    assert hourly[0]["negative"] == (first_hour["sentiment"] == "negative").sum()
+    assert hourly[0]["negative"] == (first_hour["post_label"] == "negative").sum()
     assert hourly[0]["window_start"].startswith(HOURS[0].strftime("%Y-%m-%dT%H:00"))
 
 
@@ -66,9 +66,9 @@ def test_trends_of_one_language_and_the_languages_add_up_to_all_posts(api, built
     assert {row["lang"]: row["posts"] for row in languages} == dict(posts.group_by("lang").len().iter_rows())
     french = api.get("/trends", params={**params, "lang": "fr", "topic": "tech"}).json()
     assert french["lang"] == "fr" and {row["lang"] for row in french["rows"]} == {"fr"}
-    tech_fr = built["warehouse"].query("SELECT sentiment FROM posts WHERE lang = 'fr' AND topic = 'tech'")
+    tech_fr = built["warehouse"].query("SELECT post_label FROM posts WHERE lang = 'fr' AND topic = 'tech'")
     assert french["rows"][0]["posts"] == tech_fr.height > 0
-    assert french["rows"][0]["negative"] == (tech_fr["sentiment"] == "negative").sum()
+    assert french["rows"][0]["negative"] == (tech_fr["post_label"] == "negative").sum()
     assert api.get("/trends", params={**params, "lang": "FR!"}).status_code == 422
 
 

@@ -29,6 +29,8 @@ def test_15_minute_trends_equal_a_direct_recomputation(built):
     posts = enriched(built["storage"])
     assert rows.height == 3 * 4 * posts["topic"].n_unique()
     assert rows["posts"].sum() == posts.height
+    # The trends count posts as a whole: where a post has an image, its fused score, not its text's.
+    assert posts.filter(pl.col("image_score").is_not_null() & (pl.col("post_score") != pl.col("score"))).height > 10
     # Recompute each window row by row in plain Python.
     for row in rows.sample(15, seed=1).iter_rows(named=True):
         window = posts.filter(
@@ -36,11 +38,11 @@ def test_15_minute_trends_equal_a_direct_recomputation(built):
             & (pl.col("created_at") < row["window_end"])
             & (pl.col("topic") == row["topic"])
         )
-        labels = window["sentiment"].drop_nulls().to_list()
+        labels = window["post_label"].drop_nulls().to_list()
         assert row["posts"] == window.height
         assert row["negative"] == labels.count("negative") and row["positive"] == labels.count("positive")
         assert row["negative_share"] == pytest.approx(labels.count("negative") / len(labels))
-        assert row["mean_score"] == pytest.approx(sum(window["score"].drop_nulls()) / len(labels), abs=1e-6)
+        assert row["mean_score"] == pytest.approx(sum(window["post_score"].drop_nulls()) / len(labels), abs=1e-6)
         images = window["image_score"].drop_nulls().to_list()
         assert row["image_posts"] == len(images)
         assert row["mean_image_score"] == (pytest.approx(sum(images) / len(images), abs=1e-6) if images else None)
@@ -61,8 +63,8 @@ def test_language_trends_split_the_topic_trends_by_language(built):
         & (pl.col("topic") == row["topic"])
         & (pl.col("lang") == "ar")
     )
-    assert row["posts"] == window.height and row["negative"] == (window["sentiment"] == "negative").sum()
-    assert row["mean_score"] == pytest.approx(window["score"].mean(), abs=1e-6)
+    assert row["posts"] == window.height and row["negative"] == (window["post_label"] == "negative").sum()
+    assert row["mean_score"] == pytest.approx(window["post_score"].mean(), abs=1e-6)
 
 
 def test_hashtag_trends_equal_a_direct_recomputation(built):
@@ -76,8 +78,8 @@ def test_hashtag_trends_equal_a_direct_recomputation(built):
             )
             return (
                 tagged.height,
-                tagged["score"].drop_nulls().to_list(),
-                tagged["sentiment"].to_list().count("negative"),
+                tagged["post_score"].drop_nulls().to_list(),
+                tagged["post_label"].to_list().count("negative"),
             )
 
         count, scores, negatives = stats(HOUR)
@@ -100,15 +102,17 @@ def test_daily_summary_and_user_profiles_equal_a_direct_recomputation(built):
     for row in daily.iter_rows(named=True):
         topic = posts.filter(pl.col("topic") == row["topic"])
         assert row["posts"] == topic.height
-        assert row["mean_score"] == pytest.approx(topic["score"].mean(), abs=1e-6)
+        assert row["mean_score"] == pytest.approx(topic["post_score"].mean(), abs=1e-6)
     profiles = table(built["warehouse"], "user_sentiment_profile")
     assert profiles["posts"].sum() == posts.height
     assert profiles["user_id"].n_unique() == posts["author_id"].n_unique()
     busiest = posts.group_by("author_id").len().sort("len", descending=True).row(0)
     mine = posts.filter(pl.col("author_id") == busiest[0])
     profile = profiles.filter(pl.col("user_id") == busiest[0]).row(0, named=True)
-    counts = {label: mine["sentiment"].to_list().count(label) for label in ("negative", "neutral", "positive")}
-    assert profile["posts"] == busiest[1] and profile["mean_score"] == pytest.approx(mine["score"].mean(), abs=1e-6)
+    counts = {label: mine["post_label"].to_list().count(label) for label in ("negative", "neutral", "positive")}
+    assert profile["posts"] == busiest[1] and profile["mean_score"] == pytest.approx(
+        mine["post_score"].mean(), abs=1e-6
+    )
     assert counts[profile["dominant_sentiment"]] == max(counts.values())
     assert profile["last_seen"] == mine["created_at"].max()
 

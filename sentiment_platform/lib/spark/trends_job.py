@@ -14,7 +14,7 @@ from sentiment_platform.lib.lake_layout import LakeObject
 if TYPE_CHECKING:
     from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.lib.spark.lake_io import map_lake_objects, to_polars
-from sentiment_platform.lib.trends import TRENDS_15M_INPUT, UNSUPPORTED, finish_trends_15m
+from sentiment_platform.lib.trends import LABEL, SCORE, TRENDS_15M_INPUT, UNSUPPORTED, finish_trends_15m
 
 WINDOW_MICROS = 15 * 60 * 1_000_000
 ENRICHED_TREND_ARROW = pa.schema(
@@ -22,9 +22,9 @@ ENRICHED_TREND_ARROW = pa.schema(
         ("created_at", pa.timestamp("us", tz="UTC")),
         ("topic", pa.string()),
         ("lang", pa.string()),
-        ("sentiment", pa.string()),
+        (LABEL, pa.string()),
         ("sentiment_status", pa.string()),
-        ("score", pa.float64()),
+        (SCORE, pa.float64()),
         ("confidence", pa.float64()),
         ("image_score", pa.float64()),
     ]
@@ -62,9 +62,7 @@ def trends_15m_spark(
     objects = [(obj.key, hour, obj.size) for hour, objs in enriched.items() for obj in objs]
     posts = map_lake_objects(spark, storage, objects, _read_enriched, ENRICHED_TREND_ARROW)
     micros = F.unix_micros("created_at")
-    labels = [
-        F.count(F.when(F.col("sentiment") == label, 1)).alias(label) for label in ("positive", "neutral", "negative")
-    ]
+    labels = [F.count(F.when(F.col(LABEL) == label, 1)).alias(label) for label in ("positive", "neutral", "negative")]
     windows = (
         posts.withColumn("window_start", F.timestamp_micros(micros - F.pmod(micros, F.lit(WINDOW_MICROS))))
         .withColumn("topic", F.coalesce("topic", F.lit("unknown")))
@@ -73,7 +71,7 @@ def trends_15m_spark(
         .agg(
             F.count(F.lit(1)).alias("posts"),
             *labels,
-            F.avg("score").alias("mean_score"),
+            F.avg(SCORE).alias("mean_score"),
             F.avg("confidence").alias("mean_confidence"),
             F.count("image_score").alias("image_posts"),
             F.avg("image_score").alias("mean_image_score"),
