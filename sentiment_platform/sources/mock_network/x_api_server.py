@@ -21,7 +21,7 @@ import orjson
 
 from sentiment_platform.partitions import floor_hour
 from sentiment_platform.sources.mock_network.config import MockFeedConfig
-from sentiment_platform.sources.mock_network.generator import generate_hour, iso
+from sentiment_platform.sources.mock_network.generator import REQUIRED_KEYS, generate_hour, iso
 from sentiment_platform.sources.mock_network.world import population
 
 _QUERY = re.compile(r"^\(?(?P<topic>[a-z_]+)\)?(?P<rest>.*)$")
@@ -58,7 +58,8 @@ class MockXApi:
                     created = _parse_time(post["created_at"])
                 except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
                     continue  # the real API never returns malformed tweets
-                if start <= created < end and isinstance(post.get("text"), str) and isinstance(post.get("id"), str):
+                complete = all(isinstance(post.get(key), str) for key in REQUIRED_KEYS["posts"])
+                if start <= created < end and complete:
                     posts.append(post)
             hour += timedelta(hours=1)
         # The real API always includes a tweet's author: profiles the feed sent malformed this hour
