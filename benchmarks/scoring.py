@@ -153,7 +153,7 @@ def _run_images(mode: str, mvsa_dir: str, images: int, cache_dir: str, queue) ->
     from PIL import Image
 
     from sentiment_platform.lib.scoring.image_datasets import load_mvsa
-    from sentiment_platform.lib.scoring.vision_backbone import VisionBackbone
+    from sentiment_platform.lib.scoring.vision_backbone import VisionBackbone, image_batches
     from sentiment_platform.resources.scorers import ImageScorer
 
     sets = load_mvsa(mvsa_dir)
@@ -166,11 +166,7 @@ def _run_images(mode: str, mvsa_dir: str, images: int, cache_dir: str, queue) ->
     predict([Image.new("RGB", (64, 64))])
     before = _peak_rss_mib()
     started = time.perf_counter()
-    for start in range(0, len(paths), 32):
-        batch = []
-        for path in paths[start : start + 32]:
-            with Image.open(path) as image:
-                batch.append(image.convert("RGB"))
+    for _, batch in image_batches(paths):
         predict(batch)
     seconds = time.perf_counter() - started
     queue.put(

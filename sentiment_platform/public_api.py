@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import polars as pl
 
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
@@ -51,8 +50,7 @@ def score_posts(
     one): ``post_label`` and ``post_score`` of the post as a whole (text and image fused by the
     trained fusion; the one it has where it lacks the other), beside the text's and the image's
     own ``text_*`` and ``image_*`` scores."""
-    from sentiment_platform.lib.scoring.labels import LABELS
-    from sentiment_platform.lib.scoring.post_fusion import PostFusion
+    from sentiment_platform.lib.scoring.post_fusion import PostFusion, labels_and_scores
     from sentiment_platform.settings import Settings
 
     if len(texts) != len(images):
@@ -65,14 +63,10 @@ def score_posts(
         text.select(probabilities).fill_null(float("nan")).to_numpy(),
         image.select(probabilities).fill_null(float("nan")).to_numpy(),
     )
-    known = ~np.isnan(fused).any(axis=1)
+    labels, scores = labels_and_scores(fused)
     return (
         pl.DataFrame(
-            {
-                "post_label": [LABELS[int(row.argmax())] if ok else None for row, ok in zip(fused, known)],
-                "post_score": np.where(known, np.clip(fused[:, 2] - fused[:, 0], -1, 1), np.nan),
-            },
-            schema={"post_label": pl.String, "post_score": pl.Float64},
+            {"post_label": labels, "post_score": scores}, schema={"post_label": pl.String, "post_score": pl.Float64}
         )
         .with_columns(pl.col("post_score").fill_nan(None))
         .hstack(

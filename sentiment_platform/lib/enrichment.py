@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from sentiment_platform.lib.scoring.labels import LABELS
+from sentiment_platform.lib.scoring.post_fusion import labels_and_scores
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.scoring.post_fusion import PostFusion
@@ -33,12 +33,10 @@ def with_post_sentiment(enriched: pl.DataFrame, fusion: PostFusion) -> pl.DataFr
     fusion of its text and image probabilities where it has both, the one it has otherwise."""
     text = enriched.select(_PROBABILITIES).to_numpy().astype(np.float64)
     image = enriched.select(_IMAGE_PROBABILITIES).to_numpy().astype(np.float64)
-    fused = fusion.fuse(text, image)
-    known = ~np.isnan(fused).any(axis=1)
-    labels = [LABELS[int(row.argmax())] if ok else None for row, ok in zip(fused, known)]
+    labels, scores = labels_and_scores(fusion.fuse(text, image))
     return enriched.with_columns(
         pl.Series("post_label", labels, dtype=pl.String),
-        pl.Series("post_score", np.clip(fused[:, 2] - fused[:, 0], -1, 1), dtype=pl.Float64).fill_nan(None),
+        pl.Series("post_score", scores, dtype=pl.Float64).fill_nan(None),
     ).drop(_IMAGE_PROBABILITIES)
 
 

@@ -75,14 +75,10 @@ def evaluate_image_model(model: ImageModel, per_class: int = 150, seed: int = 20
 
 
 def _image_probabilities(model: ImageModel, data: LabeledImages) -> np.ndarray:
-    from PIL import Image
+    from sentiment_platform.lib.scoring.vision_backbone import image_batches
 
     probabilities = np.zeros((len(data), 3), dtype=np.float32)
-    for start in range(0, len(data), 32):
-        images = []
-        for path in data.paths[start : start + 32]:
-            with Image.open(path) as image:
-                images.append(image.convert("RGB"))
+    for start, images in image_batches(data.paths):
         probabilities[start : start + len(images)] = model.predict(images)
     return probabilities
 

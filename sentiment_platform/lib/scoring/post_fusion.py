@@ -58,6 +58,16 @@ class PostFusion:
         return cls(arrays["coef"], arrays["intercept"], info)
 
 
+def labels_and_scores(probabilities: np.ndarray) -> tuple[list[str | None], np.ndarray]:
+    """The label and the score (p_positive - p_negative, in [-1, 1]) of each row of
+    probabilities; None and NaN for a row without any (a post with neither text nor image)."""
+    from sentiment_platform.lib.scoring.labels import LABELS
+
+    known = ~np.isnan(probabilities).any(axis=1)
+    labels = [LABELS[int(row.argmax())] if ok else None for row, ok in zip(probabilities, known)]
+    return labels, np.clip(probabilities[:, 2] - probabilities[:, 0], -1, 1)
+
+
 def fit_post_fusion(
     train: tuple[np.ndarray, np.ndarray, Sequence[int]],
     val: tuple[np.ndarray, np.ndarray, Sequence[int]],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -135,6 +135,16 @@ class VisionBackbone:
             return self._torch(torch.from_numpy(batch)).numpy()
 
 
+def image_batches(paths: Sequence[Path], size: int = 32) -> Iterator[tuple[int, list[Image.Image]]]:
+    """``(index of the first, RGB images)`` for consecutive batches of image files, read lazily."""
+    for start in range(0, len(paths), size):
+        images = []
+        for path in paths[start : start + size]:
+            with Image.open(path) as image:
+                images.append(image.convert("RGB"))
+        yield start, images
+
+
 def file_features(backbone: VisionBackbone, paths: Sequence[Path], cache_dir: str | Path | None = None) -> np.ndarray:
     """Features of image files, kept under ``cache_dir`` (keyed by the backbone and the files' names,
     sizes and times) so that retraining a head does not pay for them twice."""
@@ -146,12 +156,7 @@ def file_features(backbone: VisionBackbone, paths: Sequence[Path], cache_dir: st
     if cached is not None and cached.exists():
         return np.load(cached)
     out = np.zeros((len(paths), FEATURES), dtype=np.float32)
-    batch = 32
-    for start in range(0, len(paths), batch):
-        images = []
-        for path in paths[start : start + batch]:
-            with Image.open(path) as image:
-                images.append(image.convert("RGB"))
+    for start, images in image_batches(paths):
         out[start : start + len(images)] = backbone.features(images)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
