@@ -29,15 +29,19 @@ def score_texts(texts: Sequence[str | None], scorer: TextScorer | None = None) -
     return pl.DataFrame({"text": list(texts)}, schema={"text": pl.String}, strict=False).hstack(scores)
 
 
-def score_images(images: Sequence[bytes | None], scorer: ImageScorer | None = None) -> pl.DataFrame:
-    """One row per image file (its bytes), in order: the scores of ``IMAGE_SCORE_SCHEMA``; a file that
-    is not a valid image gets status ``invalid:<reason>`` and null scores."""
-    from sentiment_platform.lib.scoring.image_scoring import score_image_files
+def score_images(
+    images: Sequence[bytes | None], scorer: ImageScorer | None = None, text_scorer: TextScorer | None = None
+) -> pl.DataFrame:
+    """One row per image file (its bytes), in order: the scores of ``IMAGE_SCORE_SCHEMA`` and, for
+    the text read in the image (``image_text``), those of ``IMAGE_TEXT_SCHEMA`` from the text
+    scorer; a file that is not a valid image gets status ``invalid:<reason>`` and null scores."""
+    from sentiment_platform.lib.scoring.image_scoring import score_image_files, with_image_text_scores
     from sentiment_platform.settings import Settings
 
-    model = (scorer or Settings(as_env_vars=False).image_scorer()).load()
-    scores, _ = score_image_files(list(images), model)
-    return scores
+    settings = Settings(as_env_vars=False)
+    scorer = scorer or settings.image_scorer()
+    scores = score_image_files(list(images), scorer.load(), scorer.load_text_reader())
+    return with_image_text_scores(scores, (text_scorer or settings.text_scorer()).load())
 
 
 def score_posts(
@@ -48,8 +52,8 @@ def score_posts(
 ) -> pl.DataFrame:
     """One row per post (``texts[i]`` with the image file ``images[i]``, None for a post without
     one): ``post_label`` and ``post_score`` of the post as a whole (text and image fused by the
-    trained fusion; the one it has where it lacks the other), beside the text's and the image's
-    own ``text_*`` and ``image_*`` scores."""
+    trained fusion, with the text read in the image; the one it has where it lacks the other),
+    beside the text's and the image's own ``text_*`` and ``image_*`` scores."""
     from sentiment_platform.lib.scoring.post_fusion import PostFusion, labels_and_scores
     from sentiment_platform.settings import Settings
 
@@ -57,11 +61,16 @@ def score_posts(
         raise ValueError(f"{len(texts)} texts but {len(images)} images: give one image (or None) per post")
     image_scorer = image_scorer or Settings(as_env_vars=False).image_scorer()
     text = score_texts(texts, text_scorer)
-    image = score_images(images, image_scorer)
+    image = score_images(images, image_scorer, text_scorer)
     probabilities = ["p_negative", "p_neutral", "p_positive"]
+
+    def values(frame: pl.DataFrame, columns: list[str]):
+        return frame.select(columns).fill_null(float("nan")).to_numpy()
+
     fused = PostFusion.load(image_scorer.fusion_path()).fuse(
-        text.select(probabilities).fill_null(float("nan")).to_numpy(),
-        image.select(probabilities).fill_null(float("nan")).to_numpy(),
+        values(text, probabilities),
+        values(image, probabilities),
+        values(image, [f"image_text_{name}" for name in probabilities]),
     )
     labels, scores = labels_and_scores(fused)
     return (
@@ -72,7 +81,7 @@ def score_posts(
         .hstack(
             [
                 *text.rename(lambda c: c if c == "text" else f"text_{c}").get_columns(),
-                *image.rename(lambda c: f"image_{c}").get_columns(),
+                *image.rename(lambda c: c if c.startswith("image_") else f"image_{c}").get_columns(),
             ]
         )
     )

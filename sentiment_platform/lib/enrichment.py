@@ -14,30 +14,47 @@ if TYPE_CHECKING:
 
 _PROBABILITIES = ["p_negative", "p_neutral", "p_positive"]
 _IMAGE_PROBABILITIES = [f"image_{name}" for name in _PROBABILITIES]
+_IMAGE_TEXT_PROBABILITIES = [f"image_text_{name}" for name in _PROBABILITIES]
 
 
 def image_sentiment_per_post(image_scores: pl.DataFrame) -> pl.DataFrame:
     """One row per post with scored images: how many, their mean score and class probabilities,
-    and the majority label."""
-    scored = image_scores.filter(pl.col("status") == "ok").explode("post_ids").rename({"post_ids": "post_id"})
+    the majority label, and the mean score and probabilities of the text read in them (null when
+    none of its images has any)."""
+    # Hours scored before images were read for text have none of its columns: null, not an error.
+    absent = [c for c in ("image_text_score", *_IMAGE_TEXT_PROBABILITIES) if c not in image_scores.columns]
+    scored = (
+        image_scores.with_columns(pl.lit(None, pl.Float32).alias(c) for c in absent)
+        .filter(pl.col("status") == "ok")
+        .explode("post_ids")
+        .rename({"post_ids": "post_id"})
+    )
     return scored.group_by("post_id").agg(
         pl.len().cast(pl.Int32).alias("image_count"),
         pl.col("score").mean().cast(pl.Float32).alias("image_score"),
         pl.col("label").mode().sort().first().alias("image_label"),
         *(pl.col(name).mean().cast(pl.Float32).alias(f"image_{name}") for name in _PROBABILITIES),
+        pl.col("image_text_score").mean().cast(pl.Float32),
+        *(pl.col(name).mean().cast(pl.Float32) for name in _IMAGE_TEXT_PROBABILITIES),
     )
 
 
 def with_post_sentiment(enriched: pl.DataFrame, fusion: PostFusion) -> pl.DataFrame:
     """``post_label`` and ``post_score`` (p_positive - p_negative) of each post as a whole: the
-    fusion of its text and image probabilities where it has both, the one it has otherwise."""
-    text = enriched.select(_PROBABILITIES).to_numpy().astype(np.float64)
-    image = enriched.select(_IMAGE_PROBABILITIES).to_numpy().astype(np.float64)
-    labels, scores = labels_and_scores(fusion.fuse(text, image))
+    fusion of its text, image and image-text probabilities where it has text and an image, the
+    one it has otherwise."""
+
+    def probabilities(columns: list[str]) -> np.ndarray:
+        return enriched.select(columns).fill_null(float("nan")).to_numpy().astype(np.float64)
+
+    fused = fusion.fuse(
+        probabilities(_PROBABILITIES), probabilities(_IMAGE_PROBABILITIES), probabilities(_IMAGE_TEXT_PROBABILITIES)
+    )
+    labels, scores = labels_and_scores(fused)
     return enriched.with_columns(
         pl.Series("post_label", labels, dtype=pl.String),
         pl.Series("post_score", scores, dtype=pl.Float64).fill_nan(None),
-    ).drop(_IMAGE_PROBABILITIES)
+    ).drop(_IMAGE_PROBABILITIES + _IMAGE_TEXT_PROBABILITIES)
 
 
 def enrich_posts(

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import uuid
 from abc import abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -114,6 +114,16 @@ class LakeStorage(ConfigurableResource):
         buffer = io.BytesIO()
         frame.write_parquet(buffer, compression="zstd")
         self.write_bytes(key, buffer.getvalue())
+
+    def read_files(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The bytes of each object, None for one that is not there (a manifest's missing image)."""
+        files: list[bytes | None] = []
+        for key in keys:
+            try:
+                files.append(self.read_bytes(key))
+            except FileNotFoundError:
+                files.append(None)
+        return files
 
     def read_parquet(self, key: str) -> pl.DataFrame:
         return pl.read_parquet(io.BytesIO(self.read_bytes(key)))

@@ -23,6 +23,7 @@ from sentiment_platform.lib.scoring.image_models import (
     ImageModel,
     load_image_model,
 )
+from sentiment_platform.lib.scoring.image_text import ImageTextReader
 from sentiment_platform.lib.scoring.post_fusion import DEFAULT_POST_FUSION
 from sentiment_platform.lib.scoring.text_models import (
     TEXT_BACKENDS,
@@ -151,6 +152,7 @@ class ImageScorer(ConfigurableResource):
     )
     threads: int = Field(default=2, description="Intra-op threads for ONNX Runtime / torch; 0 = library default.")
     cache_dir: str = Field(default="data/models", description="Where the backbone's ONNX export is kept.")
+    read_text: bool = Field(default=True, description="Read the text written in images (OCR) and score it.")
 
     def trained_head_path(self) -> Path:
         """Where `image_sentiment_model` writes the head."""
@@ -185,3 +187,9 @@ class ImageScorer(ConfigurableResource):
             digest = ""
         key = ("image", self.backend, digest, json.dumps(options, sort_keys=True, default=str))
         return _cached(key, lambda: load_image_model(self.backend, **options))
+
+    def load_text_reader(self) -> ImageTextReader | None:
+        """The reader of text in images (once per process), or None when ``read_text`` is off."""
+        if not self.read_text:
+            return None
+        return _cached(("image_text", self.threads), lambda: ImageTextReader(threads=self.threads))

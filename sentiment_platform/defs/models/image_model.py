@@ -9,6 +9,8 @@ from sentiment_platform.lib.scoring.image_head import (
     cross_fitted_probabilities,
     train_image_head,
 )
+from sentiment_platform.lib.scoring.image_scoring import image_text_probabilities
+from sentiment_platform.lib.scoring.image_text import file_texts
 from sentiment_platform.lib.scoring.post_fusion import DEFAULT_FUSION_C, fit_post_fusion
 from sentiment_platform.lib.scoring.vision_backbone import VisionBackbone, file_features
 from sentiment_platform.resources.labeled_images import ImageDatasets
@@ -69,9 +71,10 @@ def post_fusion_model(
     image_scorer: ImageScorer,
     image_datasets: ImageDatasets,
 ) -> MaterializeResult:
-    """The fusion of a post's text and image probabilities into one, trained on MVSA's post-level
-    labels (train; image probabilities cross-fitted, so it learns how far the image head holds on
-    unseen images), C chosen on MVSA val, and reported there beside text-only and image-only."""
+    """The fusion of a post's text, image and image-text (OCR) probabilities into one, trained on
+    MVSA's post-level labels (train; image probabilities cross-fitted, so it learns how far the
+    image head holds on unseen images), C and the use of the text in images chosen on MVSA val,
+    and reported there beside text-only and image-only."""
     mvsa = image_datasets.sets()["mvsa"]
     if config.limit:
         mvsa = {split: data.subset(list(range(min(config.limit, len(data))))) for split, data in mvsa.items()}
@@ -80,14 +83,25 @@ def post_fusion_model(
     head = ImageHead.load(image_scorer.head_path())
     text_model = text_scorer.load()
     text = {split: text_model.predict(data.texts)[0] for split, data in mvsa.items()}
+    reader = image_scorer.load_text_reader()
+    read = {
+        split: image_text_probabilities(
+            file_texts(reader, data.paths, image_scorer.cache_dir) if reader else [None] * len(data), text_model
+        )
+        for split, data in mvsa.items()
+    }
     train_images = cross_fitted_probabilities(features["train"], mvsa["train"].labels, head.info.get("c", 1e-4))
     fusion = fit_post_fusion(
-        (text["train"], train_images, mvsa["train"].labels),
-        (text["val"], head.probabilities(features["val"]), mvsa["val"].labels),
+        (text["train"], train_images, read["train"], mvsa["train"].labels),
+        (text["val"], head.probabilities(features["val"]), read["val"], mvsa["val"].labels),
         config.c_values,
         context.log.info,
     )
-    fusion.info |= {"text_model": text_model.name, "image_head": str(image_scorer.head_path())}
+    fusion.info |= {
+        "text_model": text_model.name,
+        "image_head": str(image_scorer.head_path()),
+        "text_reader": reader.name if reader else None,
+    }
     path = fusion.save(image_scorer.trained_fusion_path())
     recall = fusion.info["val_macro_recall"]
     return MaterializeResult(
@@ -97,6 +111,9 @@ def post_fusion_model(
             "mvsa_val_macro_recall_fused": recall["fused"],
             "mvsa_val_macro_recall_text": recall["text"],
             "mvsa_val_macro_recall_image": recall["image"],
+            "mvsa_val_macro_recall_fused_without_image_text": recall["fused_without_image_text"],
+            "uses_image_text": fusion.info["uses_image_text"],
+            "mvsa_val_image_text_share": fusion.info["val_image_text_share"],
             "text_model": text_model.name,
         }
     )

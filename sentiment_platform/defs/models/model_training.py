@@ -22,6 +22,7 @@ from sentiment_platform.lib.scoring.evaluation import (
     evaluate_text_model,
 )
 from sentiment_platform.lib.scoring.image_models import AffectImageModel
+from sentiment_platform.lib.scoring.image_text import file_texts
 from sentiment_platform.lib.scoring.labels import LABELS
 from sentiment_platform.lib.scoring.language_chart import language_f1_png
 from sentiment_platform.lib.scoring.post_fusion import PostFusion
@@ -265,8 +266,8 @@ def sentiment_model_evaluation(
     on TweetEval test (macro recall, its metric; reporting only) and on UMSAB val per language
     (macro F1, UMSAB's metric, and macro recall); each image backend (the configured one and the
     colour rule) on the val splits of MVSA (macro recall), OASIS (rank correlation with valence)
-    and Memotion (macro recall), and on held-out mock images; whole posts (text and image fused)
-    against text alone and image alone on MVSA val."""
+    and Memotion (macro recall), and on held-out mock images; whole posts (text, image and the text
+    read in it fused) against text alone and image alone on MVSA val."""
     test = labeled_tweets.split("test")
     umsab = labeled_tweets.umsab("val")
     models = _compared_backends(text_scorer)
@@ -277,8 +278,13 @@ def sentiment_model_evaluation(
     image_models = [image_model] + ([AffectImageModel()] if image_scorer.backend != "affect" else [])
     image_sets = image_datasets.sets()
     real_images = [evaluate_image_on_sets(model, image_sets) for model in image_models]
+    mvsa_val, reader = image_sets["mvsa"]["val"], image_scorer.load_text_reader()
     fusion = evaluate_fusion(
-        models[0], image_model, PostFusion.load(image_scorer.fusion_path()), image_sets["mvsa"]["val"]
+        models[0],
+        image_model,
+        PostFusion.load(image_scorer.fusion_path()),
+        mvsa_val,
+        file_texts(reader, mvsa_val.paths, image_scorer.cache_dir) if reader else None,
     )
     chart_key, languages_key = f"{EVALUATION_PREFIX}confusion.png", f"{EVALUATION_PREFIX}languages.png"
     storage.write_bytes(

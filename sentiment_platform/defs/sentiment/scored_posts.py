@@ -24,10 +24,11 @@ from sentiment_platform.defs.engine_runs import (
 )
 from sentiment_platform.lib.enrichment import enrich_posts
 from sentiment_platform.lib.lake_layout import dataset_key
-from sentiment_platform.lib.scoring.image_scoring import score_image_files
+from sentiment_platform.lib.scoring.image_scoring import image_score_counts, score_image_files, with_image_text_scores
 from sentiment_platform.lib.scoring.score_cache import ScoreCache
 from sentiment_platform.lib.scoring.text_input import UNSUPPORTED_LANGUAGE
 from sentiment_platform.lib.scoring.text_scoring import score_text_values
+from sentiment_platform.lib.spark.image_scoring_job import score_images_spark
 from sentiment_platform.lib.spark.scoring_job import score_posts_spark
 from sentiment_platform.partitions import (
     hourly_freshness,
@@ -154,32 +155,48 @@ def _language_coverage(counts: dict[datetime, dict]) -> AssetCheckResult:
     partitions_def=hourly_partitions,
     backfill_policy=one_partition_per_run,
     group_name="sentiment",
-    kinds={"pytorch", "parquet"},
+    kinds={"onnx", "spark", "parquet"},
     automation_condition=FOLLOW_UPSTREAM,
 )
 def image_sentiment(
-    context: AssetExecutionContext, storage: LakeStorage, image_scorer: ImageScorer
+    context: AssetExecutionContext,
+    storage: LakeStorage,
+    image_scorer: ImageScorer,
+    text_scorer: TextScorer,
+    spark: SparkEngine,
 ) -> MaterializeResult:
     """Sentiment of every valid image of the hour (from the `raw_images` manifest), with the posts
-    that carry it; an image that cannot be read now is kept with its status, not dropped."""
+    that carry it, the text written in it (`image_text`) and that text's language and sentiment;
+    an image that cannot be read now is kept with its status, not dropped. Scores in this process,
+    or in Spark tasks when the hour's images are over the thresholds."""
     hour = partition_hour(context.partition_key)
-    manifest = storage.read_parquet(dataset_key("raw_images", hour)).select("image_key", "post_ids")
-    files = []
-    for image_key in manifest["image_key"]:
-        try:
-            files.append(storage.read_bytes(image_key))
-        except FileNotFoundError:
-            files.append(None)
-    model = image_scorer.load()
-    scores, counts = score_image_files(files, model)
-    frame = pl.concat([manifest, scores], how="horizontal")
+    manifest = storage.read_parquet(dataset_key("raw_images", hour)).select("image_key", "post_ids", "bytes")
+    choice = spark.choose(rows=manifest.height, size_bytes=int(manifest["bytes"].sum()))
+    context.log.info(f"image_sentiment on {choice.engine}: {choice.reason}")
+    keys = manifest["image_key"].to_list()
+    model, reader = image_scorer.load(), image_scorer.load_text_reader()
+    started = time.perf_counter()
+    if choice.engine == "spark":
+        settings = {**image_scorer.model_dump(), "threads": spark.task_threads}
+        scores = score_images_spark(spark.spark_session, storage, keys, settings)
+    else:
+        scores = score_image_files(storage.read_files(keys), model, reader)
+    seconds = time.perf_counter() - started
+    text_model = text_scorer.load()
+    cache = ScoreCache.load(storage, text_model.fingerprint)
+    scores = with_image_text_scores(scores, text_model, cache)
+    cache.save(storage)
+    frame = pl.concat([manifest.drop("bytes"), scores], how="horizontal")
     key = dataset_key("image_sentiment", hour)
     storage.write_parquet(key, frame)
     return MaterializeResult(
         metadata={
-            **counts,
+            **engine_metadata(choice, spark, [hour]),
+            **image_score_counts(frame),
             **_label_shares(frame),
             "model": model.name,
+            "text_reader": reader.name if reader else None,
+            "images_per_second": round(frame.height / seconds, 1) if seconds > 0 else None,
             "dagster/row_count": frame.height,
             "path": MetadataValue.path(storage.uri(key)),
         }

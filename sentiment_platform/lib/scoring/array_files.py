@@ -3,8 +3,9 @@ loading one runs no code, unlike a pickle, so the files can ship in the package.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,3 +34,13 @@ def load_arrays(path: str | Path, missing: str) -> tuple[dict[str, np.ndarray], 
     with np.load(path, allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files if name != _RECORD}
         return arrays, json.loads(stored[_RECORD].tobytes().decode())
+
+
+def files_digest(fingerprint: str, paths: Sequence[Path]) -> str:
+    """A key for what a model of ``fingerprint`` derives from the files at ``paths`` (their names,
+    sizes and times): the same files give the same key, a changed file a new one."""
+    key = hashlib.sha256(fingerprint.encode())
+    for path in paths:
+        stat = Path(path).stat()
+        key.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return key.hexdigest()[:20]

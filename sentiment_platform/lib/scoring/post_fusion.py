@@ -1,7 +1,9 @@
-"""A post scored as a whole: its text's and its images' class probabilities fused by a small
-logistic regression trained on MVSA's post-level labels, kept as arrays in a ``.npz`` file.
+"""A post scored as a whole: its text's and its images' class probabilities, and those of the
+text written in its images, fused by a small logistic regression trained on MVSA's post-level
+labels, kept as arrays in a ``.npz`` file.
 
-A post with only one of the two keeps that one's probabilities; with neither, it has none.
+A post with only one of text and image keeps that one's probabilities; with neither, it has none.
+An image without readable text adds nothing but an indicator that it has none.
 """
 
 from __future__ import annotations
@@ -23,29 +25,38 @@ _FLOOR = 1e-6
 Log = Callable[[str], None]
 
 
-def _inputs(text: np.ndarray, image: np.ndarray) -> np.ndarray:
-    return np.hstack([np.log(np.clip(text, _FLOOR, 1)), np.log(np.clip(image, _FLOOR, 1))])
+def _log(probabilities: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(probabilities, _FLOOR, 1))
+
+
+def _inputs(text: np.ndarray, image: np.ndarray, image_text: np.ndarray) -> np.ndarray:
+    has_image_text = ~np.isnan(image_text).any(axis=1, keepdims=True)
+    read = np.where(has_image_text, _log(np.nan_to_num(image_text, nan=1.0)), 0.0)
+    return np.hstack([_log(text), _log(image), read, has_image_text.astype(np.float64)])
 
 
 @dataclass
 class PostFusion:
-    """Logits = [log p_text, log p_image] @ coef.T + intercept."""
+    """Logits = [log p_text, log p_image, log p_image_text (0 without), has image text] @ coef.T
+    + intercept."""
 
     coef: np.ndarray
     intercept: np.ndarray
     info: dict = field(default_factory=dict)
 
-    def fuse(self, text: np.ndarray, image: np.ndarray) -> np.ndarray:
-        """(n, 3) probabilities of whole posts from (n, 3) text and image probabilities (NaN rows
-        where a post has no scored text or no scored image)."""
+    def fuse(self, text: np.ndarray, image: np.ndarray, image_text: np.ndarray | None = None) -> np.ndarray:
+        """(n, 3) probabilities of whole posts from (n, 3) text, image and image-text
+        probabilities (NaN rows where a post has no scored text, image or text in its images)."""
         from sentiment_platform.lib.scoring.text_models import softmax
 
         text, image = np.asarray(text, dtype=np.float64), np.asarray(image, dtype=np.float64)
+        image_text = np.full_like(image, np.nan) if image_text is None else np.asarray(image_text, dtype=np.float64)
         has_text, has_image = ~np.isnan(text).any(axis=1), ~np.isnan(image).any(axis=1)
         out = np.where(has_text[:, None], text, image)
         both = has_text & has_image
         if both.any():
-            out[both] = softmax(_inputs(text[both], image[both]) @ self.coef.T + self.intercept)
+            inputs = _inputs(text[both], image[both], image_text[both])
+            out[both] = softmax(inputs @ self.coef.T + self.intercept)
         return out.astype(np.float32)
 
     def save(self, path: str | Path) -> Path:
@@ -68,43 +79,49 @@ def labels_and_scores(probabilities: np.ndarray) -> tuple[list[str | None], np.n
     return labels, np.clip(probabilities[:, 2] - probabilities[:, 0], -1, 1)
 
 
+Posts = tuple[np.ndarray, np.ndarray, np.ndarray, Sequence[int]]
+
+
 def fit_post_fusion(
-    train: tuple[np.ndarray, np.ndarray, Sequence[int]],
-    val: tuple[np.ndarray, np.ndarray, Sequence[int]],
-    c_values: Sequence[float] = DEFAULT_FUSION_C,
-    log: Log = print,
+    train: Posts, val: Posts, c_values: Sequence[float] = DEFAULT_FUSION_C, log: Log = print
 ) -> PostFusion:
-    """The fusion of (text, image, labels) trained on ``train``, its C chosen on ``val`` by macro
-    recall, reported beside text-only and image-only on ``val``."""
+    """The fusion of (text, image, image-text probabilities, labels) trained on ``train``; its C,
+    and whether the text in images helps, chosen on ``val`` by macro recall; reported there beside
+    text-only, image-only and the fusion without the text in images."""
     from sklearn.linear_model import LogisticRegression
 
-    (text, image, labels), (val_text, val_image, val_labels) = train, val
+    (text, image, image_text, labels), (val_text, val_image, val_image_text, val_labels) = train, val
     # Fitted on the posts that have both; the others keep the one they have (see ``fuse``).
     both = ~np.isnan(text).any(axis=1) & ~np.isnan(image).any(axis=1)
-    text, image, labels = text[both], image[both], np.asarray(labels)[both]
-    val_text_or_neutral = np.where(np.isnan(val_text), 1 / 3, val_text)
-    best = None
-    for c in c_values:
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(_inputs(text, image), labels)
-        fusion = PostFusion(model.coef_, model.intercept_)
-        recall = classification_report(val_labels, fusion.fuse(val_text, val_image).argmax(axis=1))["macro_recall"]
-        log(f"post fusion, C={c}: val macro recall {recall:.4f}")
-        if best is None or recall > best[0]:
-            best = (recall, c, fusion)
-    recall, c, fusion = best
+    text, image, image_text, labels = text[both], image[both], image_text[both], np.asarray(labels)[both]
+    unread = np.full_like(image_text, np.nan)
 
     def val_recall(probabilities: np.ndarray) -> float:
         return classification_report(val_labels, probabilities.argmax(axis=1))["macro_recall"]
 
+    candidates = []
+    for reads in (True, False):
+        for c in c_values:
+            inputs = _inputs(text, image, image_text if reads else unread)
+            model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(inputs, labels)
+            fusion = PostFusion(model.coef_, model.intercept_)
+            recall = val_recall(fusion.fuse(val_text, val_image, val_image_text if reads else None))
+            log(f"post fusion, C={c}, text in images {'used' if reads else 'unused'}: val macro recall {recall:.4f}")
+            candidates.append((recall, reads, c, fusion))
+    recall, reads, c, fusion = max(candidates, key=lambda item: item[0])
+    has_read = ~np.isnan(val_image_text).any(axis=1)
     fusion.info = {
         "c": c,
+        "uses_image_text": reads,
         "train_rows": len(labels),
         "val_rows": len(val_labels),
+        "val_image_text_share": round(float(has_read.mean()), 4),
         "val_macro_recall": {
             "fused": recall,
-            "text": val_recall(val_text_or_neutral),
+            "fused_without_image_text": max(r for r, used, _, _ in candidates if not used),
+            "text": val_recall(np.where(np.isnan(val_text), 1 / 3, val_text)),
             "image": val_recall(val_image),
         },
     }
-    log(f"chose C={c}: {fusion.info['val_macro_recall']}")
+    log(f"chose C={c}, text in images {'used' if reads else 'unused'}: {fusion.info['val_macro_recall']}")
     return fusion

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from sentiment_platform.lib.scoring.array_files import files_digest
+
 ARCHITECTURE = "efficientnet-lite0"
 FEATURES = 1280
 CROP, RESIZE = 224, 256
@@ -148,11 +150,8 @@ def image_batches(paths: Sequence[Path], size: int = 32) -> Iterator[tuple[int, 
 def file_features(backbone: VisionBackbone, paths: Sequence[Path], cache_dir: str | Path | None = None) -> np.ndarray:
     """Features of image files, kept under ``cache_dir`` (keyed by the backbone and the files' names,
     sizes and times) so that retraining a head does not pay for them twice."""
-    key = hashlib.sha256(backbone_fingerprint().encode())
-    for path in paths:
-        stat = Path(path).stat()
-        key.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    cached = Path(cache_dir) / "image_features" / f"{key.hexdigest()[:20]}.npy" if cache_dir else None
+    key = files_digest(backbone_fingerprint(), paths)
+    cached = Path(cache_dir) / "image_features" / f"{key}.npy" if cache_dir else None
     if cached is not None and cached.exists():
         return np.load(cached)
     out = np.zeros((len(paths), FEATURES), dtype=np.float32)

@@ -16,7 +16,7 @@ import orjson
 
 from sentiment_platform.lib.lake_layout import landing_image_key
 from sentiment_platform.sources.mock_network.config import MockFeedConfig
-from sentiment_platform.sources.mock_network.images import corrupt_image, render_image
+from sentiment_platform.sources.mock_network.images import corrupt_image, meme_caption, render_image
 from sentiment_platform.sources.mock_network.phrasebook import OTHER_LANGUAGES, compose_sentence
 from sentiment_platform.sources.mock_network.world import (
     EMOJI,
@@ -217,7 +217,7 @@ def generate_hour(hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> 
                 record["in_reply_to_id"] = parent["id"]
                 interaction("reply", author, parent["id"], created)
             elif rng.random() < config.image_share:
-                caption = text.split(" #")[0] if rng.random() < config.meme_share else None
+                caption = meme_caption(sentiment, rng) if rng.random() < config.meme_share else None
                 data, extension = render_image(sentiment, rng, caption)
                 if rng.random() < config.corrupt_image_share:
                     data, extension, _ = corrupt_image(rng, data, extension)

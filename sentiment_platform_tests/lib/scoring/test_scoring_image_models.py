@@ -11,7 +11,7 @@ from sentiment_platform.lib.scoring.image_models import (
     ClipImageModel,
     colour_features,
 )
-from sentiment_platform.lib.scoring.image_scoring import score_image_files
+from sentiment_platform.lib.scoring.image_scoring import image_score_counts, score_image_files
 from sentiment_platform.sources.mock_network.images import (
     decompression_bomb_png,
     render_image,
@@ -35,7 +35,7 @@ def test_colour_features_follow_brightness_and_colour():
 
 
 def test_affect_model_reads_dark_grey_and_vivid_images():
-    frame, _ = score_image_files([png((15, 15, 35)), png((190, 190, 195)), png((255, 160, 40))], AffectImageModel())
+    frame = score_image_files([png((15, 15, 35)), png((190, 190, 195)), png((255, 160, 40))], AffectImageModel())
     assert frame["label"].to_list() == ["negative", "neutral", "positive"]
 
 
@@ -43,7 +43,8 @@ def test_corrupt_truncated_missing_and_bomb_images_get_a_status_not_a_score():
     rng = random.Random(3)
     good, ext = render_image("positive", rng)
     files = [good, good[: len(good) // 2], b"not an image at all", b"", None, decompression_bomb_png(50_000, 50_000)]
-    frame, counts = score_image_files(files, AffectImageModel())
+    frame = score_image_files(files, AffectImageModel())
+    counts = image_score_counts(frame)
     statuses = frame["status"].to_list()
     assert statuses[0] == "ok" and statuses[4] == "missing"
     assert statuses[5] == "invalid:decompression_bomb"
@@ -53,9 +54,9 @@ def test_corrupt_truncated_missing_and_bomb_images_get_a_status_not_a_score():
     assert counts["scored"] == 1 and counts["status_missing"] == 1
 
 
-def test_affect_model_evaluation_on_held_out_mock_images():
-    report = evaluate_image_model(AffectImageModel(), per_class=20)
-    assert report["n"] == 60 and report["macro_recall"] > 0.8
+def test_the_mock_images_carry_no_colour_cue_a_colour_rule_could_learn():
+    report = evaluate_image_model(AffectImageModel(), per_class=40)
+    assert report["n"] == 120 and report["macro_recall"] < 0.5
 
 
 def test_clip_backend_with_a_tiny_random_model(tmp_path):
@@ -65,7 +66,7 @@ def test_clip_backend_with_a_tiny_random_model(tmp_path):
         "positive": ["a happy photo"],
     }
     model = ClipImageModel(str(tiny_clip(tmp_path / "clip")), prompts=prompts)
-    frame, counts = score_image_files([png((10, 10, 10)), png((250, 200, 0), (80, 30)), b"garbage"], model)
+    frame = score_image_files([png((10, 10, 10)), png((250, 200, 0), (80, 30)), b"garbage"], model)
     assert frame["status"].to_list() == ["ok", "ok", "invalid:not_an_image"]
     probs = frame.head(2).select("p_negative", "p_neutral", "p_positive").to_numpy()
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
