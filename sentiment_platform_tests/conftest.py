@@ -50,7 +50,7 @@ def write_image_sets(root: Path, per_class: int = 4):
 
     from sentiment_platform.lib.scoring.labels import LABELS
     from sentiment_platform.resources.labeled_images import ImageDatasets
-    from sentiment_platform.sources.mock_network.images import render_image
+    from sentiment_platform.sources.mock_network.images import meme_caption, render_image
 
     rng = random.Random(5)
     for name in ("mvsa", "oasis", "memotion"):
@@ -58,7 +58,7 @@ def write_image_sets(root: Path, per_class: int = 4):
         lines = ["filename,label,valence_mean_1to7,text"]
         for label in LABELS:
             for i in range(per_class):
-                data, extension = render_image(label, rng, caption="what a day" if i % 2 else None)
+                data, extension = render_image(label, rng, caption=meme_caption(label, rng) if i % 2 else None)
                 filename = f"{label}_{i}.{extension}"
                 (root / name / "images" / filename).write_bytes(data)
                 lines.append(f"{filename},{label},{2 + 2 * LABELS.index(label) + rng.random():.3f},post {i}")

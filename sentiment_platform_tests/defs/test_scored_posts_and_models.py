@@ -89,11 +89,17 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
 
     images = lake.read_parquet(dataset_key("image_sentiment", HOUR))
     assert images.height == meta["raw_images"]["valid"] and (images["status"] == "ok").all()
+    # About a third of the mock images are memes: their captions are read, in English, and scored.
+    read = images.filter(pl.col("image_text").is_not_null())
+    assert 0.15 * images.height < read.height == meta["image_sentiment"]["with_text"] < 0.5 * images.height
+    assert (read["image_text_lang"] == "en").mean() > 0.9 and read["image_text_score"].null_count() == 0
+    assert images.filter(pl.col("image_text").is_null())["image_text_score"].null_count() == images.height - read.height
 
     enriched = lake.read_parquet(dataset_key("enriched_posts", HOUR))
     assert enriched["post_id"].to_list() == posts["post_id"].to_list()
     with_images = enriched.filter(pl.col("image_score").is_not_null())
     assert with_images.height > 50 and with_images["has_image"].all()
+    assert with_images["image_text_score"].is_not_null().sum() > 0.1 * with_images.height
     # A post lacks its author's profile only when the feed sent that profile malformed (quarantined).
     profiles = lake.read_parquet(dataset_key("cleaned_users", HOUR))["user_id"]
     without = enriched.filter(pl.col("author_handle").is_null())["author_id"]
@@ -118,7 +124,8 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
     )
     assert again["post_sentiment"]["model_calls"] == 0  # every text came from the persisted cache
     assert {name: lake.read_bytes(dataset_key(name, HOUR)) for name in before} == before
-    assert len(list(lake.iter_objects(cache_prefix(TextScorer(cache_dir=model_cache).load().fingerprint)))) == 1
+    # One part of the score cache from the posts' texts, one from the text read in their images.
+    assert len(list(lake.iter_objects(cache_prefix(TextScorer(cache_dir=model_cache).load().fingerprint)))) == 2
 
 
 def test_default_model_outcomes_for_bad_and_clear_inputs(model_cache):
@@ -245,7 +252,8 @@ def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, m
     assert meta["image_backends"].count("\n") == 1 + 2 and "colour-affect" in meta["image_backends"]
     assert 0 <= meta["image_mvsa_macro_recall"] <= 1 and -1 <= meta["image_oasis_spearman"] <= 1
     assert 0 <= meta["image_macro_recall"] <= 1
-    assert set(meta["mvsa_post_macro_recall"]) == {"fused", "text", "image", "rows"}
+    assert set(meta["mvsa_post_macro_recall"]) == {"fused", "text", "image", "rows", "with_image_text"}
+    assert meta["mvsa_post_macro_recall"]["with_image_text"] > 0  # the memes among the mock images
     assert meta["mvsa_post_macro_recall"]["rows"] == 3  # a fifth of the 12 tiny MVSA posts
     assert lake.read_bytes(EVALUATION_PREFIX + "confusion.png")[:4] == b"\x89PNG"
 
@@ -307,7 +315,7 @@ def test_the_image_model_is_trained_by_its_asset_and_loaded_by_the_default_backe
     meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].materialization.metadata.items()}
     assert head.exists() and meta["file_kb"] < 100 and meta["trained_on"][0] == "mvsa"
     assert meta["train_rows"]["mvsa"] == 24 and len(meta["candidates"]) == 4 * 2  # extra-set subsets x C
-    # The mock images' colours separate their classes: the head learns them.
+    # The mock images' drawn objects (not their colours, which are random) separate their classes.
     assert meta["mvsa_val_macro_recall"] > 0.6 and meta["oasis_val_spearman"] > 0.3
     model = scorer.load()
     assert scorer.head_path() == head and model.fingerprint.endswith(head_digest(head))

@@ -60,6 +60,8 @@ def detect_languages(texts: Sequence[str]) -> list[tuple[str, float]]:
     found = []
     for text in texts:
         cleaned = " ".join(_MENTION_OR_LINK.sub(" ", text).split())
+        if cleaned.isupper():  # the identifier reads capitals poorly (shouting, captions): "SO SAD" is "sh"
+            cleaned = cleaned.lower()
         if not any(char.isalpha() for char in cleaned):
             found.append((UNDETERMINED, 0.0))
             continue

@@ -55,7 +55,8 @@ class PostFusion:
         out = np.where(has_text[:, None], text, image)
         both = has_text & has_image
         if both.any():
-            inputs = _inputs(text[both], image[both], image_text[both])
+            # A fusion trained before images were read has six inputs (text, image): it ignores the rest.
+            inputs = _inputs(text[both], image[both], image_text[both])[:, : self.coef.shape[1]]
             out[both] = softmax(inputs @ self.coef.T + self.intercept)
         return out.astype(np.float32)
 

@@ -5,6 +5,8 @@ from PIL import Image
 
 from sentiment_platform.lib.cleansing.image_validation import ImageRules, validate_image
 from sentiment_platform.sources.mock_network.images import (
+    HEIGHT,
+    WIDTH,
     decompression_bomb_png,
     render_image,
 )
@@ -19,7 +21,7 @@ def encoded(fmt: str, size=(64, 48)) -> bytes:
 def test_valid_images_pass_with_their_format_and_size():
     data, extension = render_image("positive", random.Random(1), caption="so happy")
     check = validate_image(data)
-    assert check.ok and check.format in {"JPEG", "PNG"} and (check.width, check.height) == (192, 144)
+    assert check.ok and check.format in {"JPEG", "PNG"} and (check.width, check.height) == (WIDTH, HEIGHT)
     assert validate_image(encoded("PNG")).ok
 
 

@@ -10,8 +10,8 @@ import pytest
 from dagster import materialize
 
 from sentiment_platform.defs.cleansing.cleansed_data import cleaned_posts
-from sentiment_platform.defs.ingestion.raw_data import landed_batches, read_landing
-from sentiment_platform.defs.sentiment.scored_posts import post_sentiment
+from sentiment_platform.defs.ingestion.raw_data import landed_batches, raw_images, read_landing
+from sentiment_platform.defs.sentiment.scored_posts import image_sentiment, post_sentiment
 from sentiment_platform.defs.trends.trend_tables import language_trends_15m, sentiment_trends_15m
 from sentiment_platform.lib.cleansing.cleaning import clean_posts
 from sentiment_platform.lib.lake_layout import (
@@ -26,7 +26,7 @@ from sentiment_platform.resources.lake_storage import (
 )
 from sentiment_platform.resources.notifiers import LogNotifier
 from sentiment_platform.resources.post_sources import MockNetworkSource
-from sentiment_platform.resources.scorers import TextScorer
+from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.spark_engine import SparkEngine
 from sentiment_platform.resources.warehouse import Warehouse
 from sentiment_platform_tests.conftest import HOUR, HOURS, PARTITION
@@ -109,6 +109,30 @@ def test_post_sentiment_is_the_same_on_both_engines_and_shares_the_score_cache(l
     again = run([post_sentiment], {"storage": other, "text_scorer": scorer, "spark": LOCAL}, PARTITION)
     assert again["model_calls"] == 0 and again["cache_hits"] == spark["distinct_texts"]
     assert other.read_parquet(dataset_key("post_sentiment", HOUR)).equals(local_rows)
+
+
+def test_image_sentiment_is_the_same_on_both_engines(lake, tmp_path):
+    assert materialize(
+        [landed_batches, raw_images],
+        partition_key=PARTITION,
+        resources={"storage": lake, "source": MockNetworkSource(posts_per_hour=300)},
+    ).success
+    other = LocalLakeStorage(root=str(tmp_path / "copy"))
+    shutil.copytree(lake.root, other.root)
+    # One manifest entry whose file has gone since raw_images listed it: kept as `missing` by both.
+    manifest = lake.read_parquet(dataset_key("raw_images", HOUR))
+    for storage in (lake, other):
+        storage.delete(manifest["image_key"][0])
+    scorers = {"image_scorer": ImageScorer(backend="affect"), "text_scorer": TextScorer(backend="vader")}
+
+    local = run([image_sentiment], {"storage": lake, "spark": LOCAL, **scorers}, PARTITION)
+    spark = run([image_sentiment], {"storage": other, "spark": SPARK, **scorers}, PARTITION)
+    local_rows = lake.read_parquet(dataset_key("image_sentiment", HOUR))
+    spark_rows = other.read_parquet(dataset_key("image_sentiment", HOUR))
+    assert local["engine"] == "local" and spark["engine"] == "spark"
+    assert spark_rows.schema == local_rows.schema and spark_rows.equals(local_rows)
+    assert local_rows.height == manifest.height > 20 and local_rows["status"][0] == "missing"
+    assert spark["with_text"] == local["with_text"] > 0 and local_rows["image_text_score"].is_not_null().any()
 
 
 def test_trends_are_the_same_on_both_engines_over_a_range(built, tmp_path):

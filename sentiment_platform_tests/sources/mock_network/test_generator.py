@@ -71,7 +71,7 @@ def test_an_hour_has_the_variety_the_platform_must_handle():
     assert len(batch.users) > 100
 
 
-def test_image_content_follows_sentiment():
+def test_image_colours_carry_no_sentiment_and_memes_carry_a_caption():
     import io
     import random
 
@@ -79,13 +79,23 @@ def test_image_content_follows_sentiment():
 
     from sentiment_platform.sources.mock_network.images import render_image
 
-    def stat(sentiment, band):
-        data, _ = render_image(sentiment, random.Random(3))
-        return ImageStat.Stat(Image.open(io.BytesIO(data)).convert("HSV")).mean[band]
+    def mean_hsv(sentiment):
+        rng = random.Random(3)
+        stats = [
+            ImageStat.Stat(Image.open(io.BytesIO(render_image(sentiment, rng)[0])).convert("HSV")).mean
+            for _ in range(40)
+        ]
+        return [sum(s[band] for s in stats) / len(stats) for band in range(3)]
 
-    brightness, saturation = 2, 1
-    assert min(stat("positive", brightness), stat("neutral", brightness)) > stat("negative", brightness) + 40
-    assert stat("positive", saturation) > stat("neutral", saturation) + 40
+    # The sentiment is in the drawn objects, not in brightness or saturation (which are random).
+    means = {sentiment: mean_hsv(sentiment) for sentiment in ("positive", "neutral", "negative")}
+    for band in (1, 2):
+        values = [m[band] for m in means.values()]
+        assert max(values) - min(values) < 20
+    plain, _ = render_image("negative", random.Random(8))
+    meme, _ = render_image("negative", random.Random(8), "worst day ever")
+    top = (0, 0, 320, 40)
+    assert Image.open(io.BytesIO(plain)).crop(top).tobytes() != Image.open(io.BytesIO(meme)).crop(top).tobytes()
 
 
 def test_topic_sentiment_drifts_over_time():
