@@ -1,11 +1,17 @@
 """REST API load test and trend-table rebuild time.
 
-Run: python benchmarks/api.py [--seconds 20] [--clients 32] [--posts-per-hour 5000]
+Run: python benchmarks/api.py [--seconds 20] [--clients 32] [--workers 2] [--posts-per-hour 5000]
+     [--only api|rebuild]
 
 1. A warehouse holding 30 days of 15-minute windows for 20 topics (57,600 rows of
-   sentiment_trends_15m) is served by `sentiment-platform api` (uvicorn, one process) on 127.0.0.1;
-   32 concurrent clients (asyncio + httpx, in this process) request /trends for a random topic, day
-   and window (15m, 1h or 1d) for --seconds. Prints requests/s and p50/p95/p99 latency.
+   sentiment_trends_15m) is served by `sentiment-platform api` (uvicorn, --workers processes) on
+   127.0.0.1, and /trends is asked for a random topic, day and window (15m, 1h or 1d), 32 requests
+   at a time, for --seconds, three ways:
+   - `wrk` (compiled, one thread; installed with apt-get if missing) cycling through 2,000 such
+     requests (1,740 distinct ones), with the response cache on (the default);
+   - `wrk` with the response cache off (every request runs its query): the query path alone;
+   - the Python client of the earlier figure (asyncio + httpx in this process, sharing the cores).
+   Prints requests/s, p50/p95/p99 latency and errors (the target: p95 < 50 ms at >= 1,000/s).
 2. One day of enriched posts (24 hourly partitions made from a real mock-network hour scored with
    VADER, replicated to --posts-per-hour with fresh ids) is rebuilt into the trend tables: once as
    24 partition runs, once as a single run over the day (the assets' single-run backfill policy).
@@ -17,6 +23,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -105,37 +112,138 @@ async def load(base: str, seconds: float, clients: int) -> tuple[list[float], in
     return latencies, errors
 
 
-def api_benchmark(seconds: float, clients: int) -> None:
+def trend_paths(count: int, seed: int = 1) -> list[str]:
+    """``count`` /trends requests for a random topic, day and window."""
+    rng = random.Random(seed)
+    paths = []
+    for _ in range(count):
+        day = START + timedelta(days=rng.randrange(29))
+        window = rng.choice(["15m", "1h", "1d"])
+        end = day + timedelta(days=1)
+        start_text, end_text = (moment.strftime("%Y-%m-%dT%H:%M:%SZ") for moment in (day, end))
+        paths.append(f"/trends?topic={rng.choice(TOPICS)}&start={start_text}&end={end_text}&window={window}")
+    return paths
+
+
+WRK_SCRIPT = """
+local paths = {%s}
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d %%d\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def _wrk() -> str:
+    """The path of `wrk`, installed from Debian's packages if missing."""
+    found = shutil.which("wrk")
+    if found is None:
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit("wrk is not installed and apt-get could not install it")
+    return found
+
+
+def wrk_load(base: str, paths: list[str], seconds: float, connections: int, folder: str) -> dict:
+    """Requests/s, latency percentiles (ms) and errors of `wrk` cycling through ``paths``."""
+    script = Path(folder) / "paths.lua"
+    script.write_text(WRK_SCRIPT % ",".join(f'"{path}"' for path in paths), encoding="utf-8")
+    output = subprocess.run(
+        [_wrk(), "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "-s", str(script), base],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    [line] = [line for line in output.splitlines() if line.startswith("RESULT ")]
+    requests, duration_us, errors, status_errors, p50, p95, p99 = (int(v) for v in line.split()[1:])
+    return {
+        "requests_per_s": requests / (duration_us / 1e6),
+        "p50": p50 / 1000,
+        "p95": p95 / 1000,
+        "p99": p99 / 1000,
+        "errors": errors + status_errors,
+        "requests": requests,
+    }
+
+
+def python_load(base: str, seconds: float, clients: int) -> dict:
+    started = time.perf_counter()
+    latencies, errors = asyncio.run(load(base, seconds, clients))
+    elapsed = time.perf_counter() - started
+    p50, p95, p99 = (np.percentile(latencies, q) * 1000 for q in (50, 95, 99))
+    return {
+        "requests_per_s": len(latencies) / elapsed,
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+        "errors": errors,
+        "requests": len(latencies),
+    }
+
+
+def serve(database: str, workers: int, cache_entries: int | None) -> tuple[subprocess.Popen, str]:
+    """`sentiment-platform api` over ``database`` on a free port, once it answers /health."""
     import httpx
 
+    port = _free_port()
+    env = dict(os.environ)
+    if cache_entries is not None:
+        env["SENTIMENT_API_CACHE_ENTRIES"] = str(cache_entries)
+    command = [sys.executable, "-m", "sentiment_platform.cli.main", "api", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--warehouse", database, "--workers", str(workers)], stdout=subprocess.DEVNULL, env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("the API did not start")
+
+
+def api_benchmark(seconds: float, clients: int, workers: int) -> None:
+    paths = trend_paths(2000)
+    results = []
     with tempfile.TemporaryDirectory() as folder:
         database = str(Path(folder) / "warehouse.duckdb")
         rows = build_trend_warehouse(database)
-        port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sentiment_platform.cli.main", "api", "--port", str(port), "--warehouse", database],
-            stdout=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(200):
-                try:
-                    if httpx.get(f"{base}/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            started = time.perf_counter()
-            latencies, errors = asyncio.run(load(base, seconds, clients))
-            elapsed = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait()
-    p50, p95, p99 = (np.percentile(latencies, q) * 1000 for q in (50, 95, 99))
-    print(f"/trends over {rows:,} rows (30 days x 96 windows x 20 topics), {clients} clients, {elapsed:.0f}s:")
+        for name, cache_entries, client in (
+            ("wrk, response cache on", None, "wrk"),
+            ("wrk, response cache off", 0, "wrk"),
+            ("Python client (httpx), cache on", None, "python"),
+        ):
+            server, base = serve(database, workers, cache_entries)
+            try:
+                if client == "wrk":
+                    result = wrk_load(base, paths, seconds, clients, folder)
+                else:
+                    result = python_load(base, seconds, clients)
+            finally:
+                server.terminate()
+                server.wait()
+            results.append((name, result))
     print(
-        f"  {len(latencies) / elapsed:,.0f} requests/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
-        f"{errors} errors of {len(latencies):,}"
+        f"/trends over {rows:,} rows (30 days x 96 windows x 20 topics), {clients} connections, "
+        f"{workers} server worker(s), {seconds:.0f}s each; {len(set(paths))} distinct requests:"
     )
+    print(f"  {'client':<34} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'requests':>9}")
+    for name, r in results:
+        print(
+            f"  {name:<34} {r['requests_per_s']:8,.0f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
+            f"{r['errors']:7,} {r['requests']:9,}"
+        )
+    print("  target: p95 < 50 ms and >= 1,000 requests/s with wrk; before this work: p95 327 ms at 32 clients")
 
 
 def rebuild_benchmark(posts_per_hour: int) -> None:
@@ -225,11 +333,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--posts-per-hour", type=int, default=5000)
+    parser.add_argument("--only", choices=("api", "rebuild"))
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores")
-    api_benchmark(args.seconds, args.clients)
-    rebuild_benchmark(args.posts_per_hour)
+    if args.only != "rebuild":
+        api_benchmark(args.seconds, args.clients, args.workers)
+    if args.only != "api":
+        rebuild_benchmark(args.posts_per_hour)
 
 
 if __name__ == "__main__":

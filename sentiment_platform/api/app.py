@@ -1,42 +1,50 @@
-"""FastAPI application: sentiment trends, hashtags, posts and users, read-only over the warehouse."""
+"""FastAPI application: sentiment trends, hashtags, alerts, posts and users, read-only over the
+warehouse, with its docs and the live dashboard served from the package (no CDN)."""
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 import duckdb
-from fastapi import FastAPI, HTTPException, Path, Query
-from fastapi.responses import JSONResponse
+import orjson
+from fastapi import FastAPI, HTTPException, Path, Query, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
 
-from sentiment_platform.api import queries
+from sentiment_platform.api import models, queries
 from sentiment_platform.api.errors import (
     error_response,
     install_error_handlers,
     responses,
     utc_in_range,
 )
+from sentiment_platform.api.response_cache import ResponseCache
 from sentiment_platform.resources.warehouse import SharedReader, Warehouse
 
 WINDOWS = {"15m": "15 minutes", "1h": "1 hour", "1d": "1 day"}
 MAX_RANGE = timedelta(days=92)
+#: The range `/trends` covers when the request gives no `start` or `end`.
+DEFAULT_RANGE = timedelta(hours=24)
 IDENTIFIER = r"^[A-Za-z0-9_\-:.]{1,64}$"
 LANGUAGE = r"^[a-z]{2,3}$"
+STATIC = FilePath(__file__).parent / "static"
 Start = Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no offset).")]
 End = Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")]
+Limit = Annotated[int, Query(ge=1, le=5000)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Topic = Annotated[str | None, Query(pattern=IDENTIFIER, description="One topic; all topics if absent.")]
+Clock = Callable[[], datetime]
+_JSON = "application/json"
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    return value
+def _encode(body: Any) -> bytes:
+    # Naive timestamps in the warehouse are UTC; NaN and infinities become null.
+    return orjson.dumps(body, option=orjson.OPT_NAIVE_UTC | orjson.OPT_SERIALIZE_NUMPY)
 
 
 def checked_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -49,23 +57,58 @@ def checked_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-def create_app(warehouse: Warehouse) -> FastAPI:
-    """The API over ``warehouse``, through one shared read-only connection (see ``SharedReader``)."""
+def _page(
+    rows: list[dict[str, Any]], limit: int, offset: int, first: Callable[[], list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Paging fields from rows that carry the match count in ``total_rows`` (dropped from each);
+    ``first`` fetches the first row when this page is past the end (to count the matches)."""
+    if not rows and offset:
+        found = first()
+        total = found[0]["total_rows"] if found else 0
+    else:
+        total = rows[0]["total_rows"] if rows else 0
+    for row in rows:
+        del row["total_rows"]
+    following = offset + len(rows)
+    return {
+        "limit": limit,
+        "offset": offset,
+        "count": len(rows),
+        "total": total,
+        "next_offset": following if following < total else None,
+    }
+
+
+def create_app(warehouse: Warehouse, clock: Clock = lambda: datetime.now(UTC), cache_entries: int = 4096) -> FastAPI:
+    """The API over ``warehouse``, through one shared read-only connection (see ``SharedReader``);
+    encoded answers are kept per warehouse snapshot (see ``ResponseCache``); ``clock`` is what
+    "the last 24 hours" is counted from."""
     reader = SharedReader(warehouse)
+    cache = ResponseCache(cache_entries)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        reader.close()
+
     app = FastAPI(
         title="sentiment_platform API",
-        version="1.0",
-        description="Read-only access to the sentiment trend tables, posts and user profiles. "
-        "Every error has the `ErrorBody` shape.",
+        version="1.1",
+        description="Read-only access to the sentiment trend tables, alerts, posts and user profiles. "
+        "Every error has the `ErrorBody` shape. The live dashboard is at `/dashboard`.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def fetch(sql: str, parameters: dict[str, Any], missing_table_is_empty: bool = False) -> list[dict[str, Any]]:
         try:
             with reader.cursor() as connection:
                 cursor = connection.execute(sql, parameters)
                 columns = [column[0] for column in cursor.description]
-                return [{c: _json_value(v) for c, v in zip(columns, row)} for row in cursor.fetchall()]
+                return [dict(zip(columns, row)) for row in cursor.fetchall()]
         except FileNotFoundError as error:
             raise HTTPException(503, "the warehouse has not been built yet") from error
         except duckdb.CatalogException as error:
@@ -75,122 +118,224 @@ def create_app(warehouse: Warehouse) -> FastAPI:
         except (duckdb.IOException, TimeoutError) as error:
             raise HTTPException(503, "the warehouse is busy; retry shortly") from error
 
+    def cached(request: Request, build: Callable[[], Any]) -> Response:
+        """The answer to ``request`` on the latest snapshot: from the cache, or built and kept."""
+        version = warehouse.snapshot_version()
+        key = request.url.path + "?" + str(request.url.query)
+        body = cache.get(version, key)
+        if body is None:
+            body = _encode(build())
+            cache.put(version, key, body)
+        return Response(body, media_type=_JSON)
+
     def fetch_one(sql: str, parameters: dict[str, Any], missing: str) -> dict[str, Any]:
         rows = fetch(sql, parameters)
         if not rows:
             raise HTTPException(404, missing)
         return rows[0]
 
-    app.router.on_shutdown.append(reader.close)
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} - docs",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
-    @app.get("/health", summary="Service and warehouse status", responses=responses(503))
-    def health() -> JSONResponse:
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url="/static/vendor/redoc.standalone.js",
+            redoc_favicon_url="/static/favicon.svg",
+            with_google_fonts=False,
+        )
+
+    @app.get("/dashboard", include_in_schema=False)
+    def dashboard() -> FileResponse:
+        return FileResponse(STATIC / "dashboard.html", media_type="text/html")
+
+    @app.get("/health", summary="Service and warehouse status", response_model=models.Health, responses=responses(503))
+    def health() -> Response:
         try:
             tables = {row["table_name"]: row["estimated_size"] for row in fetch(queries.TABLE_COUNTS, {})}
         except HTTPException as error:
             return error_response(503, str(error.detail))
-        return JSONResponse({"status": "ok", "tables": tables})
+        return Response(_encode({"status": "ok", "tables": tables}), media_type=_JSON)
 
-    @app.get("/topics", summary="Topics with their post counts and time span", responses=responses(503))
-    def topics() -> list[dict[str, Any]]:
-        return fetch(queries.TOPICS, {})
+    @app.get(
+        "/topics",
+        summary="Topics with their post counts and time span",
+        response_model=list[models.TopicRow],
+        responses=responses(503),
+    )
+    def topics(request: Request) -> Response:
+        return cached(request, lambda: fetch(queries.TOPICS, {}))
 
     @app.get(
         "/trends",
-        summary="Sentiment per time window (15m, 1h or 1d), optionally for one topic",
+        summary="Sentiment per time window (15m, 1h or 1d), optionally for one topic or language",
+        description="Without `start` and `end`, the 24 hours up to now; with only one of them, the 24 hours "
+        "from `start` or up to `end`.",
+        response_model=models.TrendsPage,
         responses=responses(422, 503),
     )
     def trends(
-        start: Start,
-        end: End,
-        topic: Annotated[str | None, Query(pattern=IDENTIFIER, description="One topic; all topics if absent.")] = None,
+        request: Request,
+        start: Start | None = None,
+        end: End | None = None,
+        topic: Topic = None,
         lang: Annotated[
             str | None,
             Query(pattern=LANGUAGE, description="One language (ISO 639-1, `und` if unknown); all if absent."),
         ] = None,
         window: Annotated[Literal["15m", "1h", "1d"], Query()] = "15m",
-        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    ) -> dict[str, Any]:
+        limit: Limit = 1000,
+        offset: Offset = 0,
+    ) -> Response:
+        if start is None or end is None:
+            end = end or (start + DEFAULT_RANGE if start is not None else clock())
+            start = start or end - DEFAULT_RANGE
         start, end = checked_range(start, end)
-        parameters = {"window": WINDOWS[window], "start": start, "end": end, "topic": topic}
-        parameters |= {"limit": limit, "offset": offset}
-        if lang is None:
-            rows = fetch(queries.TRENDS, parameters)
-        else:
-            rows = fetch(queries.LANGUAGE_TRENDS, parameters | {"lang": lang})
-        return {
-            "window": window,
-            "topic": topic,
-            "lang": lang,
-            "limit": limit,
-            "offset": offset,
-            "count": len(rows),
-            "rows": rows,
-        }
+
+        def build() -> dict[str, Any]:
+            parameters = {"window": WINDOWS[window], "start": start, "end": end, "topic": topic}
+            parameters |= {"limit": limit, "offset": offset}
+            sql = queries.TRENDS if lang is None else queries.LANGUAGE_TRENDS
+            if lang is not None:
+                parameters["lang"] = lang
+            rows = fetch(sql, parameters)
+            page = _page(rows, limit, offset, lambda: fetch(sql, parameters | {"limit": 1, "offset": 0}))
+            return {"window": window, "topic": topic, "lang": lang, "start": start, "end": end, **page, "rows": rows}
+
+        return cached(request, build)
 
     @app.get(
         "/languages",
         summary="Languages of the posts in a time range, with their volume and sentiment shares",
+        response_model=models.LanguagesPage,
         responses=responses(422, 503),
     )
-    def languages(
-        start: Start,
-        end: End,
-    ) -> dict[str, Any]:
+    def languages(request: Request, start: Start, end: End) -> Response:
         start, end = checked_range(start, end)
-        rows = fetch(queries.LANGUAGES, {"start": start, "end": end})
-        return {"count": len(rows), "rows": rows}
+
+        def build() -> dict[str, Any]:
+            rows = fetch(queries.LANGUAGES, {"start": start, "end": end})
+            return {"start": start, "end": end, "count": len(rows), "rows": rows}
+
+        return cached(request, build)
 
     @app.get(
         "/hashtags/trending",
-        summary="Hashtags rising most against their trailing 24 hours",
+        summary="Hashtags rising (or falling) most against their trailing 24 hours",
+        response_model=models.HashtagsPage,
         responses=responses(422, 503),
     )
     def trending_hashtags(
+        request: Request,
         hours: Annotated[int, Query(ge=1, le=168, description="Hours up to the latest one.")] = 24,
         limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    ) -> dict[str, Any]:
-        rows = fetch(queries.TRENDING_HASHTAGS, {"hours": hours, "limit": limit})
-        return {"hours": hours, "count": len(rows), "rows": rows}
+        falling: Annotated[bool, Query(description="The hashtags falling most instead.")] = False,
+    ) -> Response:
+        sql = queries.FALLING_HASHTAGS if falling else queries.TRENDING_HASHTAGS
 
-    @app.get("/posts/{post_id}", summary="One post with its sentiment", responses=responses(404, 422, 503))
-    def post(post_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> dict[str, Any]:
-        return fetch_one(queries.POST, {"post_id": post_id}, f"post {post_id} not found")
+        def build() -> dict[str, Any]:
+            rows = fetch(sql, {"hours": hours, "limit": limit})
+            return {"hours": hours, "count": len(rows), "rows": rows}
 
-    @app.get("/users/{user_id}/sentiment", summary="A user's sentiment profile", responses=responses(404, 422, 503))
-    def user_sentiment(user_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> dict[str, Any]:
-        return fetch_one(queries.USER_SENTIMENT, {"user_id": user_id}, f"user {user_id} not found")
+        return cached(request, build)
+
+    @app.get(
+        "/alerts",
+        summary="The latest alerts sent, newest first",
+        response_model=models.AlertsPage,
+        responses=responses(422, 503),
+    )
+    def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 20, topic: Topic = None) -> Response:
+        def build() -> dict[str, Any]:
+            rows = fetch(queries.ALERTS, {"limit": limit, "topic": topic}, missing_table_is_empty=True)
+            return {"count": len(rows), "rows": rows}
+
+        return cached(request, build)
+
+    @app.get(
+        "/posts",
+        summary="The latest posts, optionally of one topic and one post-level sentiment",
+        response_model=models.PostsPage,
+        responses=responses(422, 503),
+    )
+    def posts(
+        request: Request,
+        topic: Topic = None,
+        label: Annotated[models.Label | None, Query(description="The post's sentiment as a whole.")] = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 10,
+        offset: Offset = 0,
+    ) -> Response:
+        def build() -> dict[str, Any]:
+            parameters = {"topic": topic, "label": label, "limit": limit, "offset": offset}
+            rows = fetch(queries.POSTS, parameters)
+            page = _page(rows, limit, offset, lambda: fetch(queries.POSTS, parameters | {"limit": 1, "offset": 0}))
+            return {"topic": topic, "label": label, **page, "rows": rows}
+
+        return cached(request, build)
+
+    @app.get(
+        "/posts/{post_id}",
+        summary="One post with its sentiment",
+        response_model=models.Post,
+        responses=responses(404, 422, 503),
+    )
+    def post(request: Request, post_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> Response:
+        return cached(request, lambda: fetch_one(queries.POST, {"post_id": post_id}, f"post {post_id} not found"))
+
+    @app.get(
+        "/users/{user_id}/sentiment",
+        summary="A user's sentiment profile",
+        response_model=models.UserProfile,
+        responses=responses(404, 422, 503),
+    )
+    def user_sentiment(request: Request, user_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> Response:
+        return cached(
+            request, lambda: fetch_one(queries.USER_SENTIMENT, {"user_id": user_id}, f"user {user_id} not found")
+        )
 
     @app.get(
         "/users/{user_id}/recommendations",
         summary="Posts recommended to a user; the most popular posts when the user has no history",
+        response_model=models.Recommendations,
         responses=responses(404, 422, 503),
     )
     def user_recommendations(
+        request: Request,
         user_id: Annotated[str, Path(pattern=IDENTIFIER)],
         limit: Annotated[int, Query(ge=1, le=10)] = 10,
-    ) -> dict[str, Any]:
-        # Before the first daily run there is nothing to recommend yet: an empty answer, not an error.
-        rows = fetch(queries.RECOMMENDATIONS, {"user_id": user_id, "limit": limit}, missing_table_is_empty=True)
-        if rows:
+    ) -> Response:
+        def build() -> dict[str, Any]:
+            # Before the first daily run there is nothing to recommend yet: an empty answer, not an error.
+            rows = fetch(queries.RECOMMENDATIONS, {"user_id": user_id, "limit": limit}, missing_table_is_empty=True)
+            if rows:
+                return {
+                    "user_id": user_id,
+                    "source": "personalized",
+                    "personalized": True,
+                    "day": rows[0]["day"],
+                    "count": len(rows),
+                    "rows": rows,
+                }
+            popular = fetch(queries.POPULAR_POSTS, {"limit": limit}, missing_table_is_empty=True)
             return {
                 "user_id": user_id,
-                "source": "personalized",
-                "personalized": True,
-                "day": rows[0]["day"],
-                "count": len(rows),
-                "rows": rows,
+                "source": "popular_fallback",
+                "personalized": False,
+                "reason": "no interaction history for this user: the most popular posts instead",
+                "day": popular[0]["day"] if popular else None,
+                "count": len(popular),
+                "rows": popular,
             }
-        popular = fetch(queries.POPULAR_POSTS, {"limit": limit}, missing_table_is_empty=True)
-        return {
-            "user_id": user_id,
-            "source": "popular_fallback",
-            "personalized": False,
-            "reason": "no interaction history for this user: the most popular posts instead",
-            "day": popular[0]["day"] if popular else None,
-            "count": len(popular),
-            "rows": popular,
-        }
+
+        return cached(request, build)
 
     return app

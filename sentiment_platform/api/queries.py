@@ -12,21 +12,24 @@ WITH rows AS (
            positive + neutral + negative AS labeled
     FROM {table}
     WHERE window_start >= $start AND window_start < $end AND ($topic IS NULL OR topic = $topic){filters}
+), windows AS (
+    SELECT window_start, window_start + CAST($window AS INTERVAL) AS window_end, {keys},
+           sum(posts) AS posts, sum(positive) AS positive, sum(neutral) AS neutral, sum(negative) AS negative,
+           sum(positive) / nullif(sum(labeled), 0) AS positive_share,
+           sum(neutral) / nullif(sum(labeled), 0) AS neutral_share,
+           sum(negative) / nullif(sum(labeled), 0) AS negative_share,
+           sum(mean_score * labeled) / nullif(sum(labeled) FILTER (WHERE mean_score IS NOT NULL), 0) AS mean_score,
+           sum(mean_confidence * labeled) / nullif(sum(labeled) FILTER (WHERE mean_confidence IS NOT NULL), 0)
+               AS mean_confidence,
+           sum(image_posts) AS image_posts,
+           sum(mean_image_score * image_posts)
+               / nullif(sum(image_posts) FILTER (WHERE mean_image_score IS NOT NULL), 0) AS mean_image_score,
+           sum(unsupported) AS unsupported
+    FROM rows
+    GROUP BY ALL
 )
-SELECT window_start, window_start + CAST($window AS INTERVAL) AS window_end, {keys},
-       sum(posts) AS posts, sum(positive) AS positive, sum(neutral) AS neutral, sum(negative) AS negative,
-       sum(positive) / nullif(sum(labeled), 0) AS positive_share,
-       sum(neutral) / nullif(sum(labeled), 0) AS neutral_share,
-       sum(negative) / nullif(sum(labeled), 0) AS negative_share,
-       sum(mean_score * labeled) / nullif(sum(labeled) FILTER (WHERE mean_score IS NOT NULL), 0) AS mean_score,
-       sum(mean_confidence * labeled) / nullif(sum(labeled) FILTER (WHERE mean_confidence IS NOT NULL), 0)
-           AS mean_confidence,
-       sum(image_posts) AS image_posts,
-       sum(mean_image_score * image_posts) / nullif(sum(image_posts) FILTER (WHERE mean_image_score IS NOT NULL), 0)
-           AS mean_image_score,
-       sum(unsupported) AS unsupported
-FROM rows
-GROUP BY ALL
+SELECT *, count(*) OVER () AS total_rows
+FROM windows
 ORDER BY window_start, {keys}
 LIMIT $limit OFFSET $offset
 """
@@ -47,7 +50,7 @@ WHERE window_start >= $start AND window_start < $end
 GROUP BY lang ORDER BY posts DESC, lang
 """
 
-TRENDING_HASHTAGS = """
+_HASHTAGS = """
 WITH latest AS (SELECT max(hour) AS hour FROM hashtag_trends)
 SELECT hashtag, sum(posts) AS posts, sum(mean_score * posts) / sum(posts) AS mean_score,
        sum(negative_share * posts) / sum(posts) AS negative_share,
@@ -55,8 +58,28 @@ SELECT hashtag, sum(posts) AS posts, sum(mean_score * posts) / sum(posts) AS mea
 FROM hashtag_trends, latest
 WHERE hashtag_trends.hour > latest.hour - to_hours(CAST($hours AS BIGINT))
 GROUP BY hashtag
-ORDER BY posts_change_vs_24h DESC, posts DESC, hashtag
+ORDER BY posts_change_vs_24h {direction}, posts DESC, hashtag
 LIMIT $limit
+"""
+TRENDING_HASHTAGS = _HASHTAGS.format(direction="DESC")
+FALLING_HASHTAGS = _HASHTAGS.format(direction="ASC")
+
+ALERTS = """
+SELECT alert_id, kind, topic, window_start, value, baseline, z, threshold, sent_at
+FROM alerts_sent
+WHERE $topic IS NULL OR topic = $topic
+ORDER BY window_start DESC, alert_id
+LIMIT $limit
+"""
+
+# The latest posts, optionally of one topic and one post-level label, with the match count.
+POSTS = """
+SELECT post_id, author_id, created_at, topic, lang, text, hashtags, sentiment, score, image_count, image_score,
+       image_label, post_label, post_score, count(*) OVER () AS total_rows
+FROM posts
+WHERE ($topic IS NULL OR topic = $topic) AND ($label IS NULL OR post_label = $label)
+ORDER BY created_at DESC, post_id
+LIMIT $limit OFFSET $offset
 """
 
 POST = "SELECT * FROM posts WHERE post_id = $post_id"

@@ -130,15 +130,26 @@ def cmd_api(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sentiment_platform import settings
-    from sentiment_platform.api import create_app
     from sentiment_platform.cli.progress import console
 
     env = _environment(args)
     if args.warehouse:
         env[settings.WAREHOUSE_PATH] = args.warehouse
+    os.environ.update(env)  # the workers build their app from it (see api.server)
     warehouse = settings.build_resources(env, as_env_vars=False)["warehouse"]
-    console.print(f"serving {warehouse.database} read-only on http://{args.host}:{args.port} (docs at /docs)")
-    uvicorn.run(create_app(warehouse), host=args.host, port=args.port, workers=1, log_level="warning")
+    console.print(
+        f"serving {warehouse.database} read-only on http://{args.host}:{args.port} with {args.workers} "
+        "worker(s) (dashboard at /dashboard, docs at /docs)"
+    )
+    uvicorn.run(
+        "sentiment_platform.api.server:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+    )
     return 0
 
 
@@ -226,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8000)
     api.add_argument("--warehouse", help="DuckDB file (default data/warehouse.duckdb)")
+    api.add_argument("--workers", type=int, default=2, help="server processes (default 2: one per core here)")
     api.set_defaults(func=cmd_api)
     return parser
 

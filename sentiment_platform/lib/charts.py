@@ -44,7 +44,8 @@ def share_over_time(trends: pl.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("window_start:T", title="window (UTC)"),
             y=alt.Y("count:Q", stack="normalize", title="share of posts", axis=alt.Axis(format="%")),
-            color=alt.Color("sentiment:N", scale=COLOURS),
+            # Below the plot: a legend at the side is cut off in narrow previews.
+            color=alt.Color("sentiment:N", scale=COLOURS, legend=alt.Legend(orient="bottom")),
             tooltip=["window_start:T", "sentiment:N", "count:Q"],
         )
         .properties(width=760, height=260)

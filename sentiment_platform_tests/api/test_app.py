@@ -72,12 +72,64 @@ def test_trends_of_one_language_and_the_languages_add_up_to_all_posts(api, built
     assert api.get("/trends", params={**params, "lang": "FR!"}).status_code == 422
 
 
-def test_pagination_limits(api):
+def test_pagination_says_the_total_and_the_next_offset(api):
     params = {"start": HOURS[0].isoformat(), "end": (HOUR + timedelta(hours=1)).isoformat()}
-    everything = api.get("/trends", params=params).json()["rows"]
+    everything = api.get("/trends", params=params).json()
+    total = everything["total"]
+    assert total == everything["count"] == len(everything["rows"]) > 10 and everything["next_offset"] is None
     page = api.get("/trends", params={**params, "limit": 5, "offset": 5}).json()
-    assert page["count"] == 5 and page["rows"] == everything[5:10]
+    assert page["count"] == 5 and page["rows"] == everything["rows"][5:10]
+    assert page["total"] == total and page["next_offset"] == 10
+    last = api.get("/trends", params={**params, "limit": 5, "offset": total - 2}).json()
+    assert last["count"] == 2 and last["next_offset"] is None
+    past = api.get("/trends", params={**params, "offset": total + 10}).json()
+    assert past["count"] == 0 and past["total"] == total and past["next_offset"] is None
     assert api.get("/trends", params={**params, "limit": 100000}).status_code == 422
+
+
+def test_trends_default_to_the_24_hours_up_to_now(built):
+    from fastapi.testclient import TestClient
+
+    now = HOUR + timedelta(hours=1)
+    with TestClient(create_app(built["warehouse"], clock=lambda: now)) as client:
+        body = client.get("/trends", params={"window": "1h", "topic": "tech"}).json()
+        assert body["end"].startswith(now.strftime("%Y-%m-%dT%H:%M")) and body["rows"]
+        assert body["start"].startswith((now - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M"))
+        assert {row["window_start"][:13] for row in body["rows"]} == {h.strftime("%Y-%m-%dT%H") for h in HOURS}
+        # Only an end: the 24 hours up to it; only a start: the 24 hours from it.
+        early = client.get("/trends", params={"end": HOURS[1].isoformat(), "window": "1h", "topic": "tech"}).json()
+        assert [row["window_start"][:13] for row in early["rows"]] == [HOURS[0].strftime("%Y-%m-%dT%H")]
+        late = client.get("/trends", params={"start": HOURS[2].isoformat(), "window": "1d"}).json()
+        assert late["end"].startswith((HOURS[2] + timedelta(hours=24)).strftime("%Y-%m-%dT%H"))
+
+
+def test_latest_posts_by_class_and_alerts(api, built):
+    body = api.get("/posts", params={"topic": "tech", "label": "negative", "limit": 3}).json()
+    expected = built["warehouse"].query(
+        "SELECT count(*) AS n FROM posts WHERE topic = 'tech' AND post_label = 'negative'"
+    )
+    assert body["total"] == expected["n"][0] > 3 and body["count"] == 3 and body["next_offset"] == 3
+    assert {(r["topic"], r["post_label"]) for r in body["rows"]} == {("tech", "negative")}
+    times = [r["created_at"] for r in body["rows"]]
+    assert times == sorted(times, reverse=True)
+    alerts = api.get("/alerts", params={"limit": 5}).json()
+    sent = built["warehouse"].query("SELECT count(*) AS n FROM alerts_sent")["n"][0]
+    assert alerts["count"] == min(5, sent)
+    falling = api.get("/hashtags/trending", params={"falling": "true", "limit": 3}).json()["rows"]
+    changes = [r["posts_change_vs_24h"] for r in falling]
+    assert changes == sorted(changes)
+
+
+def test_docs_redoc_and_dashboard_come_from_the_package(api):
+    for page, asset in (
+        ("/docs", "swagger-ui-bundle.js"),
+        ("/redoc", "redoc.standalone.js"),
+        ("/dashboard", "vega-lite.min.js"),
+    ):
+        html = api.get(page).text
+        assert f"/static/vendor/{asset}" in html and "cdn" not in html.lower() and "googleapis" not in html
+        script = api.get(f"/static/vendor/{asset}")
+        assert script.status_code == 200 and len(script.content) > 50_000
 
 
 @pytest.mark.parametrize(
@@ -88,7 +140,7 @@ def test_pagination_limits(api):
         {"start": "2026-01-01T00:00:00Z", "end": "2026-11-20T13:00:00Z"},
         {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "window": "5m"},
         {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "topic": "tech'; DROP TABLE posts; --"},
-        {"end": "2026-11-20T14:00:00Z"},
+        {"start": "2026-11-20T14:00:00Z", "end": "2026-11-20T14:00:00Z"},
     ],
 )
 def test_invalid_parameters_get_clear_4xx_errors(api, params):

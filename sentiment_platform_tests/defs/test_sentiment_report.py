@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from dagster import materialize
 from PIL import Image
@@ -6,6 +8,7 @@ from sentiment_platform.defs.insights.sentiment_report import (
     ReportConfig,
     sentiment_report,
 )
+from sentiment_platform_tests.conftest import HOURS
 
 pytestmark = pytest.mark.materialize
 
@@ -37,8 +40,12 @@ def test_report_writes_html_and_png_charts_and_word_clouds(built, tmp_path):
     assert all(f'"lang": "{code}"' in by_language for code in ("en", "ar", "ja", "hi", "bo"))
     for label in ("negative", "neutral", "positive"):
         assert (folder / f"words_{label}.png").stat().st_size > 10_000
-    assert meta["windows"] == 12 and meta["preview"].startswith("![sentiment share](data:image/png;base64,")
-    assert "words_positive.png" in (folder / "index.html").read_text()
+    # The heading names the hours the data covers (three), not the 48 the report may span.
+    covered = f"{HOURS[0]:%Y-%m-%d %H:%M} to {HOURS[-1] + timedelta(hours=1):%Y-%m-%d %H:%M} UTC"
+    assert meta["windows"] == 12 and meta["covers"] == covered
+    assert meta["preview"].startswith(f"**Sentiment share, {covered}**\n\n![sentiment share](data:image/png;base64,")
+    index = (folder / "index.html").read_text()
+    assert "words_positive.png" in index and f"<h1>Sentiment report: {covered}</h1>" in index
     # Re-running replaces the report in place.
     assert materialize(
         [sentiment_report],

@@ -57,6 +57,9 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
         "SELECT sentiment, text FROM posts WHERE created_at >= $1 AND sentiment IS NOT NULL", [since]
     )
 
+    # The hours the report actually covers (the data may start after `since`).
+    first, last = trends["window_start"].min(), trends["window_start"].max() + timedelta(minutes=15)
+    covered = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
     target = Path(config.reports_dir) / "sentiment_report"
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".sentiment_report-", dir=target.parent))
@@ -80,9 +83,7 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
     items += [f'<h2>words: {label}</h2><img src="{file}">' for label, file in clouds.items()]
     (staging / "index.html").write_text(
         f"<html><head><meta charset='utf-8'><title>Sentiment report</title></head><body>"
-        f"<h1>Sentiment report: {since:%Y-%m-%d %H:%M} to {latest + timedelta(minutes=15):%Y-%m-%d %H:%M} UTC</h1>"
-        + "".join(items)
-        + "</body></html>",
+        f"<h1>Sentiment report: {covered}</h1>" + "".join(items) + "</body></html>",
         encoding="utf-8",
     )
     # Swap the finished report in, so a reader never sees half of it.
@@ -97,7 +98,10 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
     return MaterializeResult(
         metadata={
             "report": MetadataValue.path(str((target / "index.html").resolve())),
-            "preview": MetadataValue.md(f"![sentiment share](data:image/png;base64,{preview})"),
+            "preview": MetadataValue.md(
+                f"**Sentiment share, {covered}**\n\n![sentiment share](data:image/png;base64,{preview})"
+            ),
+            "covers": covered,
             "windows": trends["window_start"].n_unique(),
             "posts": int(trends["posts"].sum()),
             "hashtags": hashtags["hashtag"].n_unique(),

@@ -1,0 +1,88 @@
+"""`/docs` and `/dashboard` in a real headless browser (Debian's chromium driven by Playwright),
+offline: every request the page makes goes to the API on 127.0.0.1, and the charts draw data."""
+
+import os
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sentiment_platform_tests.api.test_app import serve
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: Where the screenshots go (CI keeps this folder as its artifacts).
+ARTIFACTS = Path(os.environ.get("SENTIMENT_TEST_ARTIFACTS", "test-artifacts"))
+
+if CHROMIUM is None and os.environ.get("CI") != "true":
+    pytest.skip("Debian's chromium is not installed (bash .ci/run installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def base(built):
+    server, thread = serve(built["warehouse"])
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(base):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        outside = []
+        # Offline: anything not served by the API is refused, and recorded.
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(base)
+                else (outside.append(route.request.url), route.abort())
+            ),
+        )
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        assert outside == [] and errors == []
+        browser.close()
+
+
+def marks(page, chart: str) -> int:
+    """Data marks Vega drew in a chart (SVG paths inside its mark groups)."""
+    return page.locator(f"#{chart} svg g[class*='mark-'] path").count()
+
+
+def test_the_dashboard_draws_every_chart_with_data_and_a_topic_filter_changes_it(page, base):
+    page.goto(f"{base}/dashboard")
+    page.wait_for_function("Number(document.body.dataset.ready || 0) >= 1", timeout=30_000)
+    for chart in ("share", "score", "modalities", "hashtags"):
+        assert marks(page, chart) > 0, chart
+    assert page.locator("#examples .post").count() >= 3
+    all_posts = page.locator("[data-kpi='posts'] b").inner_text()
+    assert int(all_posts.replace(",", "")) > 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+    page.locator("#topics button[data-topic='tech']").click()
+    page.wait_for_function("Number(document.body.dataset.ready) >= 2", timeout=30_000)
+    tech_posts = page.locator("[data-kpi='posts'] b").inner_text()
+    assert 0 < int(tech_posts.replace(",", "")) < int(all_posts.replace(",", ""))
+    topics = {t.inner_text().split(" · ")[0] for t in page.locator("#examples .post small").all()}
+    assert topics == {"tech"}
+    assert marks(page, "share") > 0
+    page.screenshot(path=str(ARTIFACTS / "dashboard-tech.png"), full_page=True)
+
+
+def test_swagger_ui_renders_the_schema_offline(page, base):
+    page.goto(f"{base}/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    paths = {e.inner_text() for e in page.locator(".opblock-summary-path").all()}
+    assert "/trends" in paths and len(paths) == len(httpx.get(f"{base}/openapi.json").json()["paths"])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "docs.png"))
