@@ -3,14 +3,16 @@ warehouse, with its docs and the live dashboard served from the package (no CDN)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 import duckdb
 import orjson
+import polars as pl
 from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -18,12 +20,17 @@ from fastapi.staticfiles import StaticFiles
 
 from sentiment_platform.api import models, queries
 from sentiment_platform.api.errors import (
+    EARLIEST,
+    LATEST,
     error_response,
     install_error_handlers,
     responses,
     utc_in_range,
 )
-from sentiment_platform.api.response_cache import ResponseCache
+from sentiment_platform.api.snapshot_cache import CachedAnswers, SnapshotCache, request_key
+from sentiment_platform.api.trend_series import EMPTY, TrendSeries, on_boundary, series_by_topic
+from sentiment_platform.lib.lake_layout import landing_image_key
+from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.warehouse import SharedReader, Warehouse
 
 WINDOWS = {"15m": "15 minutes", "1h": "1 hour", "1d": "1 day"}
@@ -31,8 +38,13 @@ MAX_RANGE = timedelta(days=92)
 #: The range `/trends` covers when the request gives no `start` or `end`.
 DEFAULT_RANGE = timedelta(hours=24)
 IDENTIFIER = r"^[A-Za-z0-9_\-:.]{1,64}$"
+#: A landed image's file name: its SHA-256 and extension (see ``landing_image_key``).
+IMAGE_NAME = r"^[0-9a-f]{64}\.(jpg|jpeg|png|gif|webp)$"
+IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 LANGUAGE = r"^[a-z]{2,3}$"
 STATIC = FilePath(__file__).parent / "static"
+#: Whole trend series kept per snapshot (one per table, language and window size asked for).
+SERIES_ENTRIES = 256
 Start = Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no offset).")]
 End = Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")]
 Limit = Annotated[int, Query(ge=1, le=5000)]
@@ -57,6 +69,17 @@ def checked_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _paging(limit: int, offset: int, count: int, total: int) -> dict[str, Any]:
+    following = offset + count
+    return {
+        "limit": limit,
+        "offset": offset,
+        "count": count,
+        "total": total,
+        "next_offset": following if following < total else None,
+    }
+
+
 def _page(
     rows: list[dict[str, Any]], limit: int, offset: int, first: Callable[[], list[dict[str, Any]]]
 ) -> dict[str, Any]:
@@ -69,22 +92,24 @@ def _page(
         total = rows[0]["total_rows"] if rows else 0
     for row in rows:
         del row["total_rows"]
-    following = offset + len(rows)
-    return {
-        "limit": limit,
-        "offset": offset,
-        "count": len(rows),
-        "total": total,
-        "next_offset": following if following < total else None,
-    }
+    return _paging(limit, offset, len(rows), total)
 
 
-def create_app(warehouse: Warehouse, clock: Clock = lambda: datetime.now(UTC), cache_entries: int = 4096) -> FastAPI:
+def create_app(
+    warehouse: Warehouse,
+    storage: LakeStorage | None = None,
+    clock: Clock = lambda: datetime.now(UTC),
+    cache_entries: int = 4096,
+) -> FastAPI:
     """The API over ``warehouse``, through one shared read-only connection (see ``SharedReader``);
-    encoded answers are kept per warehouse snapshot (see ``ResponseCache``); ``clock`` is what
-    "the last 24 hours" is counted from."""
+    encoded answers and whole trend series are kept per warehouse snapshot (see ``SnapshotCache``
+    and ``TrendSeries``); the posts' images
+    come from ``storage`` (none served without it); ``clock`` is what "the last 24 hours" is
+    counted from."""
     reader = SharedReader(warehouse)
-    cache = ResponseCache(cache_entries)
+    cache = SnapshotCache(cache_entries)
+    series_cache = SnapshotCache(SERIES_ENTRIES)
+    series_locks: dict[tuple, threading.Lock] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -101,32 +126,63 @@ def create_app(warehouse: Warehouse, clock: Clock = lambda: datetime.now(UTC), c
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(CachedAnswers, cache=cache, version=warehouse.snapshot_version)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    def fetch(sql: str, parameters: dict[str, Any], missing_table_is_empty: bool = False) -> list[dict[str, Any]]:
+    @contextmanager
+    def reading(missing_table_is_empty: bool = False) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """A cursor on the latest snapshot (None for a missing table, when that means "empty"),
+        with the warehouse's failures as the API's errors."""
         try:
             with reader.cursor() as connection:
-                cursor = connection.execute(sql, parameters)
-                columns = [column[0] for column in cursor.description]
-                return [dict(zip(columns, row)) for row in cursor.fetchall()]
+                yield connection
         except FileNotFoundError as error:
             raise HTTPException(503, "the warehouse has not been built yet") from error
         except duckdb.CatalogException as error:
-            if missing_table_is_empty:
-                return []
-            raise HTTPException(503, "the warehouse table is not built yet; materialize the trend assets") from error
+            if not missing_table_is_empty:
+                raise HTTPException(
+                    503, "the warehouse table is not built yet; materialize the trend assets"
+                ) from error
         except (duckdb.IOException, TimeoutError) as error:
             raise HTTPException(503, "the warehouse is busy; retry shortly") from error
+
+    def fetch(sql: str, parameters: dict[str, Any], missing_table_is_empty: bool = False) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        with reading(missing_table_is_empty) as connection:
+            cursor = connection.execute(sql, parameters)
+            columns = [column[0] for column in cursor.description]
+            rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+        return rows
 
     def cached(request: Request, build: Callable[[], Any]) -> Response:
         """The answer to ``request`` on the latest snapshot: from the cache, or built and kept."""
         version = warehouse.snapshot_version()
-        key = request.url.path + "?" + str(request.url.query)
+        key = request_key(request.scope)
         body = cache.get(version, key)
         if body is None:
             body = _encode(build())
             cache.put(version, key, body)
         return Response(body, media_type=_JSON)
+
+    def trend_series(sql: str, parameters: dict[str, Any]) -> TrendSeries:
+        """The whole series the trend statement gives for this topic, language and window,
+        computed by one request at a time (the others wait for it rather than repeat it)."""
+        version = warehouse.snapshot_version()
+        key = (sql, parameters["window"], parameters.get("lang"))
+        with series_locks.setdefault(key, threading.Lock()):
+            by_topic = series_cache.get(version, key)
+            if by_topic is None:
+                everything = parameters | {
+                    "start": EARLIEST,
+                    "end": LATEST,
+                    "topic": None,
+                    "limit": 1 << 62,
+                    "offset": 0,
+                }
+                with reading() as connection:
+                    by_topic = series_by_topic(pl.from_arrow(connection.sql(sql, params=everything).to_arrow_table()))
+                series_cache.put(version, key, by_topic)
+        return by_topic.get(parameters["topic"], EMPTY)
 
     def fetch_one(sql: str, parameters: dict[str, Any], missing: str) -> dict[str, Any]:
         rows = fetch(sql, parameters)
@@ -207,8 +263,12 @@ def create_app(warehouse: Warehouse, clock: Clock = lambda: datetime.now(UTC), c
             sql = queries.TRENDS if lang is None else queries.LANGUAGE_TRENDS
             if lang is not None:
                 parameters["lang"] = lang
-            rows = fetch(sql, parameters)
-            page = _page(rows, limit, offset, lambda: fetch(sql, parameters | {"limit": 1, "offset": 0}))
+            if on_boundary(start, window) and on_boundary(end, window):
+                rows, count, total = trend_series(sql, parameters).page(start, end, limit, offset)
+                page = _paging(limit, offset, count, total)
+            else:
+                rows = fetch(sql, parameters)
+                page = _page(rows, limit, offset, lambda: fetch(sql, parameters | {"limit": 1, "offset": 0}))
             return {"window": window, "topic": topic, "lang": lang, "start": start, "end": end, **page, "rows": rows}
 
         return cached(request, build)
@@ -290,6 +350,24 @@ def create_app(warehouse: Warehouse, clock: Clock = lambda: datetime.now(UTC), c
     )
     def post(request: Request, post_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> Response:
         return cached(request, lambda: fetch_one(queries.POST, {"post_id": post_id}, f"post {post_id} not found"))
+
+    @app.get(
+        "/images/{name}",
+        summary="A landed image, by the name a post's `image_keys` gives",
+        response_class=Response,
+        responses={200: {"content": {mime: {} for mime in sorted(set(IMAGE_TYPES.values()))}}, **responses(404, 422)},
+    )
+    def image(name: Annotated[str, Path(pattern=IMAGE_NAME)]) -> Response:
+        sha256, extension = name.split(".")
+        if storage is None:
+            raise HTTPException(404, "this API serves no images (it was started without the lake)")
+        try:
+            data = storage.read_bytes(landing_image_key(sha256, extension))
+        except FileNotFoundError as error:
+            raise HTTPException(404, f"image {name} not found") from error
+        # Content-addressed: the bytes behind a name never change.
+        headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+        return Response(data, media_type=IMAGE_TYPES[extension], headers=headers)
 
     @app.get(
         "/users/{user_id}/sentiment",

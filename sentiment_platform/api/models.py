@@ -118,6 +118,7 @@ class Post(BaseModel):
     image_count: int | None = None
     image_score: float | None = None
     image_label: Label | None = None
+    image_keys: list[str] | None = Field(default=None, description="Its scored images (see `/images/{name}`).")
     post_label: Label | None = Field(default=None, description="The post as a whole (text and image fused).")
     post_score: float | None = None
 

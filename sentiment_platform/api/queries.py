@@ -74,8 +74,7 @@ LIMIT $limit
 
 # The latest posts, optionally of one topic and one post-level label, with the match count.
 POSTS = """
-SELECT post_id, author_id, created_at, topic, lang, text, hashtags, sentiment, score, image_count, image_score,
-       image_label, post_label, post_score, count(*) OVER () AS total_rows
+SELECT *, count(*) OVER () AS total_rows
 FROM posts
 WHERE ($topic IS NULL OR topic = $topic) AND ($label IS NULL OR post_label = $label)
 ORDER BY created_at DESC, post_id

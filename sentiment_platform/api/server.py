@@ -16,6 +16,7 @@ def app_from_environment() -> FastAPI:
     from sentiment_platform import settings
     from sentiment_platform.api.app import create_app
 
-    warehouse = settings.build_resources(dict(os.environ), as_env_vars=False)["warehouse"]
+    resources = settings.build_resources(dict(os.environ), as_env_vars=False)
     entries = os.environ.get(CACHE_ENTRIES)
-    return create_app(warehouse, **({"cache_entries": int(entries)} if entries else {}))
+    options = {"cache_entries": int(entries)} if entries else {}
+    return create_app(resources["warehouse"], storage=resources["storage"], **options)

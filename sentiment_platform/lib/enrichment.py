@@ -18,8 +18,8 @@ _IMAGE_TEXT_PROBABILITIES = [f"image_text_{name}" for name in _PROBABILITIES]
 
 
 def image_sentiment_per_post(image_scores: pl.DataFrame) -> pl.DataFrame:
-    """One row per post with scored images: how many, their mean score and class probabilities,
-    the majority label, and the mean score and probabilities of the text read in them (null when
+    """One row per post with scored images: how many, their keys, their mean score and class
+    probabilities, the majority label, and the mean score and probabilities of the text read in them (null when
     none of its images has any)."""
     # Hours scored before images were read for text have none of its columns: null, not an error.
     absent = [c for c in ("image_text_score", *_IMAGE_TEXT_PROBABILITIES) if c not in image_scores.columns]
@@ -33,6 +33,7 @@ def image_sentiment_per_post(image_scores: pl.DataFrame) -> pl.DataFrame:
         pl.len().cast(pl.Int32).alias("image_count"),
         pl.col("score").mean().cast(pl.Float32).alias("image_score"),
         pl.col("label").mode().sort().first().alias("image_label"),
+        pl.col("image_key").sort().alias("image_keys"),
         *(pl.col(name).mean().cast(pl.Float32).alias(f"image_{name}") for name in _PROBABILITIES),
         pl.col("image_text_score").mean().cast(pl.Float32),
         *(pl.col(name).mean().cast(pl.Float32) for name in _IMAGE_TEXT_PROBABILITIES),

@@ -297,6 +297,7 @@ POST_COLUMNS = [
     "image_count",
     "image_score",
     "image_label",
+    "image_keys",
     "post_label",
     "post_score",
     "like_count",
