@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
@@ -54,9 +55,15 @@ Clock = Callable[[], datetime]
 _JSON = "application/json"
 
 
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):  # DuckDB's DECIMAL columns and HUGEINT sums
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
 def _encode(body: Any) -> bytes:
     # Naive timestamps in the warehouse are UTC; NaN and infinities become null.
-    return orjson.dumps(body, option=orjson.OPT_NAIVE_UTC | orjson.OPT_SERIALIZE_NUMPY)
+    return orjson.dumps(body, default=_number, option=orjson.OPT_NAIVE_UTC | orjson.OPT_SERIALIZE_NUMPY)
 
 
 def checked_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:

@@ -59,6 +59,12 @@ def series_by_topic(frame: pl.DataFrame) -> dict[str | None, TrendSeries]:
     for all topics (in window, then topic, order). Encoded by Polars in one pass: the same JSON
     as the API's encoder gives (times as :data:`TIME_FORMAT`, NaN as null)."""
     frame = frame.drop("total_rows", strict=False)
+    # DuckDB's sums of integers are HUGEINT, decimals in Arrow; the API writes them as numbers.
+    frame = frame.with_columns(
+        pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Decimal)
+    )
     times = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)]
     utc = frame.with_columns(
         pl.col(name).dt.replace_time_zone("UTC")

@@ -15,9 +15,9 @@ from sentiment_platform_tests.conftest import HOUR, HOURS, free_port
 pytestmark = pytest.mark.integration
 
 
-def serve(warehouse):
+def serve(warehouse, storage=None):
     server = uvicorn.Server(
-        uvicorn.Config(create_app(warehouse), host="127.0.0.1", port=free_port(), log_level="error")
+        uvicorn.Config(create_app(warehouse, storage), host="127.0.0.1", port=free_port(), log_level="error")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -28,7 +28,7 @@ def serve(warehouse):
 
 @pytest.fixture(scope="module")
 def api(built):
-    server, thread = serve(built["warehouse"])
+    server, thread = serve(built["warehouse"], built["storage"])
     with httpx.Client(base_url=f"http://127.0.0.1:{server.config.port}", timeout=10) as client:
         yield client
     server.should_exit = True
@@ -156,6 +156,18 @@ def test_trending_hashtags(api, built):
     assert body["rows"][0]["hashtag"] == best["hashtag"] and body["rows"][0]["posts"] == best["posts"]
     assert api.get("/hashtags/trending", params={"hours": 0}).status_code == 422
     assert api.get("/hashtags/trending", params={"limit": 1000}).status_code == 422
+
+
+def test_a_posts_images_are_served_from_the_lake(api, built):
+    with_image = built["warehouse"].query("SELECT post_id, image_keys FROM posts WHERE image_count > 0 LIMIT 1")
+    [key] = with_image["image_keys"][0][:1]
+    assert api.get(f"/posts/{with_image['post_id'][0]}").json()["image_keys"][0] == key
+    response = api.get(f"/images/{key.rsplit('/', 1)[1]}")
+    assert response.status_code == 200 and response.content == built["storage"].read_bytes(key)
+    assert response.headers["content-type"].startswith("image/") and "immutable" in response.headers["cache-control"]
+    assert api.get("/images/" + "0" * 64 + ".png").status_code == 404
+    assert api.get("/images/..%2F..%2Fwarehouse.duckdb").status_code in (404, 422)
+    assert api.get("/images/cleansed.parquet").status_code == 422
 
 
 def test_posts_and_users(api, built):

@@ -22,7 +22,7 @@ if CHROMIUM is None and os.environ.get("CI") != "true":
 
 @pytest.fixture(scope="module")
 def base(built):
-    server, thread = serve(built["warehouse"])
+    server, thread = serve(built["warehouse"], built["storage"])
     yield f"http://127.0.0.1:{server.config.port}"
     server.should_exit = True
     thread.join(timeout=5)
@@ -64,6 +64,11 @@ def test_the_dashboard_draws_every_chart_with_data_and_a_topic_filter_changes_it
     for chart in ("share", "score", "modalities", "hashtags"):
         assert marks(page, chart) > 0, chart
     assert page.locator("#examples .post").count() >= 3
+    # Example posts with images show them, served by the API from the lake.
+    page.locator("[data-label='positive']").scroll_into_view_if_needed()
+    page.wait_for_function("[...document.querySelectorAll('#examples img')].every(i => i.complete)", timeout=10_000)
+    widths = page.eval_on_selector_all("#examples img", "images => images.map(i => i.naturalWidth)")
+    assert all(width > 0 for width in widths)
     all_posts = page.locator("[data-kpi='posts'] b").inner_text()
     assert int(all_posts.replace(",", "")) > 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

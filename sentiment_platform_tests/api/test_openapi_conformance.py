@@ -18,7 +18,7 @@ def test_every_operation_keeps_to_its_schema(built):
     # schemathesis' own pytest plugin does not load under this pytest: its strategies are driven here.
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(built["warehouse"]))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 11
     for operation in operations:
 
         @given(case=operation.as_strategy())
