@@ -72,6 +72,7 @@ def test_the_dashboard_draws_every_chart_with_data_and_a_topic_filter_changes_it
     all_posts = page.locator("[data-kpi='posts'] b").inner_text()
     assert int(all_posts.replace(",", "")) > 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
     page.locator("#topics button[data-topic='tech']").click()
@@ -81,6 +82,7 @@ def test_the_dashboard_draws_every_chart_with_data_and_a_topic_filter_changes_it
     topics = {t.inner_text().split(" · ")[0] for t in page.locator("#examples .post small").all()}
     assert topics == {"tech"}
     assert marks(page, "share") > 0
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "dashboard-tech.png"), full_page=True)
 
 
