@@ -19,7 +19,7 @@ COPY sentiment_platform ./sentiment_platform
 RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
     && pip install --no-cache-dir -e . \
     && mkdir -p "$DAGSTER_HOME" /opt/dagster/data \
-    && printf 'concurrency:\n  pools:\n    default_limit: 1\n' > "$DAGSTER_HOME/dagster.yaml"
+    && printf 'concurrency:\n  pools:\n    default_limit: 1\nrun_retries:\n  enabled: true\n  max_retries: 2\n' > "$DAGSTER_HOME/dagster.yaml"
 
 EXPOSE 3000
 ENTRYPOINT ["tini", "--"]

@@ -28,14 +28,25 @@ class DemoReport:
     materializations: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
+#: One run at a time in the DuckDB warehouse pool: parallel backfill runs queue in Dagster for the
+#: warehouse writes (the file locks would serialise them anyway); a run that still fails after its
+#: steps' own retries is retried twice by the daemon, from its failed steps.
+INSTANCE_SETTINGS = """\
+concurrency:
+  pools:
+    default_limit: 1
+run_retries:
+  enabled: true
+  max_retries: 2
+"""
+
+
 def instance_for(dagster_home: Path) -> DagsterInstance:
     """A persistent Dagster instance in ``dagster_home``, so ``dagster dev`` shows the demo's runs."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     settings_file = dagster_home / "dagster.yaml"
     if not settings_file.exists():
-        # One run at a time in the DuckDB warehouse pool: parallel backfill runs queue in Dagster
-        # for the warehouse writes (the file locks would serialise them anyway).
-        settings_file.write_text("concurrency:\n  pools:\n    default_limit: 1\n")
+        settings_file.write_text(INSTANCE_SETTINGS)
     os.environ.setdefault("DAGSTER_HOME", str(dagster_home.resolve()))
     return DagsterInstance.get()
 

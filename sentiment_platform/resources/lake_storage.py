@@ -56,11 +56,20 @@ def remove_abandoned(folder: Path, prefix: str) -> None:
 
 
 @lru_cache(maxsize=8)
-def _s3_client(endpoint_url: str | None, region_name: str | None) -> Any:
-    # Credentials come from boto3's default chain (environment, profile, instance role): never config.
-    import boto3
+def _s3_client(endpoint_url: str | None, region_name: str | None, profile_name: str | None, max_attempts: int) -> Any:
+    """A client from dagster-aws's ``S3Resource`` (retries with backoff). Credentials, and whatever
+    the fields leave unset, come from boto3's default chain: the ``AWS_*`` environment (including
+    ``AWS_PROFILE``, ``AWS_REGION`` and ``AWS_ENDPOINT_URL_S3``), the profile, an instance role;
+    never from configuration."""
+    from dagster_aws.s3 import S3Resource
 
-    return boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region_name or None)
+    resource = S3Resource(
+        endpoint_url=endpoint_url or None,
+        region_name=region_name or None,
+        profile_name=profile_name or None,
+        max_attempts=max_attempts,
+    )
+    return resource.get_client()
 
 
 class LakeStorage(ConfigurableResource):
@@ -242,13 +251,16 @@ class LocalLakeStorage(LakeStorage):
 
 
 class S3LakeStorage(LakeStorage):
-    """The lake in an S3 bucket (or any S3-compatible store). Credentials come from boto3's chain."""
+    """The lake in an S3 bucket (or any S3-compatible store), through dagster-aws's ``S3Resource``.
+    Credentials come from boto3's chain."""
 
     root: str = Field(description="s3://bucket/prefix of the lake.")
     endpoint_url: str | None = Field(
         default=None, description="S3-compatible endpoint (MinIO, a local server); None for AWS."
     )
     region_name: str | None = Field(default=None, description="AWS region of the bucket.")
+    profile_name: str | None = Field(default=None, description="AWS profile (default: AWS_PROFILE, else default).")
+    max_attempts: int = Field(default=5, description="Attempts per S3 call (retries back off exponentially).")
 
     @property
     def _bucket_and_prefix(self) -> tuple[str, str]:
@@ -268,7 +280,7 @@ class S3LakeStorage(LakeStorage):
 
     @property
     def client(self) -> Any:
-        return _s3_client(self.endpoint_url, self.region_name)
+        return _s3_client(self.endpoint_url, self.region_name, self.profile_name, self.max_attempts)
 
     def uri(self, key: str) -> str:
         bucket, prefix = self._bucket_and_prefix

@@ -90,11 +90,21 @@ class SnsNotifier(AlertNotifier):
     sns_topic_arn: str = Field(description="ARN of the topic.")
     region_name: str | None = Field(default=None, description="AWS region of the topic.")
     endpoint_url: str | None = Field(default=None, description="For SNS-compatible endpoints in tests.")
+    profile_name: str | None = Field(default=None, description="AWS profile (default: AWS_PROFILE, else default).")
+    max_attempts: int = Field(default=5, description="Attempts per call (retries back off exponentially).")
 
     def send(self, payload: dict) -> None:
         import boto3
+        from dagster_aws.utils import construct_boto_client_retry_config
 
-        client = boto3.client("sns", region_name=self.region_name, endpoint_url=self.endpoint_url)
+        # The same session settings as the S3 lake: profile, region, retries with backoff.
+        session = boto3.session.Session(profile_name=self.profile_name or None)
+        client = session.client(
+            "sns",
+            region_name=self.region_name,
+            endpoint_url=self.endpoint_url,
+            config=construct_boto_client_retry_config(self.max_attempts),
+        )
         client.publish(
             TopicArn=self.sns_topic_arn,
             Subject=f"sentiment alert: {payload['kind']}"[:100],

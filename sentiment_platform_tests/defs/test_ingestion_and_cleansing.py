@@ -169,3 +169,31 @@ def test_hostile_media_references_are_quarantined_as_invalid_key_and_never_read(
     # Nothing was copied out of the host into the lake.
     assert lake.list_keys(quarantine_prefix("images", HOUR) + "files/") == []
     assert metadata["cleaned_posts"]["cleaned"] == len(records)
+
+
+class FlakySource(MockNetworkSource):
+    """The mock network behind a connection that drops the first call of the process."""
+
+    def prepare_hour(self, storage, hour):
+        calls = FLAKY_CALLS.setdefault(hour, 0)
+        FLAKY_CALLS[hour] = calls + 1
+        if calls == 0:
+            raise ConnectionError("connection reset by peer")
+        return super().prepare_hour(storage, hour)
+
+
+FLAKY_CALLS: dict = {}
+
+
+def test_a_dropped_connection_is_retried_with_backoff_and_the_hour_lands(lake):
+    from dagster import Backoff
+
+    assert landed_batches.op.retry_policy.backoff == Backoff.EXPONENTIAL
+    assert raw_images.op.retry_policy.max_retries == 3
+    result = materialize(
+        [landed_batches], partition_key=PARTITION, resources={"storage": lake, "source": FlakySource(posts_per_hour=50)}
+    )
+    assert result.success and FLAKY_CALLS[HOUR] == 2
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert len(retries) == 1
+    assert lake.list_keys("landing/posts/")

@@ -66,6 +66,24 @@ def test_s3_listing_pages_past_1000_keys(s3_lake):
     assert len(keys) == 1003 and keys[0] == "landing/many/00000" and keys[-1] == "landing/many/01002"
 
 
+def test_the_s3_lake_uses_dagster_aws_and_the_standard_aws_variables(s3_lake, monkeypatch):
+    from dagster_aws.s3 import S3Resource
+
+    from sentiment_platform.resources.lake_storage import S3LakeStorage
+
+    # The client is dagster-aws's, with its retry settings.
+    patient = S3LakeStorage(root=s3_lake.root, endpoint_url=s3_lake.endpoint_url, max_attempts=7)
+    assert patient.client.meta.config.retries == {"mode": "standard", "total_max_attempts": 8}
+    expected = S3Resource(endpoint_url=s3_lake.endpoint_url, max_attempts=7).get_client().meta.config.retries
+    assert patient.client.meta.config.retries == expected
+    # With no endpoint configured, AWS_ENDPOINT_URL_S3 points it at the same server.
+    s3_lake.write_bytes("landing/a.json", b"{}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_lake.endpoint_url)
+    from_environment = S3LakeStorage(root=s3_lake.root, max_attempts=3)
+    assert from_environment.read_bytes("landing/a.json") == b"{}"
+    assert from_environment.client.meta.endpoint_url == s3_lake.endpoint_url
+
+
 def test_s3_uri_and_objects_live_in_the_bucket(s3_lake):
     s3_lake.write_bytes("cleansed/x.parquet", b"data")
     bucket = s3_lake.root[5:].split("/")[0]

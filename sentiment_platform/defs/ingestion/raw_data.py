@@ -14,6 +14,7 @@ from dagster import (
     multi_asset,
 )
 
+from sentiment_platform.defs.retries import NETWORK_RETRY
 from sentiment_platform.lib.cleansing.cleaning import POST_SCHEMA
 from sentiment_platform.lib.cleansing.image_validation import ImageRules, validate_image
 from sentiment_platform.lib.cleansing.records import parse_records, split_lines
@@ -68,6 +69,7 @@ def read_landing(storage: LakeStorage, dataset: str, partition_key: str) -> list
     ],
     can_subset=False,
     backfill_policy=one_partition_per_run,
+    retry_policy=NETWORK_RETRY,
 )
 def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source: PostSource):
     """Land the hour from a pull source (if one is configured), then describe what is in landing."""
@@ -129,6 +131,7 @@ IMAGE_MANIFEST_SCHEMA = {
 
 @asset(
     backfill_policy=one_partition_per_run,
+    retry_policy=NETWORK_RETRY,
     deps=["raw_posts"],
     partitions_def=hourly_partitions,
     group_name="ingestion",
