@@ -94,8 +94,15 @@ class ImageTextReader:
         return split_run_together(text) if text else None
 
     def read(self, images: Sequence[Image.Image]) -> list[str | None]:
-        """The text of each image (None where there is none)."""
-        return [self.read_one(image) for image in images]
+        """The text of each image (None where there is none, or where the reader fails on it: a
+        valid image the OCR cannot handle loses its text, never the partition)."""
+        texts: list[str | None] = []
+        for image in images:
+            try:
+                texts.append(self.read_one(image))
+            except Exception:  # noqa: BLE001 - any failure inside the OCR library
+                texts.append(None)
+        return texts
 
 
 def file_texts(reader: ImageTextReader, paths: Sequence[Path], cache_dir: str | Path | None = None) -> list[str | None]:

@@ -71,3 +71,21 @@ def test_file_texts_are_kept_and_reused(tmp_path):
     [stored] = (tmp_path / "cache" / "image_texts").iterdir()
     stored.write_text('["from the cache", null]')
     assert file_texts(reader, paths, tmp_path / "cache") == ["from the cache", None]
+
+
+def test_an_image_the_reader_fails_on_loses_its_text_not_the_batch(monkeypatch):
+    rng = random.Random(6)
+    images = [
+        Image.open(io.BytesIO(render_image("positive", rng, "best day ever")[0])).convert("RGB") for _ in range(2)
+    ]
+    reader = ImageTextReader()
+    calls = []
+
+    def flaky(image):
+        calls.append(image)
+        if len(calls) == 1:
+            raise RuntimeError("onnxruntime: invalid input")
+        return "best day ever"
+
+    monkeypatch.setattr(reader, "read_one", flaky)
+    assert reader.read(images) == [None, "best day ever"]
