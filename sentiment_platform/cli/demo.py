@@ -47,7 +47,8 @@ def instance_for(dagster_home: Path) -> DagsterInstance:
     settings_file = dagster_home / "dagster.yaml"
     if not settings_file.exists():
         settings_file.write_text(INSTANCE_SETTINGS)
-    os.environ.setdefault("DAGSTER_HOME", str(dagster_home.resolve()))
+    # The folder given wins over an inherited DAGSTER_HOME (the option's default is that variable).
+    os.environ["DAGSTER_HOME"] = str(dagster_home.resolve())
     return DagsterInstance.get()
 
 

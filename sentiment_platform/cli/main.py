@@ -183,7 +183,10 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from importlib.metadata import version
+
     parser = argparse.ArgumentParser(prog="sentiment-platform", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('sentiment_platform')}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="land the last hours of mock data and materialize the asset graph")
@@ -198,14 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--dagster-home",
         default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),
-        help="Dagster instance folder that keeps the runs (default data/dagster_home)",
+        help="Dagster instance folder that keeps the runs (default: DAGSTER_HOME, else data/dagster_home)",
     )
     demo.set_defaults(func=cmd_demo)
 
     feed = commands.add_parser("mockfeed", help="run the mock social network as a firehose into the landing zone")
     feed.add_argument("--interval", type=float, default=5.0, help="seconds between batches (default 5)")
     feed.add_argument("--rate", type=float, default=None, help="mean posts per minute (default 20)")
-    feed.add_argument("--seed", type=int, default=7)
+    feed.add_argument("--seed", type=int, default=7, help="the mock network's seed (default 7)")
     feed.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
     feed.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
     feed.add_argument(
@@ -230,12 +233,16 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--id", help="backfill id to resume (default: derived from the range and assets)")
     backfill.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
     backfill.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
-    backfill.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME", "data/dagster_home"))
+    backfill.add_argument(
+        "--dagster-home",
+        default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),
+        help="Dagster instance folder that keeps the runs (default: DAGSTER_HOME, else data/dagster_home)",
+    )
     backfill.set_defaults(func=cmd_backfill)
 
     api = commands.add_parser("api", help="serve the read-only REST API over the warehouse")
-    api.add_argument("--host", default="127.0.0.1")
-    api.add_argument("--port", type=int, default=8000)
+    api.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    api.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     api.add_argument("--warehouse", help="DuckDB file (default data/warehouse.duckdb)")
     api.add_argument("--workers", type=int, default=2, help="server processes (default 2: one per core here)")
     api.set_defaults(func=cmd_api)
