@@ -168,7 +168,8 @@ def built(tmp_path_factory):
         "storage": LocalLakeStorage(root=str(root / "lake")),
         "source": MockNetworkSource(),
         "text_scorer": TextScorer(backend="vader"),
-        "image_scorer": ImageScorer(backend="affect"),
+        # The text in images is covered by the default-backend and engine tests; not needed here.
+        "image_scorer": ImageScorer(backend="affect", read_text=False),
         "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
         "notifier": LogNotifier(log_path=str(root / "alerts.log")),
         "spark": SparkEngine(),

@@ -110,9 +110,8 @@ def create_app(
 ) -> FastAPI:
     """The API over ``warehouse``, through one shared read-only connection (see ``SharedReader``);
     encoded answers and whole trend series are kept per warehouse snapshot (see ``SnapshotCache``
-    and ``TrendSeries``); the posts' images
-    come from ``storage`` (none served without it); ``clock`` is what "the last 24 hours" is
-    counted from."""
+    and ``TrendSeries``); the posts' images come from ``storage`` (none served without it);
+    ``clock`` is what "the last 24 hours" is counted from."""
     reader = SharedReader(warehouse)
     cache = SnapshotCache(cache_entries)
     series_cache = SnapshotCache(SERIES_ENTRIES)
@@ -137,9 +136,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @contextmanager
-    def reading(missing_table_is_empty: bool = False) -> Iterator[duckdb.DuckDBPyConnection | None]:
-        """A cursor on the latest snapshot (None for a missing table, when that means "empty"),
-        with the warehouse's failures as the API's errors."""
+    def reading(missing_table_is_empty: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the latest snapshot, with the warehouse's failures as the API's errors (a
+        missing table, where that means "nothing yet", ends the block quietly instead)."""
         try:
             with reader.cursor() as connection:
                 yield connection
