@@ -9,6 +9,7 @@ from dagster import (
     DailyPartitionsDefinition,
     FreshnessPolicy,
     HourlyPartitionsDefinition,
+    TimeWindowPartitionMapping,
 )
 
 #: First hour the platform holds data for; every hourly asset shares it so backfills chain cleanly.
@@ -29,6 +30,13 @@ hourly_partitions = HourlyPartitionsDefinition(
 daily_partitions = DailyPartitionsDefinition(
     start_date=PARTITIONS_START.strftime("%Y-%m-%d"), timezone="UTC", end_offset=1
 )
+
+
+def trailing_partitions(count: int) -> TimeWindowPartitionMapping:
+    """A dependency on the upstream partitions of the downstream partition's window and the ``count``
+    windows before it (counted in downstream partitions: a day and 6 before it is 168 hourly
+    partitions). Partitions before the first one simply do not exist, as for the first day of data."""
+    return TimeWindowPartitionMapping(start_offset=-count, end_offset=0, allow_nonexistent_upstream_partitions=True)
 
 
 def partition_hour(partition_key: str) -> datetime:

@@ -17,6 +17,12 @@ import polars as pl
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 
 
+def _default_scorers(settings) -> tuple[TextScorer, ImageScorer]:
+    """The scorers of the environment's settings, with the models trained into its lake."""
+    storage = settings.storage()
+    return settings.text_scorer().with_lake_models(storage), settings.image_scorer().with_lake_models(storage)
+
+
 def score_texts(texts: Sequence[str | None], scorer: TextScorer | None = None) -> pl.DataFrame:
     """One row per text, in order: ``text`` and the scores of ``SCORE_SCHEMA`` (``status``, ``label``,
     ``p_negative``, ``p_neutral``, ``p_positive``, ``score`` in [-1, 1], ``truncated``, ``model``).
@@ -24,7 +30,7 @@ def score_texts(texts: Sequence[str | None], scorer: TextScorer | None = None) -
     from sentiment_platform.lib.scoring.text_scoring import score_text_values
     from sentiment_platform.settings import Settings
 
-    model = (scorer or Settings(as_env_vars=False).text_scorer()).load()
+    model = (scorer or _default_scorers(Settings(as_env_vars=False))[0]).load()
     scores, _ = score_text_values(list(texts), model)
     return pl.DataFrame({"text": list(texts)}, schema={"text": pl.String}, strict=False).hstack(scores)
 
@@ -38,10 +44,10 @@ def score_images(
     from sentiment_platform.lib.scoring.image_scoring import score_image_files, with_image_text_scores
     from sentiment_platform.settings import Settings
 
-    settings = Settings(as_env_vars=False)
-    scorer = scorer or settings.image_scorer()
+    defaults = _default_scorers(Settings(as_env_vars=False))
+    scorer = scorer or defaults[1]
     scores = score_image_files(list(images), scorer.load(), scorer.load_text_reader())
-    return with_image_text_scores(scores, (text_scorer or settings.text_scorer()).load())
+    return with_image_text_scores(scores, (text_scorer or defaults[0]).load())
 
 
 def score_posts(
@@ -59,7 +65,7 @@ def score_posts(
 
     if len(texts) != len(images):
         raise ValueError(f"{len(texts)} texts but {len(images)} images: give one image (or None) per post")
-    image_scorer = image_scorer or Settings(as_env_vars=False).image_scorer()
+    image_scorer = image_scorer or _default_scorers(Settings(as_env_vars=False))[1]
     text = score_texts(texts, text_scorer)
     image = score_images(images, image_scorer, text_scorer)
     probabilities = ["p_negative", "p_neutral", "p_positive"]

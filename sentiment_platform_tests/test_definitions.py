@@ -69,8 +69,10 @@ def test_downstream_assets_follow_by_automation_and_schedules_target_closed_peri
     from sentiment_platform.defs.trends.daily_rollups import daily_rollups_schedule
 
     graph = defs.resolve_asset_graph()
-    for name in ("cleaned_posts", "post_sentiment", "enriched_posts", "sentiment_trends_15m", "hashtag_trends"):
+    for name in ("cleaned_posts", "post_sentiment", "enriched_posts"):
         assert graph.get(AssetKey(name)).automation_condition.label == "eager (all partitions)"
+    for name in ("sentiment_trends_15m", "hashtag_trends"):
+        assert graph.get(AssetKey(name)).automation_condition.label == "eager (all partitions, with look-back)"
     assert graph.get(AssetKey("raw_posts")).automation_condition is None  # started by the sensor or schedule
     moment = datetime(2026, 11, 20, 14, 1, tzinfo=UTC)
     repository = defs.get_repository_def()
@@ -148,3 +150,28 @@ def test_the_hour_in_progress_is_a_partition_so_pushed_data_runs_as_it_arrives()
     now = datetime(2026, 11, 20, 13, 40, tzinfo=UTC)
     assert hourly_partitions.get_partition_keys(current_time=now)[-1] == "2026-11-20-13:00"
     assert daily_partitions.get_partition_keys(current_time=now)[-1] == "2026-11-20"
+
+
+def _upstream_hours(child: AssetKey, parent: str, key: str) -> list[str]:
+    graph = defs.resolve_asset_graph()
+    child_partitions = graph.get(child).partitions_def
+    mapping = graph.get_partition_mapping(child, AssetKey(parent))
+    result = mapping.get_upstream_mapped_partitions_result_for_partitions(
+        child_partitions.empty_subset().with_partition_keys([key]), child_partitions, hourly_partitions
+    )
+    return sorted(result.partitions_subset.get_partition_keys())
+
+
+def test_look_backs_are_declared_as_partition_mappings_with_their_offsets():
+    # hashtag_trends: its hour and the 24 before it.
+    hours = _upstream_hours(AssetKey("hashtag_trends"), "enriched_posts", "2026-03-10-05:00")
+    assert (len(hours), hours[0], hours[-1]) == (25, "2026-03-09-05:00", "2026-03-10-05:00")
+    # recommendations: every hour of the 7 days ending with its day, of both inputs.
+    for parent in ("cleaned_interactions", "enriched_posts"):
+        hours = _upstream_hours(AssetKey("recommendations"), parent, "2026-03-10")
+        assert (len(hours), hours[0], hours[-1]) == (168, "2026-03-04-00:00", "2026-03-10-23:00")
+    # The alert checks of sentiment_trends_15m: its own rows of the 24 hours before the hour.
+    hours = _upstream_hours(AssetKey("sentiment_trends_15m"), "sentiment_trends_15m", "2026-03-10-05:00")
+    assert (len(hours), hours[0], hours[-1]) == (24, "2026-03-09-05:00", "2026-03-10-04:00")
+    # The first hour of data has no trailing hours, and that is not an error.
+    assert _upstream_hours(AssetKey("hashtag_trends"), "enriched_posts", "2026-01-01-00:00") == ["2026-01-01-00:00"]

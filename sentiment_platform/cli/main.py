@@ -107,7 +107,7 @@ def cmd_mockfeed(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     config = MockFeedConfig(seed=args.seed)
     if args.since < 0:
-        raise SystemExit("--since must not be negative")
+        raise SystemExit(_usage_error("--since must not be negative"))
 
     def on_batch(start, end, counts) -> None:
         console.print(f"{end:%H:%M:%S} landed " + ", ".join(f"{k}={v}" for k, v in counts.items()))
@@ -155,17 +155,80 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     from sentiment_platform import settings
-    from sentiment_platform.cli.backfill import partition_range, run_backfill
     from sentiment_platform.cli.demo import instance_for
-    from sentiment_platform.cli.progress import console, progress_bar
     from sentiment_platform.definitions import build_definitions
 
+    if args.resume is None and (args.start is None or args.end is None):
+        raise SystemExit(_usage_error("backfill needs --start and --end (or --resume ID)"))
+    if args.in_process and args.resume:
+        raise SystemExit(
+            _usage_error("--resume continues a daemon backfill; an --in-process one resumes by re-running")
+        )
     defs = build_definitions(settings.build_resources(_environment(args), as_env_vars=False))
-    partitions = partition_range(args.start, args.end)
-    assets = [name.strip() for name in args.assets.split(",")] if args.assets else None
     instance = instance_for(Path(args.dagster_home))
+    if args.in_process:
+        return _backfill_in_process(args, defs, instance)
+    return _backfill_on_daemon(args, defs, instance)
+
+
+def _usage_error(message: str) -> int:
+    print(f"sentiment-platform: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _backfill_on_daemon(args: argparse.Namespace, defs, instance) -> int:
+    from sentiment_platform.cli.backfill import (
+        daemon_is_running,
+        follow_backfill,
+        partition_range,
+        resume_backfill,
+        submit_backfill,
+    )
+    from sentiment_platform.cli.progress import console, progress_bar
+
+    try:
+        if args.resume:
+            identifier = resume_backfill(instance, defs, args.resume)
+        else:
+            assets = [name.strip() for name in args.assets.split(",")] if args.assets else None
+            identifier = submit_backfill(instance, defs, partition_range(args.start, args.end), assets)
+    except ValueError as error:
+        raise SystemExit(_usage_error(str(error))) from None
+    console.print(f"backfill {identifier} submitted (the UI's Backfills tab shows it)")
+    if not daemon_is_running(instance):
+        console.print(
+            "No daemon is running for this instance: its runs start once `dagster dev` or `dagster-daemon run` "
+            "runs with the same DAGSTER_HOME (or use --in-process)."
+        )
+    if args.detach:
+        return 0
+    with progress_bar("backfill") as update:
+        last = follow_backfill(
+            instance,
+            defs,
+            identifier,
+            lambda p: update(p.materialized, p.total, f"{p.status.value.lower()}, {p.failed} failed"),
+        )
+    console.print(
+        f"backfill {identifier}: {last.status.value.lower()}, {last.materialized} of {last.total} asset "
+        f"partitions materialized, {last.failed} failed"
+    )
+    if not last.succeeded:
+        console.print(f"Continue it with: sentiment-platform backfill --resume {identifier}")
+    return 0 if last.succeeded else 1
+
+
+def _backfill_in_process(args: argparse.Namespace, defs, instance) -> int:
+    from sentiment_platform.cli.backfill import partition_range, run_backfill_in_process
+    from sentiment_platform.cli.progress import console, progress_bar
+
+    try:
+        partitions = partition_range(args.start, args.end)
+    except ValueError as error:
+        raise SystemExit(_usage_error(str(error))) from None
+    assets = [name.strip() for name in args.assets.split(",")] if args.assets else None
     with progress_bar("backfill", len(partitions)) as update:
-        report = run_backfill(
+        report = run_backfill_in_process(
             defs,
             instance,
             partitions,
@@ -226,13 +289,29 @@ def build_parser() -> argparse.ArgumentParser:
     feed.add_argument("--port", type=int, default=8700, help="port of --serve-x-api (default 8700)")
     feed.set_defaults(func=cmd_mockfeed)
 
-    backfill = commands.add_parser("backfill", help="materialize a range of hourly partitions, resumable")
-    backfill.add_argument("--start", required=True, help="first hour: a partition key (2026-11-20-00:00) or ISO time")
-    backfill.add_argument("--end", required=True, help="last hour, inclusive")
-    backfill.add_argument("--assets", help="comma-separated hourly assets (default: all of them)")
-    backfill.add_argument("--id", help="backfill id to resume (default: derived from the range and assets)")
-    backfill.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
-    backfill.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
+    backfill = commands.add_parser(
+        "backfill",
+        help="backfill a range of hours: submitted to the instance's daemon (shown in the UI), or --in-process",
+    )
+    backfill.add_argument("--start", help="first hour: a partition key (2026-11-20-00:00) or ISO time")
+    backfill.add_argument("--end", help="last hour, inclusive")
+    backfill.add_argument("--assets", help="comma-separated partitioned assets (default: every hourly and daily asset)")
+    backfill.add_argument("--resume", metavar="ID", help="submit what a failed or canceled backfill left undone")
+    backfill.add_argument("--detach", action="store_true", help="submit and return without following it")
+    backfill.add_argument(
+        "--in-process",
+        action="store_true",
+        help="no daemon: run each hour's hourly assets in this process, one run per hour",
+    )
+    backfill.add_argument(
+        "--id", help="--in-process: the id to resume under (default: derived from the range and assets)"
+    )
+    backfill.add_argument(
+        "--lake",
+        help="--in-process: lake root, a folder or s3://bucket/prefix (default data/lake; "
+        "a daemon's runs use its code location's settings)",
+    )
+    backfill.add_argument("--endpoint-url", help="--in-process: S3-compatible endpoint URL")
     backfill.add_argument(
         "--dagster-home",
         default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),

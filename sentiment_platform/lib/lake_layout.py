@@ -4,6 +4,7 @@ landing     JSON lines and image bytes exactly as received
 cleansed    Parquet, schema enforced, deduplicated
 analytics   Parquet, enriched and scored
 quarantine  rejected records and files, each with its reason
+models      trained model artifacts, content-addressed, and which one is current
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ def dataset_key(asset: str, hour: datetime) -> str:
     """The single Parquet object holding one hour of the dataset that ``asset`` writes."""
     zone, folder = DATASETS[asset]
     return f"{zone}/{folder}/{_hive(hour)}/part-0.parquet"
+
+
+def model_artifact_key(model: str, digest: str, suffix: str) -> str:
+    """Content-addressed key of one trained artifact of ``model`` (the asset that trains it)."""
+    return f"models/{model}/{digest}{suffix}"
+
+
+def current_model_key(model: str) -> str:
+    """The pointer to the artifact of ``model`` that scorers load."""
+    return f"models/{model}/current.json"
 
 
 def quarantine_prefix(dataset: str, hour: datetime) -> str:

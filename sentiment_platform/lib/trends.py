@@ -103,6 +103,10 @@ def finish_trends_15m(windows: pl.DataFrame, dimensions: tuple[str, ...] = ("top
     )
 
 
+#: Hours before an hour that a hashtag's trend is compared with.
+TRAILING_HOURS = 24
+
+
 def hashtag_hour_stats(enriched: pl.DataFrame) -> pl.DataFrame:
     """Per hour and hashtag (lower-cased): posts, scored posts, score sum and negatives."""
     return (
@@ -125,17 +129,17 @@ def hashtag_trends(stats: pl.DataFrame, hour: datetime) -> pl.DataFrame:
     previous hour and against the mean of the trailing 24 hours (hours without the tag count as 0).
 
     ``stats`` comes from :func:`hashtag_hour_stats` and may hold any hours; only ``hour`` and the
-    24 before it are used.
+    ``TRAILING_HOURS`` before it are used.
     """
     now = stats.filter(pl.col("hour") == hour)
-    past = stats.filter((pl.col("hour") >= hour - timedelta(hours=24)) & (pl.col("hour") < hour))
+    past = stats.filter((pl.col("hour") >= hour - timedelta(hours=TRAILING_HOURS)) & (pl.col("hour") < hour))
     previous = past.filter(pl.col("hour") == hour - timedelta(hours=1)).select(
         "hashtag",
         pl.col("posts").alias("prev_posts"),
         pl.when(pl.col("scored") > 0).then(pl.col("score_sum") / pl.col("scored")).alias("prev_mean_score"),
     )
     trailing = past.group_by("hashtag").agg(
-        (pl.col("posts").sum() / 24.0).alias("trailing_24h_mean_posts"),
+        (pl.col("posts").sum() / float(TRAILING_HOURS)).alias("trailing_24h_mean_posts"),
         pl.when(pl.col("scored").sum() > 0)
         .then(pl.col("score_sum").sum() / pl.col("scored").sum())
         .alias("trailing_24h_mean_score"),

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from sentiment_platform.lib.model_artifacts import current_model_files
 from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_MULTILINGUAL_WEIGHTS, DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.image_head import DEFAULT_IMAGE_HEAD
@@ -30,6 +31,19 @@ from sentiment_platform.lib.scoring.text_models import (
     TextModel,
     file_digest,
     load_text_model,
+)
+
+if TYPE_CHECKING:
+    from sentiment_platform.resources.lake_storage import LakeStorage
+
+#: The model assets whose artifacts each scorer loads (by the asset that trains them).
+TEXT_MODEL_ASSETS = ("sentiment_model", "multilingual_sentiment_model", "classical_sentiment_model")
+IMAGE_MODEL_ASSETS = ("image_sentiment_model", "post_fusion_model")
+
+_TRAINED_FIELD = dict(
+    default_factory=dict,
+    description="Local copies of the lake's current trained models, by model asset (set from the lake "
+    "when a run loads the scorer); a model without one loads the file shipped in the package.",
 )
 
 _LOADED: dict[tuple, Any] = {}
@@ -70,29 +84,35 @@ class TextScorer(ConfigurableResource):
     max_length: int = Field(default=128, description="Tokens per text; longer texts are truncated and flagged.")
     threads: int = Field(default=2, description="Intra-op threads for torch / ONNX Runtime; 0 = library default.")
     cache_dir: str = Field(
-        default="data/models", description="Where derived model files (ONNX exports, the classical model) are kept."
+        default="data/models",
+        description="Where derived model files (ONNX exports, local copies of the lake's models) are kept.",
     )
+    trained: dict[str, str] = Field(**_TRAINED_FIELD)
+
+    def with_lake_models(self, storage: LakeStorage) -> Self:
+        """This scorer loading the current trained text models of the lake (where it holds them)."""
+        return self.model_copy(update={"trained": current_model_files(storage, TEXT_MODEL_ASSETS, self.cache_dir)})
 
     def weights_path(self) -> Path:
-        """Where the English model's trained part is loaded from (and `sentiment_model` writes it)."""
-        return Path(self.model) if self.backend == "minilm" and self.model else DEFAULT_WEIGHTS
+        """The English model's trained part: the configured file, else `sentiment_model`'s, else the shipped one."""
+        if self.backend == "minilm" and self.model:
+            return Path(self.model)
+        return Path(self.trained.get("sentiment_model", DEFAULT_WEIGHTS))
 
     def multilingual_weights_path(self) -> Path:
-        """Where the multilingual model's trained part is loaded from (and `multilingual_sentiment_model` writes it)."""
+        """The multilingual model's trained part: the configured file, else `multilingual_sentiment_model`'s,
+        else the shipped one."""
         if self.backend == "e5" and self.model:
             return Path(self.model)
-        return Path(self.multilingual_model) if self.multilingual_model else DEFAULT_MULTILINGUAL_WEIGHTS
-
-    def trained_classical_path(self) -> Path:
-        """Where `classical_sentiment_model` writes the classical model."""
-        if self.backend == "classical" and self.model:
-            return Path(self.model)
-        return Path(self.cache_dir) / "classical_sentiment.npz"
+        if self.multilingual_model:
+            return Path(self.multilingual_model)
+        return Path(self.trained.get("multilingual_sentiment_model", DEFAULT_MULTILINGUAL_WEIGHTS))
 
     def classical_path(self) -> Path:
-        """Where the classical model is loaded from: the asset's once it has run, else the shipped one."""
-        trained = self.trained_classical_path()
-        return trained if trained.exists() or (self.backend == "classical" and self.model) else DEFAULT_CLASSICAL
+        """The classical model: the configured file, else `classical_sentiment_model`'s, else the shipped one."""
+        if self.backend == "classical" and self.model:
+            return Path(self.model)
+        return Path(self.trained.get("classical_sentiment_model", DEFAULT_CLASSICAL))
 
     def load(self) -> TextModel:
         """The configured model, loaded once per process (until a file it reads changes)."""
@@ -153,24 +173,22 @@ class ImageScorer(ConfigurableResource):
     threads: int = Field(default=2, description="Intra-op threads for ONNX Runtime / torch; 0 = library default.")
     cache_dir: str = Field(default="data/models", description="Where the backbone's ONNX export is kept.")
     read_text: bool = Field(default=True, description="Read the text written in images (OCR) and score it.")
+    trained: dict[str, str] = Field(**_TRAINED_FIELD)
 
-    def trained_head_path(self) -> Path:
-        """Where `image_sentiment_model` writes the head."""
-        return Path(self.head) if self.head else Path(self.cache_dir) / "image_head.npz"
+    def with_lake_models(self, storage: LakeStorage) -> Self:
+        """This scorer loading the current trained image models of the lake (where it holds them)."""
+        return self.model_copy(update={"trained": current_model_files(storage, IMAGE_MODEL_ASSETS, self.cache_dir)})
 
     def head_path(self) -> Path:
-        """The head the vision backend loads: the configured or trained one, else the shipped one."""
-        trained = self.trained_head_path()
-        return trained if trained.exists() or self.head else DEFAULT_IMAGE_HEAD
-
-    def trained_fusion_path(self) -> Path:
-        """Where `post_fusion_model` writes the fusion of text and image scores."""
-        return Path(self.cache_dir) / "post_fusion.npz"
+        """The head the vision backend loads: the configured file, else `image_sentiment_model`'s, else
+        the shipped one."""
+        if self.head:
+            return Path(self.head)
+        return Path(self.trained.get("image_sentiment_model", DEFAULT_IMAGE_HEAD))
 
     def fusion_path(self) -> Path:
-        """The fusion posts are scored with: the trained one once it exists, else the shipped one."""
-        trained = self.trained_fusion_path()
-        return trained if trained.exists() else DEFAULT_POST_FUSION
+        """The fusion posts are scored with: `post_fusion_model`'s, else the shipped one."""
+        return Path(self.trained.get("post_fusion_model", DEFAULT_POST_FUSION))
 
     def load(self) -> ImageModel:
         """The configured model, loaded once per process (until its head file changes)."""

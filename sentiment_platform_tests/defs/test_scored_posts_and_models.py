@@ -26,7 +26,10 @@ from sentiment_platform.defs.sentiment.scored_posts import (
     post_sentiment,
 )
 from sentiment_platform.lib.lake_layout import dataset_key
+from sentiment_platform.lib.model_artifacts import current_model
+from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL
 from sentiment_platform.lib.scoring.datasets import UMSAB_LANGUAGES
+from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.image_head import head_digest
 from sentiment_platform.lib.scoring.score_cache import cache_prefix
 from sentiment_platform.resources.labeled_data import LabeledTweets
@@ -187,15 +190,17 @@ SYNTHETIC = [
 ]
 
 
-def test_sentiment_model_trains_selects_on_val_and_writes_where_the_scorer_loads(tmp_path, model_cache):
+def test_sentiment_model_trains_selects_on_val_and_publishes_to_the_lake_where_the_scorer_loads(
+    tmp_path, lake, model_cache
+):
     data = tmp_path / "tweets"
     write_split(data, "train", SYNTHETIC * 8)
     write_split(data, "val", SYNTHETIC * 2)
-    weights = tmp_path / "weights.safetensors"
-    scorer = TextScorer(backend="minilm", model=str(weights), runtime="torch", cache_dir=model_cache)
+    scorer = TextScorer(backend="minilm", runtime="torch", cache_dir=str(tmp_path / "models"))
+    assert scorer.with_lake_models(lake).weights_path() == DEFAULT_WEIGHTS  # a fresh lake: the shipped file
     result = materialize(
         [sentiment_model],
-        resources={"text_scorer": scorer, "labeled_tweets": LabeledTweets(path=str(data))},
+        resources={"storage": lake, "text_scorer": scorer, "labeled_tweets": LabeledTweets(path=str(data))},
         run_config={
             "ops": {
                 "sentiment_model": {
@@ -213,7 +218,12 @@ def test_sentiment_model_trains_selects_on_val_and_writes_where_the_scorer_loads
             0
         ].step_materialization_data.materialization.metadata.items()
     }
-    assert weights.exists() and meta["file_mb"] < 10
+    artifact = current_model(lake, "sentiment_model")
+    assert artifact.key.startswith("models/sentiment_model/") and meta["digest"] == artifact.digest
+    assert result.asset_materializations_for_node("sentiment_model")[0].tags["dagster/data_version"] == artifact.digest
+    scorer = scorer.with_lake_models(lake)
+    weights = scorer.weights_path()
+    assert weights.read_bytes() == lake.read_bytes(artifact.key) and meta["file_mb"] < 10
     assert meta["data"]["train_rows"] == 48 and meta["data"]["val_rows"] == 12
     assert len(meta["candidates"]) == 2
     assert meta["chosen_hyperparameters"]["layer_lr"] in (1e-4, 3e-4)
@@ -258,18 +268,21 @@ def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, m
     assert lake.read_bytes(EVALUATION_PREFIX + "confusion.png")[:4] == b"\x89PNG"
 
 
-def test_the_multilingual_and_classical_models_are_trained_by_their_assets(tmp_path, model_cache):
+def test_the_multilingual_and_classical_models_are_trained_by_their_assets(tmp_path, lake, model_cache):
     umsab, tweets = tmp_path / "umsab", tmp_path / "tweets"
     for folder in UMSAB_LANGUAGES.values():
         write_split(umsab / folder, "train", SYNTHETIC * 2)
         write_split(umsab / folder, "val", SYNTHETIC)
     write_split(tweets, "train", SYNTHETIC * 4)
-    weights, classical = tmp_path / "e5.safetensors", tmp_path / "classical_sentiment.npz"
-    scorer = TextScorer(multilingual_model=str(weights), runtime="torch", cache_dir=str(tmp_path))
-    assert scorer.classical_path() != classical  # the shipped model, until the asset has run
+    scorer = TextScorer(runtime="torch", cache_dir=str(tmp_path))
+    assert scorer.with_lake_models(lake).classical_path() == DEFAULT_CLASSICAL  # until the asset has run
     result = materialize(
         [multilingual_sentiment_model, classical_sentiment_model],
-        resources={"text_scorer": scorer, "labeled_tweets": LabeledTweets(path=str(tweets), umsab_path=str(umsab))},
+        resources={
+            "storage": lake,
+            "text_scorer": scorer,
+            "labeled_tweets": LabeledTweets(path=str(tweets), umsab_path=str(umsab)),
+        },
         run_config={
             "ops": {
                 "multilingual_sentiment_model": {
@@ -293,27 +306,39 @@ def test_the_multilingual_and_classical_models_are_trained_by_their_assets(tmp_p
     assert meta["multilingual_sentiment_model"]["data"] == {"train_rows": 96, "val_rows": 48}
     assert 0 <= meta["multilingual_sentiment_model"]["val_mean_macro_f1"] <= 1
     assert meta["classical_sentiment_model"]["train_rows"] == 96 + 24
-    assert weights.exists() and classical == scorer.classical_path() and classical.exists()
+    scorer = scorer.with_lake_models(lake)
+    for model, path in (
+        ("multilingual_sentiment_model", scorer.multilingual_weights_path()),
+        ("classical_sentiment_model", scorer.classical_path()),
+    ):
+        assert path.read_bytes() == lake.read_bytes(current_model(lake, model).key)
     from sentiment_platform.lib.scoring.encoder_model import TrainedPart
 
-    assert TrainedPart.load(weights).encoder == "e5"
-    probabilities, _ = TextScorer(backend="classical", cache_dir=str(tmp_path)).load().predict(["I love it"])
+    assert TrainedPart.load(scorer.multilingual_weights_path()).encoder == "e5"
+    classical = TextScorer(backend="classical", cache_dir=str(tmp_path)).with_lake_models(lake)
+    probabilities, _ = classical.load().predict(["I love it"])
     assert probabilities.shape == (1, 3)
 
 
-def test_the_image_model_is_trained_by_its_asset_and_loaded_by_the_default_backend(tmp_path, model_cache):
+def test_the_image_model_is_trained_by_its_asset_and_loaded_by_the_default_backend(tmp_path, lake, model_cache):
     from sentiment_platform.defs.models.image_model import ImageModelConfig, image_sentiment_model
 
-    head = tmp_path / "image_head.npz"
-    scorer = ImageScorer(head=str(head), cache_dir=model_cache)
+    scorer = ImageScorer(cache_dir=model_cache)
     result = materialize(
         [image_sentiment_model],
-        resources={"image_scorer": scorer, "image_datasets": write_image_sets(tmp_path / "images", per_class=10)},
+        resources={
+            "storage": lake,
+            "image_scorer": scorer,
+            "image_datasets": write_image_sets(tmp_path / "images", per_class=10),
+        },
         run_config={"ops": {"image_sentiment_model": {"config": ImageModelConfig(c_values=[0.1, 1.0]).model_dump()}}},
     )
     assert result.success
     meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].materialization.metadata.items()}
-    assert head.exists() and meta["file_kb"] < 100 and meta["trained_on"][0] == "mvsa"
+    scorer = scorer.with_lake_models(lake)
+    head = scorer.head_path()
+    assert head.read_bytes() == lake.read_bytes(current_model(lake, "image_sentiment_model").key)
+    assert meta["file_kb"] < 100 and meta["trained_on"][0] == "mvsa"
     assert meta["train_rows"]["mvsa"] == 24 and len(meta["candidates"]) == 4 * 2  # extra-set subsets x C
     # The mock images' drawn objects (not their colours, which are random) separate their classes.
     assert meta["mvsa_val_macro_recall"] > 0.6 and meta["oasis_val_spearman"] > 0.3
@@ -321,13 +346,14 @@ def test_the_image_model_is_trained_by_its_asset_and_loaded_by_the_default_backe
     assert scorer.head_path() == head and model.fingerprint.endswith(head_digest(head))
 
 
-def test_the_post_fusion_is_trained_by_its_asset_and_used_by_enrichment(tmp_path, model_cache):
+def test_the_post_fusion_is_trained_by_its_asset_and_used_by_enrichment(tmp_path, lake, model_cache):
     from sentiment_platform.defs.models.image_model import PostFusionConfig, post_fusion_model
 
     scorer = ImageScorer(cache_dir=str(tmp_path / "models"))
     result = materialize(
         [post_fusion_model],
         resources={
+            "storage": lake,
             "image_scorer": scorer,
             "text_scorer": TextScorer(backend="vader"),
             "image_datasets": write_image_sets(tmp_path / "images", per_class=10),
@@ -337,4 +363,69 @@ def test_the_post_fusion_is_trained_by_its_asset_and_used_by_enrichment(tmp_path
     assert result.success
     meta = {k: v.value for k, v in result.get_asset_materialization_events()[0].materialization.metadata.items()}
     assert meta["text_model"] == "vader" and 0 <= meta["mvsa_val_macro_recall_fused"] <= 1
-    assert scorer.fusion_path() == scorer.trained_fusion_path() and scorer.fusion_path().exists()
+    fusion = scorer.with_lake_models(lake).fusion_path()
+    assert fusion.read_bytes() == lake.read_bytes(current_model(lake, "post_fusion_model").key)
+
+
+def test_a_retrained_model_marks_the_scores_it_made_stale(tmp_path, lake):
+    from dagster import AssetKey, DagsterInstance, Definitions
+    from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+    from dagster._core.loader import LoadingContextForTest
+
+    umsab, tweets = tmp_path / "umsab", tmp_path / "tweets"
+    for folder in UMSAB_LANGUAGES.values():
+        write_split(umsab / folder, "train", SYNTHETIC * 2)
+    write_split(tweets, "train", SYNTHETIC)
+    instance = DagsterInstance.ephemeral()
+    assets = [landed_batches, cleaned_posts, post_sentiment, classical_sentiment_model]
+    resources = {
+        "storage": lake,
+        "spark": SparkEngine(),
+        "source": MockNetworkSource(),
+        "text_scorer": TextScorer(backend="classical", cache_dir=str(tmp_path / "models")),
+        "labeled_tweets": LabeledTweets(path=str(tweets), umsab_path=str(umsab)),
+    }
+    graph = Definitions(assets=assets, resources=resources).resolve_asset_graph()
+    scores = AssetKey("post_sentiment")
+
+    def run(selection, c=1.0, partition_key=None):
+        config = ClassicalModelConfig(c_values=[c], char_ngram_max=[4], folds=2).model_dump()
+        result = materialize(
+            assets,
+            selection=selection,
+            partition_key=partition_key,
+            instance=instance,
+            resources=resources,
+            run_config={"ops": {"classical_sentiment_model": {"config": config}}} if partition_key is None else None,
+        )
+        assert result.success
+        return result
+
+    def data_version() -> str:
+        record = instance.get_latest_data_version_record(scores, partition_key=PARTITION)
+        return record.asset_materialization.tags["dagster/data_version"]
+
+    def status():
+        return CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance)).get_status(
+            scores, PARTITION
+        )
+
+    run(["classical_sentiment_model"])
+    first = current_model(lake, "classical_sentiment_model")
+    run(["raw_posts", "raw_users", "raw_interactions", "cleaned_posts", "post_sentiment"], partition_key=PARTITION)
+    version = data_version()
+    assert version.split(":")[0].endswith(first.digest[:12])  # the fingerprint of the model that scored
+    assert status() == StaleStatus.FRESH
+
+    run(["classical_sentiment_model"], c=0.05)  # retrained: a different model
+    second = current_model(lake, "classical_sentiment_model")
+    assert second.digest != first.digest
+    assert status() == StaleStatus.STALE
+    causes = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance)).get_stale_root_causes(
+        scores, PARTITION
+    )
+    assert {cause.asset_key for cause in causes} == {AssetKey("classical_sentiment_model")}
+
+    run(["post_sentiment"], partition_key=PARTITION)  # rescored with the new model
+    assert status() == StaleStatus.FRESH
+    assert data_version() != version and data_version().split(":")[0].endswith(second.digest[:12])

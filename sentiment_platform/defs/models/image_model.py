@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
+from sentiment_platform.defs.models.published_models import published_result, staging_path
 from sentiment_platform.lib.scoring.image_head import (
     DEFAULT_C_VALUES,
     ImageHead,
@@ -14,7 +15,8 @@ from sentiment_platform.lib.scoring.image_text import file_texts
 from sentiment_platform.lib.scoring.post_fusion import DEFAULT_FUSION_C, fit_post_fusion
 from sentiment_platform.lib.scoring.vision_backbone import VisionBackbone, file_features
 from sentiment_platform.resources.labeled_images import ImageDatasets
-from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+from sentiment_platform.resources.lake_storage import LakeStorage
+from sentiment_platform.resources.scorers import TEXT_MODEL_ASSETS, ImageScorer, TextScorer
 
 
 class ImageModelConfig(Config):
@@ -26,11 +28,15 @@ class ImageModelConfig(Config):
 
 @asset(group_name="models", kinds={"onnx", "sklearn"})
 def image_sentiment_model(
-    context: AssetExecutionContext, config: ImageModelConfig, image_scorer: ImageScorer, image_datasets: ImageDatasets
+    context: AssetExecutionContext,
+    config: ImageModelConfig,
+    storage: LakeStorage,
+    image_scorer: ImageScorer,
+    image_datasets: ImageDatasets,
 ) -> MaterializeResult:
     """The image model's head (a logistic regression on EfficientNet-Lite0's ImageNet features),
-    trained on MVSA train and, where MVSA val says they help, OASIS and Memotion train; written
-    where the `vision` image backend loads it. Its figures are on the val splits."""
+    trained on MVSA train and, where MVSA val says they help, OASIS and Memotion train; published to
+    the lake, from where the `vision` image backend loads it. Its figures are on the val splits."""
     sets = image_datasets.sets()
     if config.limit:
         sets = {
@@ -44,17 +50,19 @@ def image_sentiment_model(
         config.c_values,
         context.log.info,
     )
-    path = head.save(image_scorer.trained_head_path())
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(path)),
+    path = head.save(staging_path(image_scorer.cache_dir, "image_sentiment_model", ".npz"))
+    return published_result(
+        storage,
+        "image_sentiment_model",
+        path,
+        {
             "file_kb": round(path.stat().st_size / 1e3, 1),
             "trained_on": MetadataValue.json(head.info["trained_on"]),
             "train_rows": MetadataValue.json(head.info["train_rows"]),
             "c": head.info["c"],
             **{name: round(value, 4) for name, value in head.info["figures"].items()},
             "candidates": MetadataValue.json(head.info["candidates"]),
-        }
+        },
     )
 
 
@@ -63,10 +71,11 @@ class PostFusionConfig(Config):
     limit: int | None = Field(default=None, description="Use only the first N posts of each split (smoke tests).")
 
 
-@asset(deps=[image_sentiment_model], group_name="models", kinds={"sklearn"})
+@asset(deps=[image_sentiment_model, *TEXT_MODEL_ASSETS], group_name="models", kinds={"sklearn"})
 def post_fusion_model(
     context: AssetExecutionContext,
     config: PostFusionConfig,
+    storage: LakeStorage,
     text_scorer: TextScorer,
     image_scorer: ImageScorer,
     image_datasets: ImageDatasets,
@@ -75,6 +84,7 @@ def post_fusion_model(
     MVSA's post-level labels (train; image probabilities cross-fitted, so it learns how far the
     image head holds on unseen images), C and the use of the text in images chosen on MVSA val,
     and reported there beside text-only and image-only."""
+    text_scorer, image_scorer = text_scorer.with_lake_models(storage), image_scorer.with_lake_models(storage)
     mvsa = image_datasets.sets()["mvsa"]
     if config.limit:
         mvsa = {split: data.subset(list(range(min(config.limit, len(data))))) for split, data in mvsa.items()}
@@ -102,11 +112,13 @@ def post_fusion_model(
         "image_head": str(image_scorer.head_path()),
         "text_reader": reader.name if reader else None,
     }
-    path = fusion.save(image_scorer.trained_fusion_path())
+    path = fusion.save(staging_path(image_scorer.cache_dir, "post_fusion_model", ".npz"))
     recall = fusion.info["val_macro_recall"]
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(path)),
+    return published_result(
+        storage,
+        "post_fusion_model",
+        path,
+        {
             "c": fusion.info["c"],
             "mvsa_val_macro_recall_fused": recall["fused"],
             "mvsa_val_macro_recall_text": recall["text"],
@@ -115,5 +127,5 @@ def post_fusion_model(
             "uses_image_text": fusion.info["uses_image_text"],
             "mvsa_val_image_text_share": fusion.info["val_image_text_share"],
             "text_model": text_model.name,
-        }
+        },
     )

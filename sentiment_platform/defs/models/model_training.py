@@ -13,7 +13,9 @@ from dagster import (
 from pydantic import Field
 
 from sentiment_platform.defs.models.image_model import image_sentiment_model, post_fusion_model
+from sentiment_platform.defs.models.published_models import published_result, staging_path
 from sentiment_platform.lib.scoring.confusion_chart import confusion_png
+from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.evaluation import (
     evaluate_by_language,
     evaluate_fusion,
@@ -26,7 +28,7 @@ from sentiment_platform.lib.scoring.image_text import file_texts
 from sentiment_platform.lib.scoring.labels import LABELS
 from sentiment_platform.lib.scoring.language_chart import language_f1_png
 from sentiment_platform.lib.scoring.post_fusion import PostFusion
-from sentiment_platform.lib.scoring.text_models import VaderTextModel, file_digest
+from sentiment_platform.lib.scoring.text_models import VaderTextModel
 from sentiment_platform.lib.scoring.training import TrainConfig, train_multilingual_model, train_sentiment_model
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.labeled_images import ImageDatasets
@@ -67,37 +69,42 @@ def _candidates(config: "SentimentModelConfig | MultilingualModelConfig") -> lis
     ]
 
 
-def _trained_part_result(path: Path, info: dict, scores: dict) -> MaterializeResult:
-    """The metadata of a written trained part: the file, what it was trained on and chosen by, ``scores``."""
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(path)),
+def _trained_part_result(storage: LakeStorage, model: str, path: Path, info: dict, scores: dict) -> MaterializeResult:
+    """Publish a trained part; its metadata: what it was trained on and chosen by, ``scores``."""
+    return published_result(
+        storage,
+        model,
+        path,
+        {
             "file_mb": round(path.stat().st_size / 1e6, 2),
-            "sha256_12": file_digest(path),
             "data": MetadataValue.json(info["data"]),
             "chosen_hyperparameters": MetadataValue.json(info["chosen"]),
             "logit_offsets": MetadataValue.json(info["logit_offsets"]),
             **scores,
             "candidates": MetadataValue.json(info["candidates"]),
             "training_seconds": info["seconds"],
-        }
+        },
     )
 
 
 @asset(group_name="models", kinds={"pytorch"})
 def sentiment_model(
-    context: AssetExecutionContext, config: SentimentModelConfig, text_scorer: TextScorer, labeled_tweets: LabeledTweets
+    context: AssetExecutionContext,
+    config: SentimentModelConfig,
+    storage: LakeStorage,
+    text_scorer: TextScorer,
+    labeled_tweets: LabeledTweets,
 ) -> MaterializeResult:
     """The trained part of the default text model (top MiniLM layers, head, class offsets), trained
-    on the TweetEval train split, selected on val, written where the `minilm` backend loads it.
-    Takes tens of minutes on 2 cores; not part of the hourly job."""
+    on the TweetEval train split, selected on val, published to the lake (``models/``), from where
+    the `minilm` and `multilingual` backends load it. Takes tens of minutes on 2 cores; not part of
+    the hourly job."""
     candidates = _candidates(config)
     trained = train_sentiment_model(labeled_tweets.path, candidates, log=context.log.info, limit=config.limit)
-    path = trained.save(text_scorer.weights_path())
+    path = trained.save(staging_path(text_scorer.cache_dir, "sentiment_model", DEFAULT_WEIGHTS.suffix))
     info = trained.info
-    return _trained_part_result(
-        path, info, {"val_macro_recall": info["val"]["macro_recall"], "val_accuracy": info["val"]["accuracy"]}
-    )
+    scores = {"val_macro_recall": info["val"]["macro_recall"], "val_accuracy": info["val"]["accuracy"]}
+    return _trained_part_result(storage, "sentiment_model", path, info, scores)
 
 
 class MultilingualModelConfig(Config):
@@ -116,13 +123,14 @@ class MultilingualModelConfig(Config):
 def multilingual_sentiment_model(
     context: AssetExecutionContext,
     config: MultilingualModelConfig,
+    storage: LakeStorage,
     text_scorer: TextScorer,
     labeled_tweets: LabeledTweets,
 ) -> MaterializeResult:
     """The trained part of the multilingual text model (top multilingual-e5 layers, head, class
     offsets), trained on UMSAB train in eight languages, selected on UMSAB val by the mean of the
-    languages' macro F1, written where the `multilingual` and `e5` backends load it. Takes about
-    half an hour on 2 cores; not part of the hourly job."""
+    languages' macro F1, published to the lake, from where the `multilingual` and `e5` backends load
+    it. Takes about half an hour on 2 cores; not part of the hourly job."""
     candidates = _candidates(config)
     trained = train_multilingual_model(
         labeled_tweets.umsab_path,
@@ -132,8 +140,9 @@ def multilingual_sentiment_model(
         log=context.log.info,
         limit=config.limit,
     )
-    path = trained.save(text_scorer.multilingual_weights_path())
-    return _trained_part_result(path, trained.info, {"val_mean_macro_f1": trained.info["val_score"]})
+    path = trained.save(staging_path(text_scorer.cache_dir, "multilingual_sentiment_model", DEFAULT_WEIGHTS.suffix))
+    scores = {"val_mean_macro_f1": trained.info["val_score"]}
+    return _trained_part_result(storage, "multilingual_sentiment_model", path, trained.info, scores)
 
 
 class ClassicalModelConfig(Config):
@@ -150,11 +159,16 @@ class ClassicalModelConfig(Config):
 
 @asset(group_name="models", kinds={"sklearn"})
 def classical_sentiment_model(
-    context: AssetExecutionContext, config: ClassicalModelConfig, text_scorer: TextScorer, labeled_tweets: LabeledTweets
+    context: AssetExecutionContext,
+    config: ClassicalModelConfig,
+    storage: LakeStorage,
+    text_scorer: TextScorer,
+    labeled_tweets: LabeledTweets,
 ) -> MaterializeResult:
     """The classical model (hashed TF-IDF word and character n-grams, logistic regression), its
     hyper-parameters chosen by GridSearchCV on UMSAB train (and TweetEval train rows if configured),
-    written where the `classical` backend and the default's multilingual route load it."""
+    published to the lake, from where the `classical` backend and the default's multilingual route
+    load it."""
     from sentiment_platform.lib.scoring.classical import save_classical, train_classical
     from sentiment_platform.lib.scoring.datasets import LabeledTexts
 
@@ -172,17 +186,19 @@ def classical_sentiment_model(
     }
     pipeline, info = train_classical(train, grid, config.folds)
     context.log.info(f"classical model: {info['best_params']} cv macro F1 {info['cv_macro_f1']:.4f}")
-    path = save_classical(pipeline, info, text_scorer.trained_classical_path())
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(path)),
+    path = save_classical(pipeline, info, staging_path(text_scorer.cache_dir, "classical_sentiment_model", ".npz"))
+    return published_result(
+        storage,
+        "classical_sentiment_model",
+        path,
+        {
             "file_mb": round(path.stat().st_size / 1e6, 2),
             "best_params": MetadataValue.json(info["best_params"]),
             "cv_macro_f1": info["cv_macro_f1"],
             "grid": MetadataValue.json(info["grid"]),
             "train_rows": info["train_rows"],
             "training_seconds": info["seconds"],
-        }
+        },
     )
 
 
@@ -221,6 +237,7 @@ def _compared_backends(text_scorer: TextScorer) -> list:
             threads=text_scorer.threads,
             max_length=text_scorer.max_length,
             cache_dir=text_scorer.cache_dir,
+            trained=text_scorer.trained,
         )
 
     models = [text_scorer.load()]
@@ -270,6 +287,7 @@ def sentiment_model_evaluation(
     read in it fused) against text alone and image alone on MVSA val."""
     test = labeled_tweets.split("test")
     umsab = labeled_tweets.umsab("val")
+    text_scorer, image_scorer = text_scorer.with_lake_models(storage), image_scorer.with_lake_models(storage)
     models = _compared_backends(text_scorer)
     text_reports = [evaluate_text_model(model, test) for model in models]
     language_reports = [evaluate_by_language(model, umsab) for model in models]

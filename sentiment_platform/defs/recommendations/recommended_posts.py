@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 import polars as pl
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetDep, AssetExecutionContext, MaterializeResult, asset
 
 from sentiment_platform.lib.lake_layout import dataset_key
 from sentiment_platform.lib.recommendations import (
@@ -20,7 +20,7 @@ from sentiment_platform.lib.recommendations import (
 )
 from sentiment_platform.lib.spark.implicit_als import ImplicitALS
 from sentiment_platform.lib.warehouse_tables import replace_range
-from sentiment_platform.partitions import daily_partitions, single_run
+from sentiment_platform.partitions import daily_partitions, single_run, trailing_partitions
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.spark_engine import SparkEngine
 from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse
@@ -28,6 +28,8 @@ from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse
 #: Days of interactions (ending with the partition's day) the model learns from.
 LOOKBACK_DAYS = 7
 POPULAR_COUNT = 50
+#: Every hour of the 7 days a day's recommendations learn from.
+_LOOK_BACK = trailing_partitions(LOOKBACK_DAYS - 1)
 
 
 def _read_hours(storage: LakeStorage, keys: list[str], columns: list[str]) -> pl.DataFrame | None:
@@ -130,7 +132,7 @@ def recommend_day(
 
 
 @asset(
-    deps=["cleaned_interactions", "enriched_posts"],
+    deps=[AssetDep(name, partition_mapping=_LOOK_BACK) for name in ("cleaned_interactions", "enriched_posts")],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     group_name="recommendations",

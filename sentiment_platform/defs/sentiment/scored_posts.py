@@ -9,6 +9,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    DataVersion,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -39,7 +40,7 @@ from sentiment_platform.partitions import (
     single_run,
 )
 from sentiment_platform.resources.lake_storage import LakeStorage
-from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+from sentiment_platform.resources.scorers import IMAGE_MODEL_ASSETS, TEXT_MODEL_ASSETS, ImageScorer, TextScorer
 from sentiment_platform.resources.spark_engine import SparkEngine
 
 
@@ -60,6 +61,13 @@ def _score_hour(storage: LakeStorage, hour: datetime, model, cache: ScoreCache) 
     return pl.concat([posts.drop("text"), scores], how="horizontal"), counts
 
 
+def scores_data_version(fingerprint: str, frames: list[pl.DataFrame]) -> DataVersion:
+    """The data version of scores: the fingerprint of the model that computed them (so a retrained
+    model makes them stale) and a digest of the rows (so new posts scored make their readers stale)."""
+    rows = sum(int(frame.hash_rows(seed=0).sum()) for frame in frames) % (1 << 64)
+    return DataVersion(f"{fingerprint}:{rows:016x}")
+
+
 #: Above this share of an hour's posts in languages no installed model covers, the check warns.
 UNSUPPORTED_LANGUAGE_WARNING = 0.05
 
@@ -70,7 +78,7 @@ def unsupported_share(counts: dict) -> float:
 
 
 @asset(
-    deps=["cleaned_posts"],
+    deps=["cleaned_posts", *TEXT_MODEL_ASSETS],
     partitions_def=hourly_partitions,
     backfill_policy=single_run,
     group_name="sentiment",
@@ -98,6 +106,7 @@ def post_sentiment(
         raise FileNotFoundError(f"no cleaned_posts for {missing[0]:%Y-%m-%d %H:00}; materialize cleaned_posts first")
     choice = spark.choose(rows=parquet_input_rows(storage, inputs), size_bytes=input_bytes(inputs))
     context.log.info(f"post_sentiment on {choice.engine}: {choice.reason}")
+    text_scorer = text_scorer.with_lake_models(storage)
     model = text_scorer.load()
     cache = ScoreCache.load(storage, model.fingerprint)
     started = time.perf_counter()
@@ -126,6 +135,7 @@ def post_sentiment(
     )
     texts = sum(counts["texts"] for _, counts in results.values())
     return MaterializeResult(
+        data_version=scores_data_version(model.fingerprint, [frame for frame, _ in results.values()]),
         metadata={
             **engine_metadata(choice, spark, hours),
             "model": model.name,
@@ -151,7 +161,7 @@ def _language_coverage(counts: dict[datetime, dict]) -> AssetCheckResult:
 
 
 @asset(
-    deps=["raw_images"],
+    deps=["raw_images", IMAGE_MODEL_ASSETS[0], *TEXT_MODEL_ASSETS],
     partitions_def=hourly_partitions,
     backfill_policy=one_partition_per_run,
     group_name="sentiment",
@@ -174,6 +184,7 @@ def image_sentiment(
     choice = spark.choose(rows=manifest.height, size_bytes=int(manifest["bytes"].sum()))
     context.log.info(f"image_sentiment on {choice.engine}: {choice.reason}")
     keys = manifest["image_key"].to_list()
+    image_scorer, text_scorer = image_scorer.with_lake_models(storage), text_scorer.with_lake_models(storage)
     model, reader = image_scorer.load(), image_scorer.load_text_reader()
     started = time.perf_counter()
     if choice.engine == "spark":
@@ -190,6 +201,7 @@ def image_sentiment(
     key = dataset_key("image_sentiment", hour)
     storage.write_parquet(key, frame)
     return MaterializeResult(
+        data_version=scores_data_version(f"{model.fingerprint}+{text_model.fingerprint}", [frame]),
         metadata={
             **engine_metadata(choice, spark, [hour]),
             **image_score_counts(frame),
@@ -199,7 +211,7 @@ def image_sentiment(
             "images_per_second": round(frame.height / seconds, 1) if seconds > 0 else None,
             "dagster/row_count": frame.height,
             "path": MetadataValue.path(storage.uri(key)),
-        }
+        },
     )
 
 
@@ -247,7 +259,7 @@ def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
 
 
 @asset(
-    deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment"],
+    deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment", IMAGE_MODEL_ASSETS[1]],
     partitions_def=hourly_partitions,
     backfill_policy=one_partition_per_run,
     group_name="sentiment",
@@ -268,7 +280,7 @@ def enriched_posts(context: AssetExecutionContext, storage: LakeStorage, image_s
         storage.read_parquet(dataset_key("post_sentiment", hour)),
         storage.read_parquet(dataset_key("image_sentiment", hour)),
         storage.read_parquet(dataset_key("cleaned_users", hour)),
-        PostFusion.load(image_scorer.fusion_path()),
+        PostFusion.load(image_scorer.with_lake_models(storage).fusion_path()),
     )
     key = dataset_key("enriched_posts", hour)
     storage.write_parquet(key, enriched)

@@ -8,13 +8,15 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
+    AssetDep,
     AssetExecutionContext,
     MaterializeResult,
     MetadataValue,
+    TimeWindowPartitionMapping,
     asset,
 )
 
-from sentiment_platform.defs.automation import FOLLOW_UPSTREAM
+from sentiment_platform.defs.automation import FOLLOW_UPSTREAM, follow_upstream_with_look_back
 from sentiment_platform.defs.engine_runs import (
     engine_metadata,
     existing_objects,
@@ -27,6 +29,7 @@ from sentiment_platform.lib.lake_layout import dataset_key
 from sentiment_platform.lib.spark.trends_job import trends_15m_spark
 from sentiment_platform.lib.trends import (
     LANGUAGE_DIMENSIONS,
+    TRAILING_HOURS,
     USER_PROFILE_VIEW,
     hashtag_hour_stats,
     user_sentiment_hourly,
@@ -50,6 +53,7 @@ from sentiment_platform.partitions import (
     hourly_partitions,
     run_hours,
     single_run,
+    trailing_partitions,
 )
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.notifiers import AlertNotifier
@@ -58,6 +62,15 @@ from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse, as
 
 _COMMON = {"group_name": "trends", "kinds": {"duckdb"}, "pool": WAREHOUSE_POOL, "backfill_policy": single_run}
 _HOURLY = {**_COMMON, "partitions_def": hourly_partitions, "automation_condition": FOLLOW_UPSTREAM}
+#: The alert checks compare each window with its topic's trend rows of the 24 hours before the run's
+#: hours: a dependency of the asset on its own earlier partitions (Dagster keeps no partition mapping
+#: on a check's dependencies, so it is declared on the asset that computes the checks).
+_ALERT_HISTORY = AssetDep(
+    "sentiment_trends_15m",
+    partition_mapping=TimeWindowPartitionMapping(
+        start_offset=-(TRAILING_WINDOWS // 4), end_offset=-1, allow_nonexistent_upstream_partitions=True
+    ),
+)
 
 
 def read_enriched(storage: LakeStorage, hours: list[datetime]) -> pl.DataFrame | None:
@@ -97,8 +110,12 @@ def _window_rows(
 
 
 @asset(
-    deps=["enriched_posts"],
-    **{**_HOURLY, "kinds": {"duckdb", "spark"}},
+    deps=["enriched_posts", _ALERT_HISTORY],
+    **{
+        **_HOURLY,
+        "kinds": {"duckdb", "spark"},
+        "automation_condition": follow_upstream_with_look_back("enriched_posts", own_history="sentiment_trends_15m"),
+    },
     freshness_policy=hourly_freshness,
     check_specs=[
         AssetCheckSpec(
@@ -212,7 +229,10 @@ def language_trends_15m(
     return MaterializeResult(metadata=engine_metadata(choice, spark, hours))
 
 
-@asset(deps=["enriched_posts"], **_HOURLY)
+@asset(
+    deps=[AssetDep("enriched_posts", partition_mapping=trailing_partitions(TRAILING_HOURS))],
+    **{**_HOURLY, "automation_condition": follow_upstream_with_look_back("enriched_posts")},
+)
 def hashtag_trends(context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse) -> MaterializeResult:
     """Per hour and hashtag: volume, mean score, negative share, and the change against the
     previous hour and against the trailing 24 hours."""
@@ -221,7 +241,7 @@ def hashtag_trends(context: AssetExecutionContext, storage: LakeStorage, warehou
         if not storage.exists(dataset_key("enriched_posts", hour)):
             _require(None, hour)
     # One read of the range and the day before it, however many hours the run covers.
-    trailing = [hours[0] - timedelta(hours=h) for h in range(24, 0, -1)]
+    trailing = [hours[0] - timedelta(hours=h) for h in range(TRAILING_HOURS, 0, -1)]
     stats = hashtag_hour_stats(read_enriched(storage, trailing + hours))
     table = pl.concat([compute_hashtag_trends(stats, hour) for hour in hours])
     with warehouse.write() as connection:
