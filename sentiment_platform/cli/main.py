@@ -66,7 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 if isinstance(value, int):
                     totals[f"{name}.{field}"] = totals.get(f"{name}.{field}", 0) + value
     console.print(
-        f"\n[bold green]Materialized {args.hours} hourly partitions[/] "
+        f"\n[bold green]Materialized {args.hours} hourly partition{'s' if args.hours > 1 else ''}[/] "
         f"({report.partitions[0]} .. {report.partitions[args.hours - 1]}), the daily rollups and the report"
     )
     for name, value in totals.items():
@@ -76,12 +76,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Warehouse: [bold]{resources['warehouse'].database}[/]; "
         "report: [bold]data/reports/sentiment_report/index.html[/]"
     )
-    console.print(
-        "Open the Dagster UI with:\n"
-        f"  DAGSTER_HOME={dagster_home.resolve()} dagster dev -w workspace.yaml\n"
-        "then browse http://127.0.0.1:3000 (Assets > asset graph)"
-    )
+    console.print("Open the Dagster UI with:", highlight=False)
+    console.print(f"  {ui_command(dagster_home, env)}", highlight=False, soft_wrap=True, markup=False)
+    console.print("then browse http://127.0.0.1:3000 (Assets > asset graph)", highlight=False)
     return 0
+
+
+def ui_command(dagster_home: Path, env: dict[str, str]) -> str:
+    """The command that opens this instance and lake in the Dagster UI, runnable as printed: the
+    venv's ``dagster`` by its path, the settings the options changed as variables."""
+    import shlex
+
+    from sentiment_platform import settings
+
+    variables = {"DAGSTER_HOME": str(dagster_home.resolve())}
+    for name in (settings.LAKE_ROOT, settings.S3_ENDPOINT_URL, settings.SOURCE_KIND):
+        if env.get(name) and env.get(name) != os.environ.get(name):
+            variables[name] = env[name]
+    dagster = Path(sys.executable).with_name("dagster")
+    assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
+    return f"{assignments} {shlex.quote(str(dagster))} dev -m sentiment_platform.definitions"
 
 
 def cmd_mockfeed(args: argparse.Namespace) -> int:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from dagster import InitResourceContext
@@ -33,6 +36,28 @@ DEFAULT_SPARK_CONFIG: dict[str, Any] = {
     # run's output outgrows this, rather than a driver out of memory (raise both together).
     "spark.driver.maxResultSize": "2g",
 }
+
+
+@contextmanager
+def _process_output_to(path: Path) -> Iterator[None]:
+    """Point this process's stdout and stderr at ``path`` while the block runs: the JVM that
+    PySpark starts inherits them, so its console output (and its Python workers') goes to the file
+    for good, while this process gets its terminal back afterwards."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    try:
+        with path.open("ab") as log:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, original in zip((1, 2), saved, strict=True):
+            os.dup2(original, fd)
+            os.close(original)
 
 
 @dataclass(frozen=True)
@@ -72,6 +97,10 @@ class SparkEngine(PySparkResource):
     row_threshold: int = Field(default=2_000_000, description="auto: Spark above this many input rows.")
     byte_threshold: int = Field(default=512 * 1024 * 1024, description="auto: Spark above this many input bytes.")
     task_threads: int = Field(default=1, description="Model inference threads per Spark task (cores / tasks).")
+    log_file: str = Field(
+        default="data/logs/spark.log",
+        description="Where the JVM's console output goes (log4j, its warnings), instead of the terminal.",
+    )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         # Deliberately empty: the session starts on first use, see spark_session.
@@ -94,7 +123,8 @@ class SparkEngine(PySparkResource):
                 # The Python workers must run this interpreter (it has the package); PySpark takes
                 # theirs from PYSPARK_PYTHON only, else whatever `python3` is first on the PATH.
                 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-            self._spark_session = spark_session_from_config(self.session_config())
+            with _process_output_to(Path(self.log_file)):
+                self._spark_session = spark_session_from_config(self.session_config())
         return self._spark_session
 
     def choose(self, rows: int | None = None, size_bytes: int | None = None) -> EngineChoice:

@@ -55,8 +55,12 @@ class MiniLMEncoder:
 
     def load(self, layers: int | None = None) -> nn.Module:
         from transformers import AutoModel
+        from transformers.utils import logging as transformers_logging
 
-        return keep_layers(AutoModel.from_pretrained(str(base_model_dir()), attn_implementation="eager").eval(), layers)
+        # A local file loads in milliseconds; its "Loading weights" bar would only clutter consoles.
+        transformers_logging.disable_progress_bar()
+        model = AutoModel.from_pretrained(str(base_model_dir()), attn_implementation="eager")
+        return keep_layers(model.eval(), layers)
 
     def tokenizer(self) -> Any:
         from transformers import AutoTokenizer
