@@ -15,7 +15,12 @@ def build_definitions(resources: dict[str, Any] | None = None) -> dg.Definitions
 
     return dg.Definitions.merge(
         dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
-        dg.Definitions(resources=build_resources() if resources is None else resources),
+        # Steps of a run execute in the run's process: an hour's steps depend on each other anyway,
+        # and a process per step would import the project and load its models once per step. Runs
+        # in parallel (partitions of a backfill, sensors' requests) are what the run queue bounds.
+        dg.Definitions(
+            resources=build_resources() if resources is None else resources, executor=dg.in_process_executor
+        ),
     )
 
 

@@ -30,12 +30,16 @@ class DemoReport:
 
 
 #: One run at a time in the DuckDB warehouse pool: parallel backfill runs queue in Dagster for the
-#: warehouse writes (the file locks would serialise them anyway); a run that still fails after its
-#: steps' own retries is retried twice by the daemon, from its failed steps.
+#: warehouse writes (the file locks would serialise them anyway); two runs at once (one per core of
+#: the small machine this ships for; raise it with the cores, each run loads its own models); a run
+#: that still fails after its steps' own retries is retried twice by the daemon, from its failed
+#: steps; no telemetry.
 INSTANCE_SETTINGS = """\
 concurrency:
   pools:
     default_limit: 1
+  runs:
+    max_concurrent_runs: 2
 run_retries:
   enabled: true
   max_retries: 2

@@ -10,6 +10,11 @@ from dagster import (
     DefaultSensorStatus,
 )
 
+#: The trained models are not followed: a retrained model marks every score stale (its data version
+#: changed), and which history to rescore is the user's call (a backfill), not 8,000 runs at once; a
+#: fresh install has no trained model and scores with the shipped files.
+MODELS = AssetSelection.groups("models")
+
 #: Like ``eager()``, but for every partition, not just the latest: an hour whose inputs were
 #: updated (a late batch, a backfill of raw data) is recomputed. Partitions that were never built
 #: are not requested by this alone, so enabling automation never launches a backfill of history.
@@ -19,11 +24,6 @@ from dagster import (
 #: hour's ingestion almost always in progress, and waiting would hold everything below it back.
 #: Every asset reads the lake's committed state, so running beside an upstream run is safe, and
 #: the upstream run's completion triggers one more pass.
-#: The trained models are not followed: a retrained model marks every score stale (its data version
-#: changed), and which history to rescore is the user's call (a backfill), not 8,000 runs at once; a
-#: fresh install has no trained model and scores with the shipped files.
-MODELS = AssetSelection.groups("models")
-
 FOLLOW_UPSTREAM = (
     AutomationCondition.any_deps_updated().ignore(MODELS).since_last_handled()
     & ~AutomationCondition.any_deps_missing().ignore(MODELS)

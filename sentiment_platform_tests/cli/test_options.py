@@ -27,6 +27,23 @@ def test_version_and_usage_errors(capsys):
     assert usage.value.code == 2 and "invalid int value" in error and "Traceback" not in error
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["backfill"], "needs --start and --end"),
+        (["backfill", "--start", "2026-11-21-00:00", "--end", "2026-11-20-00:00"], "--end is before --start"),
+        (["backfill", "--start", "2026-11-20-00:00", "--end", "2026-11-20-01:00", "--assets", "nope"], "nope"),
+        (["backfill", "--resume", "nosuchid"], "no backfill nosuchid"),
+    ],
+)
+def test_backfill_usage_errors_are_one_line_and_exit_2(arguments, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # restored afterwards: the command sets it
+    with pytest.raises(SystemExit) as usage:
+        main([*arguments, "--dagster-home", str(tmp_path / "home"), "--lake", str(tmp_path / "lake")])
+    error = capsys.readouterr().err.strip()
+    assert usage.value.code == 2 and message in error and len(error.splitlines()) == 1
+
+
 def test_the_dagster_home_given_wins_over_the_environment(tmp_path, monkeypatch):
     from sentiment_platform.cli.demo import instance_for
 
