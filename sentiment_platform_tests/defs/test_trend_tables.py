@@ -267,3 +267,25 @@ def test_a_run_over_two_hours_gives_each_partition_its_own_figures(built, tmp_pa
         assert latest("post_sentiment")["dagster/row_count"] == own
         assert latest("sentiment_trends_15m")["posts"] == own
         assert latest("warehouse_posts")["dagster/row_count"] == own
+
+
+def test_image_sentiment_and_enrichment_backfill_a_range_in_one_run_with_the_rows_of_hourly_runs(built):
+    from sentiment_platform.defs.sentiment.scored_posts import image_sentiment
+
+    names = ("image_sentiment", "enriched_posts")
+    before = {(name, hour): built["storage"].read_bytes(dataset_key(name, hour)) for name in names for hour in HOURS}
+    tags = {
+        "dagster/asset_partition_range_start": hour_partition_key(HOURS[0]),
+        "dagster/asset_partition_range_end": hour_partition_key(HOURS[-1]),
+    }
+    instance = DagsterInstance.ephemeral()
+    result = materialize([image_sentiment, enriched_posts], tags=tags, resources=built, instance=instance)
+    assert result.success and len(result.get_step_success_events()) == 2  # one step each for the 3 hours
+    after = {(name, hour): built["storage"].read_bytes(dataset_key(name, hour)) for name in names for hour in HOURS}
+    assert after == before  # written exactly as the hour-by-hour runs wrote them
+    for name in names:
+        records = instance.fetch_materializations(AssetKey(name), limit=10).records
+        counts = {r.partition_key: r.asset_materialization.metadata["dagster/row_count"].value for r in records}
+        assert counts == {
+            hour_partition_key(hour): built["storage"].read_parquet(dataset_key(name, hour)).height for hour in HOURS
+        }

@@ -3,6 +3,7 @@
 import time
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 from dagster import (
     AssetCheckResult,
@@ -34,8 +35,6 @@ from sentiment_platform.lib.spark.scoring_job import score_posts_spark
 from sentiment_platform.partitions import (
     hourly_freshness,
     hourly_partitions,
-    one_partition_per_run,
-    partition_hour,
     run_hours,
     single_run,
 )
@@ -163,7 +162,7 @@ def _language_coverage(counts: dict[datetime, dict]) -> AssetCheckResult:
 @asset(
     deps=["raw_images", IMAGE_MODEL_ASSETS[0], *TEXT_MODEL_ASSETS],
     partitions_def=hourly_partitions,
-    backfill_policy=one_partition_per_run,
+    backfill_policy=single_run,
     group_name="sentiment",
     kinds={"onnx", "spark", "parquet"},
     automation_condition=FOLLOW_UPSTREAM,
@@ -178,39 +177,64 @@ def image_sentiment(
     """Sentiment of every valid image of the hour (from the `raw_images` manifest), with the posts
     that carry it, the text written in it (`image_text`) and that text's language and sentiment;
     an image that cannot be read now is kept with its status, not dropped. Scores in this process,
-    or in Spark tasks when the hour's images are over the thresholds."""
-    hour = partition_hour(context.partition_key)
-    manifest = storage.read_parquet(dataset_key("raw_images", hour)).select("image_key", "post_ids", "bytes")
-    choice = spark.choose(rows=manifest.height, size_bytes=int(manifest["bytes"].sum()))
+    or in Spark tasks when the run's images are over the thresholds; a backfill is one run, so the
+    models load once for all its hours."""
+    hours = run_hours(context)
+    manifests = {
+        hour: storage.read_parquet(dataset_key("raw_images", hour)).select("image_key", "post_ids", "bytes")
+        for hour in hours
+    }
+    choice = spark.choose(
+        rows=sum(m.height for m in manifests.values()),
+        size_bytes=sum(int(m["bytes"].sum()) for m in manifests.values()),
+    )
     context.log.info(f"image_sentiment on {choice.engine}: {choice.reason}")
-    keys = manifest["image_key"].to_list()
     image_scorer, text_scorer = image_scorer.with_lake_models(storage), text_scorer.with_lake_models(storage)
     model, reader = image_scorer.load(), image_scorer.load_text_reader()
     started = time.perf_counter()
     if choice.engine == "spark":
+        keys = [key for manifest in manifests.values() for key in manifest["image_key"].to_list()]
         settings = {**image_scorer.model_dump(), "threads": spark.task_threads}
-        scores = score_images_spark(spark.spark_session, storage, keys, settings)
+        everything = score_images_spark(spark.spark_session, storage, keys, settings)
+        offsets = np.cumsum([0, *(m.height for m in manifests.values())])
+        scores = {hour: everything.slice(offsets[i], manifests[hour].height) for i, hour in enumerate(hours)}
     else:
-        scores = score_image_files(storage.read_files(keys), model, reader)
+        scores = {
+            hour: score_image_files(storage.read_files(manifest["image_key"].to_list()), model, reader)
+            for hour, manifest in manifests.items()
+        }
     seconds = time.perf_counter() - started
     text_model = text_scorer.load()
     cache = ScoreCache.load(storage, text_model.fingerprint)
-    scores = with_image_text_scores(scores, text_model, cache)
+    frames = {
+        hour: pl.concat(
+            [manifests[hour].drop("bytes"), with_image_text_scores(scores[hour], text_model, cache)], how="horizontal"
+        )
+        for hour in hours
+    }
     cache.save(storage)
-    frame = pl.concat([manifest.drop("bytes"), scores], how="horizontal")
-    key = dataset_key("image_sentiment", hour)
-    storage.write_parquet(key, frame)
+    for hour, frame in frames.items():
+        storage.write_parquet(dataset_key("image_sentiment", hour), frame)
+    stamp_partitions(
+        context,
+        {
+            hour: {
+                **image_score_counts(frame),
+                **_label_shares(frame),
+                "dagster/row_count": frame.height,
+                "path": MetadataValue.path(storage.uri(dataset_key("image_sentiment", hour))),
+            }
+            for hour, frame in frames.items()
+        },
+    )
+    images = sum(frame.height for frame in frames.values())
     return MaterializeResult(
-        data_version=scores_data_version(f"{model.fingerprint}+{text_model.fingerprint}", [frame]),
+        data_version=scores_data_version(f"{model.fingerprint}+{text_model.fingerprint}", list(frames.values())),
         metadata={
-            **engine_metadata(choice, spark, [hour]),
-            **image_score_counts(frame),
-            **_label_shares(frame),
+            **engine_metadata(choice, spark, hours),
             "model": model.name,
             "text_reader": reader.name if reader else None,
-            "images_per_second": round(frame.height / seconds, 1) if seconds > 0 else None,
-            "dagster/row_count": frame.height,
-            "path": MetadataValue.path(storage.uri(key)),
+            "images_per_second": round(images / seconds, 1) if seconds > 0 else None,
         },
     )
 
@@ -261,7 +285,7 @@ def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
 @asset(
     deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment", IMAGE_MODEL_ASSETS[1]],
     partitions_def=hourly_partitions,
-    backfill_policy=one_partition_per_run,
+    backfill_policy=single_run,
     group_name="sentiment",
     kinds={"polars", "parquet"},
     check_specs=ENRICHED_CHECKS,
@@ -271,27 +295,34 @@ def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
 def enriched_posts(context: AssetExecutionContext, storage: LakeStorage, image_scorer: ImageScorer):
     """Every cleaned post of the hour with its text sentiment, image sentiment, the post's
     sentiment as a whole (text and images fused) and its author profile (analytics zone): the
-    table the trends, reports and API are built from."""
+    table the trends, reports and API are built from. A backfill is one run over its hours."""
     from sentiment_platform.lib.scoring.post_fusion import PostFusion
 
-    hour = partition_hour(context.partition_key)
-    enriched = enrich_posts(
-        storage.read_parquet(dataset_key("cleaned_posts", hour)),
-        storage.read_parquet(dataset_key("post_sentiment", hour)),
-        storage.read_parquet(dataset_key("image_sentiment", hour)),
-        storage.read_parquet(dataset_key("cleaned_users", hour)),
-        PostFusion.load(image_scorer.with_lake_models(storage).fusion_path()),
+    fusion = PostFusion.load(image_scorer.with_lake_models(storage).fusion_path())
+    frames = {}
+    for hour in run_hours(context):
+        frames[hour] = enrich_posts(
+            storage.read_parquet(dataset_key("cleaned_posts", hour)),
+            storage.read_parquet(dataset_key("post_sentiment", hour)),
+            storage.read_parquet(dataset_key("image_sentiment", hour)),
+            storage.read_parquet(dataset_key("cleaned_users", hour)),
+            fusion,
+        )
+        storage.write_parquet(dataset_key("enriched_posts", hour), frames[hour])
+    stamp_partitions(
+        context,
+        {
+            hour: {
+                "dagster/row_count": enriched.height,
+                "with_text_sentiment": int(enriched["sentiment"].is_not_null().sum()),
+                "with_image_sentiment": int(enriched["image_score"].is_not_null().sum()),
+                "with_post_sentiment": int(enriched["post_label"].is_not_null().sum()),
+                "without_author_profile": int(enriched["author_handle"].is_null().sum()),
+                "path": MetadataValue.path(storage.uri(dataset_key("enriched_posts", hour))),
+            }
+            for hour, enriched in frames.items()
+        },
     )
-    key = dataset_key("enriched_posts", hour)
-    storage.write_parquet(key, enriched)
-    yield MaterializeResult(
-        metadata={
-            "dagster/row_count": enriched.height,
-            "with_text_sentiment": int(enriched["sentiment"].is_not_null().sum()),
-            "with_image_sentiment": int(enriched["image_score"].is_not_null().sum()),
-            "with_post_sentiment": int(enriched["post_label"].is_not_null().sum()),
-            "without_author_profile": int(enriched["author_handle"].is_null().sum()),
-            "path": MetadataValue.path(storage.uri(key)),
-        }
-    )
-    yield from enriched_checks(enriched)
+    yield MaterializeResult(metadata={"hours": len(frames)})
+    # Post ids are unique across hours too (ingestion keeps a post in the hour it was made).
+    yield from enriched_checks(pl.concat(list(frames.values()), how="vertical_relaxed"))
