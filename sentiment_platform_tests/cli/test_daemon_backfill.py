@@ -29,7 +29,7 @@ def test_a_cli_backfill_is_run_by_the_daemon_and_listed_with_its_status(tmp_path
     }
     cli = [str(Path(sys.executable).with_name("sentiment-platform")), "backfill", "--dagster-home", str(home)]
     hours = ["--start", "2026-11-20-10:00", "--end", "2026-11-20-11:00"]
-    assets = ["--assets", "raw_posts,raw_users,raw_interactions,cleaned_posts"]
+    assets = ["--assets", "raw_posts,raw_users,raw_interactions,cleaned_users"]
     submitted = subprocess.run([*cli, *hours, *assets, "--detach"], env=env, capture_output=True, text=True)
     assert submitted.returncode == 0, submitted.stderr
     first = re.search(r"backfill (\S+) submitted", submitted.stdout).group(1)
@@ -61,12 +61,14 @@ def test_a_cli_backfill_is_run_by_the_daemon_and_listed_with_its_status(tmp_path
         assert listed[second].tags[PARENT_BACKFILL_ID_TAG] == first
         runs = instance.get_runs(RunsFilter(tags={"dagster/backfill": second}))
         assert runs and all(run.status == DagsterRunStatus.SUCCESS for run in runs)
-        # cleaned_posts runs one hour per run (its BackfillPolicy), after the raw data of that hour.
-        assert {run.tags["dagster/partition"] for run in runs if AssetKey("cleaned_posts") in run.asset_selection} == {
-            "2026-11-20-10:00",
-            "2026-11-20-11:00",
-        }
-        assert instance.get_materialized_partitions(AssetKey("cleaned_posts")) == {
+        # cleaned_users runs one hour per run (its BackfillPolicy), after the raw data of that hour.
+        hours = [
+            (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"])
+            for run in runs
+            if AssetKey("cleaned_users") in run.asset_selection
+        ]
+        assert sorted(hours) == [("2026-11-20-10:00",) * 2, ("2026-11-20-11:00",) * 2]
+        assert instance.get_materialized_partitions(AssetKey("cleaned_users")) == {
             "2026-11-20-10:00",
             "2026-11-20-11:00",
         }
