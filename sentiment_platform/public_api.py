@@ -65,7 +65,9 @@ def score_posts(
 
     if len(texts) != len(images):
         raise ValueError(f"{len(texts)} texts but {len(images)} images: give one image (or None) per post")
-    image_scorer = image_scorer or _default_scorers(Settings(as_env_vars=False))[1]
+    if text_scorer is None or image_scorer is None:  # the lake's models looked up once, not per part
+        defaults = _default_scorers(Settings(as_env_vars=False))
+        text_scorer, image_scorer = text_scorer or defaults[0], image_scorer or defaults[1]
     text = score_texts(texts, text_scorer)
     image = score_images(images, image_scorer, text_scorer)
     probabilities = ["p_negative", "p_neutral", "p_positive"]

@@ -122,6 +122,39 @@ def backfill_target(
     )
 
 
+def _add_backfill(
+    instance: DagsterInstance,
+    target: AssetGraphSubset,
+    tags: dict[str, str],
+    title: str | None,
+    description: str | None,
+    run_config: dict | None,
+    timestamp: float | None,
+) -> str:
+    """Add an asset backfill of ``target`` to the instance for its daemon to run; returns its id."""
+    identifier = make_new_backfill_id()
+    instance.add_backfill(
+        PartitionBackfill.from_asset_graph_subset(
+            backfill_id=identifier,
+            backfill_timestamp=timestamp if timestamp is not None else time.time(),
+            tags=tags,
+            dynamic_partitions_store=instance,
+            asset_graph_subset=target,
+            title=title,
+            description=description,
+            run_config=run_config,
+        )
+    )
+    return identifier
+
+
+def _stored_backfill(instance: DagsterInstance, identifier: str) -> PartitionBackfill:
+    backfill = instance.get_backfill(identifier)
+    if backfill is None:
+        raise ValueError(f"no backfill {identifier} in this instance")
+    return backfill
+
+
 def submit_backfill(
     instance: DagsterInstance,
     defs: Definitions,
@@ -130,59 +163,46 @@ def submit_backfill(
     timestamp: float | None = None,
 ) -> str:
     """Add a backfill of ``partitions`` to the instance for its daemon to run; returns its id."""
-    identifier = make_new_backfill_id()
-    backfill = PartitionBackfill.from_asset_graph_subset(
-        backfill_id=identifier,
-        backfill_timestamp=timestamp if timestamp is not None else time.time(),
+    return _add_backfill(
+        instance,
+        backfill_target(defs, partitions, assets),
         tags={},
-        dynamic_partitions_store=instance,
-        asset_graph_subset=backfill_target(defs, partitions, assets),
         title=f"{partitions[0]} to {partitions[-1]}",
         description="submitted by `sentiment-platform backfill`",
         run_config=QUIET_RUN_CONFIG,
+        timestamp=timestamp,
     )
-    instance.add_backfill(backfill)
-    return identifier
 
 
 def resume_backfill(
     instance: DagsterInstance, defs: Definitions, identifier: str, timestamp: float | None = None
 ) -> str:
     """Submit what the finished backfill ``identifier`` left unmaterialized as a new backfill."""
-    backfill = instance.get_backfill(identifier)
-    if backfill is None:
-        raise ValueError(f"no backfill {identifier} in this instance")
+    backfill = _stored_backfill(instance, identifier)
     if backfill.status not in BULK_ACTION_TERMINAL_STATUSES:
         raise ValueError(f"backfill {identifier} is still {backfill.status.value.lower()}; wait for it or cancel it")
     data = backfill.get_asset_backfill_data(defs.resolve_asset_graph())
     remaining = data.target_subset - data.materialized_subset
     if remaining.num_partitions_and_non_partitioned_assets == 0:
         raise ValueError(f"backfill {identifier} materialized everything it targeted; nothing to resume")
-    new_identifier = make_new_backfill_id()
-    instance.add_backfill(
-        PartitionBackfill.from_asset_graph_subset(
-            backfill_id=new_identifier,
-            backfill_timestamp=timestamp if timestamp is not None else time.time(),
-            tags={
-                **backfill.tags,
-                PARENT_BACKFILL_ID_TAG: identifier,
-                ROOT_BACKFILL_ID_TAG: backfill.tags.get(ROOT_BACKFILL_ID_TAG, identifier),
-            },
-            dynamic_partitions_store=instance,
-            asset_graph_subset=remaining,
-            title=f"Resumption of {backfill.title}" if backfill.title else None,
-            description=backfill.description,
-            run_config=backfill.run_config,
-        )
+    return _add_backfill(
+        instance,
+        remaining,
+        tags={
+            **backfill.tags,
+            PARENT_BACKFILL_ID_TAG: identifier,
+            ROOT_BACKFILL_ID_TAG: backfill.tags.get(ROOT_BACKFILL_ID_TAG, identifier),
+        },
+        title=f"Resumption of {backfill.title}" if backfill.title else None,
+        description=backfill.description,
+        run_config=backfill.run_config,
+        timestamp=timestamp,
     )
-    return new_identifier
 
 
 def backfill_progress(instance: DagsterInstance, defs: Definitions, identifier: str) -> BackfillProgress:
     """The status and counts of a submitted backfill, as the UI's Backfills tab shows them."""
-    backfill = instance.get_backfill(identifier)
-    if backfill is None:
-        raise ValueError(f"no backfill {identifier} in this instance")
+    backfill = _stored_backfill(instance, identifier)
     data = backfill.get_asset_backfill_data(defs.resolve_asset_graph())
     return BackfillProgress(
         identifier,

@@ -185,6 +185,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return _backfill_on_daemon(args, defs, instance)
 
 
+def _assets(args: argparse.Namespace) -> list[str] | None:
+    """The ``--assets`` names, or None for every asset."""
+    return [name.strip() for name in args.assets.split(",")] if args.assets else None
+
+
 def _usage_error(message: str) -> int:
     print(f"sentiment-platform: error: {message}", file=sys.stderr)
     return 2
@@ -204,8 +209,7 @@ def _backfill_on_daemon(args: argparse.Namespace, defs, instance) -> int:
         if args.resume:
             identifier = resume_backfill(instance, defs, args.resume)
         else:
-            assets = [name.strip() for name in args.assets.split(",")] if args.assets else None
-            identifier = submit_backfill(instance, defs, partition_range(args.start, args.end), assets)
+            identifier = submit_backfill(instance, defs, partition_range(args.start, args.end), _assets(args))
     except ValueError as error:
         raise SystemExit(_usage_error(str(error))) from None
     console.print(f"backfill {identifier} submitted (the UI's Backfills tab shows it)")
@@ -240,13 +244,12 @@ def _backfill_in_process(args: argparse.Namespace, defs, instance) -> int:
         partitions = partition_range(args.start, args.end)
     except ValueError as error:
         raise SystemExit(_usage_error(str(error))) from None
-    assets = [name.strip() for name in args.assets.split(",")] if args.assets else None
     with progress_bar("backfill", len(partitions)) as update:
         report = run_backfill_in_process(
             defs,
             instance,
             partitions,
-            assets,
+            _assets(args),
             args.id,
             lambda key, done, total, status: update(done, total, f"{key}: {status}"),
         )
