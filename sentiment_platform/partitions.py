@@ -66,13 +66,9 @@ def last_complete_hours(count: int, now: datetime) -> list[datetime]:
 #: UI shows the asset as late otherwise).
 hourly_freshness = FreshnessPolicy.cron(deadline_cron="30 * * * *", lower_bound_delta=timedelta(hours=1))
 
-#: Assets that read and write one hour at a time: a backfill runs them one partition per run (the
-#: DuckDB trend assets use a single run over the whole range instead).
-one_partition_per_run = BackfillPolicy.multi_run(max_partitions_per_run=1)
-
-
-#: Assets that can process a whole range at once (the DuckDB trend tables, and the assets that
-#: switch to Spark): a backfill runs them as one run over the range.
+#: Every partitioned asset processes a whole range at once (hour by hour, or on Spark), so a
+#: backfill runs each as one run over its range: few runs to launch, models loaded once. A step's
+#: RetryPolicy repeats the range; every hour of it is idempotent.
 single_run = BackfillPolicy.single_run()
 
 

@@ -1,4 +1,5 @@
-"""What the engine-switching assets share: sizing a run's input and the metadata of the choice."""
+"""What runs over a range of hours share: sizing a run's input, the metadata of the engine
+choice, the run's hours and each hour's own metadata."""
 
 from __future__ import annotations
 
@@ -29,24 +30,25 @@ def parquet_input_rows(storage: LakeStorage, objects: Mapping[datetime, Sequence
     return sum(storage.parquet_rows(obj.key) for objs in objects.values() for obj in objs)
 
 
+def hours_metadata(hours: Sequence[datetime]) -> dict[str, Any]:
+    """The hours a run covered (one for a normal run, a range for a single-run backfill)."""
+    return {"hours": len(hours), "first_hour": hours[0].isoformat(), "last_hour": hours[-1].isoformat()}
+
+
 def engine_metadata(choice: EngineChoice, spark: SparkEngine, hours: Sequence[datetime]) -> dict[str, Any]:
     """Which engine ran, why, over how many hours (and, on Spark, the application that did it)."""
-    metadata: dict[str, Any] = {
-        "engine": choice.engine,
-        "engine_reason": choice.reason,
-        "hours": len(hours),
-        "first_hour": hours[0].isoformat(),
-        "last_hour": hours[-1].isoformat(),
-    }
+    metadata: dict[str, Any] = {"engine": choice.engine, "engine_reason": choice.reason, **hours_metadata(hours)}
     if choice.engine == "spark":
         context = spark.spark_session.sparkContext
         metadata.update({"spark_master": context.master, "spark_application_id": context.applicationId})
     return metadata
 
 
-def stamp_partitions(context: Any, per_hour: Mapping[datetime, Mapping[str, Any]]) -> None:
-    """Give each hour of the run its own figures as its partition's metadata. (Metadata returned
-    with the result goes on every partition of a multi-hour run alike, so run-wide facts go there
-    and counts come here.)"""
+def stamp_partitions(
+    context: Any, per_hour: Mapping[datetime, Mapping[str, Any]], asset_key: str | None = None
+) -> None:
+    """Give each hour of the run its own figures as its partition's metadata (of ``asset_key`` in
+    a multi-asset). (Metadata returned with the result goes on every partition of a multi-hour run
+    alike, so run-wide facts go there and counts come here.)"""
     for hour, metadata in per_hour.items():
-        context.add_asset_metadata(dict(metadata), partition_key=hour_partition_key(hour))
+        context.add_asset_metadata(dict(metadata), asset_key=asset_key, partition_key=hour_partition_key(hour))

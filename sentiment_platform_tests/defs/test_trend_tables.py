@@ -269,23 +269,42 @@ def test_a_run_over_two_hours_gives_each_partition_its_own_figures(built, tmp_pa
         assert latest("warehouse_posts")["dagster/row_count"] == own
 
 
-def test_image_sentiment_and_enrichment_backfill_a_range_in_one_run_with_the_rows_of_hourly_runs(built):
+def test_single_run_assets_backfill_a_range_in_one_run_with_the_rows_of_hourly_runs(built):
+    """Ingestion, cleansing of users and interactions, image sentiment and enrichment backfill a
+    range as one run (models load once, one run to launch) and write what hour-by-hour runs wrote."""
+    from sentiment_platform.defs.cleansing.cleansed_data import cleaned_interactions, cleaned_users
+    from sentiment_platform.defs.ingestion.raw_data import landed_batches, raw_images
     from sentiment_platform.defs.sentiment.scored_posts import image_sentiment
 
-    names = ("image_sentiment", "enriched_posts")
-    before = {(name, hour): built["storage"].read_bytes(dataset_key(name, hour)) for name in names for hour in HOURS}
+    storage = built["storage"]
+    datasets = ("raw_images", "cleaned_users", "cleaned_interactions", "image_sentiment", "enriched_posts")
+
+    def written() -> dict[str, bytes]:
+        keys = [dataset_key(name, hour) for name in datasets for hour in HOURS]
+        keys += [obj.key for obj in storage.iter_objects("landing/") if "/images/" not in obj.key]
+        return {key: storage.read_bytes(key) for key in keys}
+
+    before = written()
     tags = {
         "dagster/asset_partition_range_start": hour_partition_key(HOURS[0]),
         "dagster/asset_partition_range_end": hour_partition_key(HOURS[-1]),
     }
     instance = DagsterInstance.ephemeral()
-    result = materialize([image_sentiment, enriched_posts], tags=tags, resources=built, instance=instance)
-    assert result.success and len(result.get_step_success_events()) == 2  # one step each for the 3 hours
-    after = {(name, hour): built["storage"].read_bytes(dataset_key(name, hour)) for name in names for hour in HOURS}
-    assert after == before  # written exactly as the hour-by-hour runs wrote them
-    for name in names:
+    assets = [landed_batches, raw_images, cleaned_users, cleaned_interactions, image_sentiment, enriched_posts]
+    result = materialize(assets, tags=tags, resources=built, instance=instance)
+    assert result.success and len(result.get_step_success_events()) == 6  # one step each for the 3 hours
+    assert written() == before  # written exactly as the hour-by-hour runs wrote them
+
+    def per_partition(name: str, field: str) -> dict[str, int]:
         records = instance.fetch_materializations(AssetKey(name), limit=10).records
-        counts = {r.partition_key: r.asset_materialization.metadata["dagster/row_count"].value for r in records}
-        assert counts == {
-            hour_partition_key(hour): built["storage"].read_parquet(dataset_key(name, hour)).height for hour in HOURS
-        }
+        return {r.partition_key: r.asset_materialization.metadata[field].value for r in records}
+
+    def rows(dataset: str) -> dict[str, int]:
+        return {hour_partition_key(hour): storage.read_parquet(dataset_key(dataset, hour)).height for hour in HOURS}
+
+    for name in ("cleaned_users", "cleaned_interactions", "image_sentiment", "enriched_posts"):
+        assert per_partition(name, "dagster/row_count") == rows(name)
+    assert per_partition("raw_images", "valid") == rows("raw_images")
+    landed = per_partition("raw_posts", "records")
+    assert len(set(landed.values())) == 3 and min(landed.values()) > 100  # each hour its own count
+    assert len(set(per_partition("raw_users", "landing_digest").values())) == 3

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from sentiment_platform.defs.automation import FOLLOW_UPSTREAM
 from sentiment_platform.defs.engine_runs import (
     engine_metadata,
+    hours_metadata,
     input_bytes,
     stamp_partitions,
 )
@@ -24,8 +25,6 @@ from sentiment_platform.lib.lake_layout import dataset_key, quarantine_prefix
 from sentiment_platform.lib.spark.cleansing_job import clean_posts_spark
 from sentiment_platform.partitions import (
     hourly_partitions,
-    one_partition_per_run,
-    partition_hour,
     run_hours,
     single_run,
 )
@@ -44,24 +43,26 @@ def store_cleansed(storage: LakeStorage, dataset: str, hour: datetime, result: C
     return counts
 
 
-def write_cleansed(
+def cleanse_hours(
+    context: AssetExecutionContext,
     storage: LakeStorage,
     dataset: str,
-    partition_key: str,
     clean: Callable[[Sequence[tuple[str, bytes]], datetime], CleaningResult],
 ) -> MaterializeResult:
-    """Cleanse one hour of ``dataset`` and replace that hour in the cleansed and quarantine zones."""
-    hour = partition_hour(partition_key)
-    result = clean(read_landing(storage, dataset, partition_key), hour)
-    counts = store_cleansed(storage, dataset, hour, result)
-    return MaterializeResult(
-        metadata={
-            **counts,
+    """Cleanse each hour of the run's range of ``dataset`` and replace those hours in the cleansed
+    and quarantine zones, each hour's counts on its own partition."""
+    hours = run_hours(context)
+    per_hour = {}
+    for hour in hours:
+        result = clean(read_landing(storage, dataset, hour), hour)
+        per_hour[hour] = {
+            **store_cleansed(storage, dataset, hour, result),
             "dagster/row_count": result.cleaned.height,
             "path": MetadataValue.path(storage.uri(dataset_key(f"cleaned_{dataset}", hour))),
             "quarantine": MetadataValue.path(storage.uri(quarantine_prefix(dataset, hour))),
         }
-    )
+    stamp_partitions(context, per_hour)
+    return MaterializeResult(metadata=hours_metadata(hours))
 
 
 @asset(
@@ -107,24 +108,24 @@ def cleaned_posts(context: AssetExecutionContext, storage: LakeStorage, spark: S
 @asset(
     deps=["raw_users"],
     partitions_def=hourly_partitions,
-    backfill_policy=one_partition_per_run,
+    backfill_policy=single_run,
     group_name="cleansing",
     kinds={"polars", "parquet"},
     automation_condition=FOLLOW_UPSTREAM,
 )
 def cleaned_users(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
-    """The hour's user profiles, one row per user (the latest observation)."""
-    return write_cleansed(storage, "users", context.partition_key, clean_users)
+    """Each hour's user profiles, one row per user (the latest observation)."""
+    return cleanse_hours(context, storage, "users", clean_users)
 
 
 @asset(
     deps=["raw_interactions"],
     partitions_def=hourly_partitions,
-    backfill_policy=one_partition_per_run,
+    backfill_policy=single_run,
     group_name="cleansing",
     kinds={"polars", "parquet"},
     automation_condition=FOLLOW_UPSTREAM,
 )
 def cleaned_interactions(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
-    """The hour's likes, replies and reposts, validated and deduplicated."""
-    return write_cleansed(storage, "interactions", context.partition_key, clean_interactions)
+    """Each hour's likes, replies and reposts, validated and deduplicated."""
+    return cleanse_hours(context, storage, "interactions", clean_interactions)

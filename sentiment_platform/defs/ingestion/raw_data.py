@@ -14,6 +14,7 @@ from dagster import (
     multi_asset,
 )
 
+from sentiment_platform.defs.engine_runs import hours_metadata, stamp_partitions
 from sentiment_platform.defs.retries import NETWORK_RETRY
 from sentiment_platform.lib.cleansing.cleaning import POST_SCHEMA
 from sentiment_platform.lib.cleansing.image_validation import ImageRules, validate_image
@@ -30,8 +31,8 @@ from sentiment_platform.lib.landing_scan import (
 )
 from sentiment_platform.partitions import (
     hourly_partitions,
-    one_partition_per_run,
-    partition_hour,
+    run_hours,
+    single_run,
 )
 from sentiment_platform.resources.lake_storage import (
     InvalidLakeKey,
@@ -50,9 +51,9 @@ def landed_objects(storage: LakeStorage, dataset: str, hour: datetime) -> list[L
     return hour_batches(storage, dataset, hour)[0]
 
 
-def read_landing(storage: LakeStorage, dataset: str, partition_key: str) -> list[tuple[str, bytes]]:
-    """The landed batches of ``dataset`` for one hourly partition, as ``(key, bytes)`` in key order."""
-    objects = landed_objects(storage, dataset, partition_hour(partition_key))
+def read_landing(storage: LakeStorage, dataset: str, hour: datetime) -> list[tuple[str, bytes]]:
+    """The landed batches of ``dataset`` for ``hour``, as ``(key, bytes)`` in key order."""
+    objects = landed_objects(storage, dataset, hour)
     return [(obj.key, storage.read_bytes(obj.key)) for obj in objects]
 
 
@@ -68,18 +69,33 @@ def read_landing(storage: LakeStorage, dataset: str, partition_key: str) -> list
         for name, dataset in LANDED_ASSETS.items()
     ],
     can_subset=False,
-    backfill_policy=one_partition_per_run,
+    backfill_policy=single_run,
     retry_policy=NETWORK_RETRY,
 )
 def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source: PostSource):
-    """Land the hour from a pull source (if one is configured), then describe what is in landing."""
-    hour = partition_hour(context.partition_key)
-    landed = source.prepare_hour(storage, hour)
-    if landed:
-        context.log.info(f"pulled {landed} from {type(source).__name__}")
+    """Land each hour of the run from a pull source (if one is configured), then describe what is
+    in landing. A retry lands every hour again; landing an hour is idempotent."""
+    hours = run_hours(context)
+    per_asset: dict[str, dict[datetime, dict]] = {name: {} for name in LANDED_ASSETS}
+    for hour in hours:
+        landed = source.prepare_hour(storage, hour)
+        if landed:
+            context.log.info(f"{hour:%Y-%m-%d %H:00}: pulled {landed} from {type(source).__name__}")
+        for name, metadata in describe_landing(context, storage, hour, landed).items():
+            per_asset[name][hour] = metadata
+    for name, per_hour in per_asset.items():
+        stamp_partitions(context, per_hour, asset_key=name)
+        yield MaterializeResult(asset_key=name, metadata=hours_metadata(hours))
+
+
+def describe_landing(
+    context: AssetExecutionContext, storage: LakeStorage, hour: datetime, landed: dict[str, int]
+) -> dict[str, dict]:
+    """Per landed asset, the metadata of ``hour``'s batches, with the digest the landing sensor
+    compares with (an hour whose landing is unchanged is not run again)."""
     listed = {dataset: hour_batches(storage, dataset, hour) for dataset in LANDED_ASSETS.values()}
-    # What the landing sensor compares with: an hour whose landing is unchanged is not run again.
     digest = hour_digest([obj for batches, _ in listed.values() for obj in batches])
+    described = {}
     for name, dataset in LANDED_ASSETS.items():
         batches, ignored = listed[dataset]
         files = [(obj.key, storage.read_bytes(obj.key)) for obj in batches]
@@ -87,18 +103,16 @@ def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source:
             context.log.warning(
                 f"{len(ignored)} objects under {landing_prefix(dataset, hour)} are not batches, ignored"
             )
-        yield MaterializeResult(
-            asset_key=name,
-            metadata={
-                "files": len(files),
-                "ignored_objects": len(ignored),
-                "records": split_lines(files).height,
-                "bytes": sum(len(data) for _, data in files),
-                "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
-                LANDING_DIGEST: digest,
-                **({"pulled": MetadataValue.json(landed)} if landed and name == "raw_posts" else {}),
-            },
-        )
+        described[name] = {
+            "files": len(files),
+            "ignored_objects": len(ignored),
+            "records": split_lines(files).height,
+            "bytes": sum(len(data) for _, data in files),
+            "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
+            LANDING_DIGEST: digest,
+            **({"pulled": MetadataValue.json(landed)} if landed and name == "raw_posts" else {}),
+        }
+    return described
 
 
 #: Where landed images live; a post may reference nothing else.
@@ -130,7 +144,7 @@ IMAGE_MANIFEST_SCHEMA = {
 
 
 @asset(
-    backfill_policy=one_partition_per_run,
+    backfill_policy=single_run,
     retry_policy=NETWORK_RETRY,
     deps=["raw_posts"],
     partitions_def=hourly_partitions,
@@ -138,13 +152,19 @@ IMAGE_MANIFEST_SCHEMA = {
     kinds={"parquet", "pillow"},
 )
 def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
-    """The images referenced by the hour's posts, validated with Pillow.
+    """The images referenced by each hour's posts, validated with Pillow.
 
     Valid images are listed in a manifest (cleansed zone); missing, corrupt, truncated, unsupported
     or decompression-bomb files are copied to quarantine with the reason.
     """
-    hour = partition_hour(context.partition_key)
-    records, _ = parse_records(split_lines(read_landing(storage, "posts", context.partition_key)), POST_SCHEMA)
+    hours = run_hours(context)
+    stamp_partitions(context, {hour: validate_hour_images(storage, hour) for hour in hours})
+    return MaterializeResult(metadata=hours_metadata(hours))
+
+
+def validate_hour_images(storage: LakeStorage, hour: datetime) -> dict:
+    """Validate the images of ``hour``'s posts; write its manifest and quarantine; returns its metadata."""
+    records, _ = parse_records(split_lines(read_landing(storage, "posts", hour)), POST_SCHEMA)
     references = (
         records.select(pl.col("id").alias("post_id"), pl.col("media").fill_null([]))
         .explode("media")
@@ -194,12 +214,10 @@ def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> Material
     storage.replace_prefix(quarantine_prefix("images", hour), quarantine_files)
 
     reasons = Counter(item["reason"].split(":")[0] for item in rejected)
-    return MaterializeResult(
-        metadata={
-            "referenced": references.height,
-            "valid": manifest.height,
-            "quarantined": len(rejected),
-            **{f"quarantined_{reason}": count for reason, count in sorted(reasons.items())},
-            "manifest": MetadataValue.path(storage.uri(dataset_key("raw_images", hour))),
-        }
-    )
+    return {
+        "referenced": references.height,
+        "valid": manifest.height,
+        "quarantined": len(rejected),
+        **{f"quarantined_{reason}": count for reason, count in sorted(reasons.items())},
+        "manifest": MetadataValue.path(storage.uri(dataset_key("raw_images", hour))),
+    }

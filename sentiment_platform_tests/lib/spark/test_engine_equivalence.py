@@ -19,7 +19,7 @@ from sentiment_platform.lib.lake_layout import (
     landing_prefix,
     quarantine_prefix,
 )
-from sentiment_platform.partitions import hour_partition_key
+from sentiment_platform.partitions import hour_partition_key, partition_hour
 from sentiment_platform.resources.lake_storage import (
     LakeStorage,
     LocalLakeStorage,
@@ -57,7 +57,7 @@ def land_hour_with_edge_cases(storage: LakeStorage, partition_key: str = PARTITI
         resources={"storage": storage, "source": MockNetworkSource(posts_per_hour=posts_per_hour)},
     ).success
     prefix = landing_prefix("posts", HOUR)
-    kept = clean_posts(read_landing(storage, "posts", partition_key)).cleaned.row(0, named=True)
+    kept = clean_posts(read_landing(storage, "posts", partition_hour(partition_key))).cleaned.row(0, named=True)
     lines = storage.read_bytes(kept["source_file"]).splitlines()
     original = orjson.loads(lines[kept["line_no"] - 1])
     conflicting = {**original, "text": original["text"] + " (edited)"}
@@ -181,7 +181,7 @@ def test_a_24_hour_backfill_over_the_threshold_is_one_spark_run(lake):
     assert metadata["engine"] == "spark" and metadata["hours"] == 24
     assert "input bytes > threshold" in metadata["engine_reason"] and metadata["spark_application_id"]
     for hour in (hours[0], hours[11], hours[-1]):
-        expected = clean_posts(read_landing(lake, "posts", hour_partition_key(hour))).cleaned
+        expected = clean_posts(read_landing(lake, "posts", hour)).cleaned
         assert lake.read_parquet(dataset_key("cleaned_posts", hour)).equals(expected)
 
     # The same partition under the threshold stays on Polars.
@@ -241,5 +241,5 @@ def test_spark_tasks_read_the_s3_lake_and_the_hour_lands_back_in_it(s3_lake):
         timeout=300,
     )
     assert "ENGINE spark" in done.stdout, done.stderr[-3000:]
-    expected = clean_posts(read_landing(s3_lake, "posts", PARTITION)).cleaned
+    expected = clean_posts(read_landing(s3_lake, "posts", partition_hour(PARTITION))).cleaned
     assert s3_lake.read_parquet(dataset_key("cleaned_posts", HOUR)).equals(expected) and expected.height > 100
