@@ -51,7 +51,7 @@ class XApiSource(PostSource):
         default="tech,sports,politics,climate,entertainment,travel",
         description="Comma-separated topics searched each hour.",
     )
-    max_requests: int = Field(default=200, description="Request budget per run.")
+    max_requests: int = Field(default=200, description="Request budget per hour pulled.")
     bearer_token: str = Field(description="Bearer token; set from X_BEARER_TOKEN only.")
 
     def prepare_hour(self, storage: LakeStorage, hour: datetime) -> dict[str, int]:
