@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-# clock: the hours are given (--until), so the demo must run the same on any date.
-pytestmark = [pytest.mark.integration, pytest.mark.clock]
+# Not a clock test: the hours come from --until, not the clock (choosing the hours before a clock's
+# time is a clock test of its own, in test_definitions), and the demo is the slowest test to repeat.
+pytestmark = pytest.mark.integration
 
 #: Lines that must never reach the terminal: Python warnings, Spark's log4j and JVM output, model
 #: loading bars, Dagster's telemetry banner, tracebacks.

@@ -166,7 +166,8 @@ def test_three_runs_over_out_of_hour_and_cross_hour_duplicates_leave_every_table
         "storage": lake,
         "source": LandingSource(),
         "text_scorer": TextScorer(backend="vader"),
-        "image_scorer": ImageScorer(),
+        # Image scores without the text reader (seconds per hour): the runs' equality is the point.
+        "image_scorer": ImageScorer(backend="affect", read_text=False),
         "warehouse": warehouse,
         "notifier": LogNotifier(log_path=str(tmp_path / "alerts.log")),
         "spark": SparkEngine(),
