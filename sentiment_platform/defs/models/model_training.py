@@ -110,10 +110,14 @@ def sentiment_model(
 class MultilingualModelConfig(Config):
     """Candidates over multilingual-e5, trained on UMSAB train (+ TweetEval train), selected on UMSAB val."""
 
-    trainable_layers: int = Field(default=2, description="Top encoder layers fine-tuned.")
+    trainable_layers: int = Field(
+        default=4,
+        description="Top encoder layers fine-tuned. 4 (6 epochs) reach 0.628 mean macro F1 on UMSAB val "
+        "against 0.620 for 2 (4 epochs, where val stopped rising), for 1.9x the training time.",
+    )
     encoder_layers: int = Field(default=12, description="The encoder's first layers the model keeps (of 12).")
-    layer_learning_rates: list[float] = Field(default=[8e-5], description="One candidate per rate.")
-    epochs: int = Field(default=4)
+    layer_learning_rates: list[float] = Field(default=[1e-4], description="One candidate per rate.")
+    epochs: int = Field(default=6)
     batch_size: int = Field(default=32)
     tweeteval_rows: int = Field(default=0, description="TweetEval train rows added to the training set.")
     limit: int | None = Field(default=None, description="Use only the first N rows per language (smoke tests).")

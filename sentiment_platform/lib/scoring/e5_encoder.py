@@ -150,6 +150,8 @@ def load_e5_encoder(path: str | Path | None = None, layers: int | None = None) -
         layer_norm_eps=c["eps"],
         hidden_act="gelu",
         pad_token_id=e5.specials["pad"],
+        # The plain attention graph is the one ONNX Runtime's optimizer fuses (SDPA's is not).
+        attn_implementation="eager",
     )
     model = BertModel(config, add_pooling_layer=False)
     hidden, ffn = c["hidden"], c["ffn"]

@@ -11,7 +11,7 @@ import numpy as np
 
 #: Part of each exported graph's name and of its scores' fingerprint: a change in how graphs are
 #: exported or quantized gives new files and new cache keys, never stale scores.
-EXPORT_VERSION = "q2"
+EXPORT_VERSION = "q3"
 
 
 def _stock_graph(model):
