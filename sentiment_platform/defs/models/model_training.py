@@ -113,7 +113,7 @@ class MultilingualModelConfig(Config):
     trainable_layers: int = Field(
         default=4,
         description="Top encoder layers fine-tuned. 4 (6 epochs) reach 0.628 mean macro F1 on UMSAB val "
-        "against 0.620 for 2 (4 epochs, where val stopped rising), for 1.9x the training time.",
+        "against 0.620 for 2 (4 epochs), for twice the training time.",
     )
     encoder_layers: int = Field(default=12, description="The encoder's first layers the model keeps (of 12).")
     layer_learning_rates: list[float] = Field(default=[1e-4], description="One candidate per rate.")

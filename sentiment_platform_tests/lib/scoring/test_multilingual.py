@@ -96,3 +96,14 @@ def test_the_classical_model_is_averaged_in_on_the_multilingual_route_only(route
     assert blended.fingerprint != routed.fingerprint and blended.name.endswith("+tfidf-logreg")
     with pytest.raises(ValueError):
         MultilingualTextModel(routed.english, routed.multilingual, None, 0.5)
+
+
+def test_the_e5_graph_is_exported_with_every_attention_block_fused(routed, tmp_path):
+    import onnx
+
+    int8 = EncoderTextModel(routed.multilingual.weights_path, cache_dir=tmp_path)
+    graph = onnx.load(next(tmp_path.glob("*.onnx")))
+    ops = [node.op_type for node in graph.graph.node]
+    assert ops.count("QAttention") == 2 and ops.count("Softmax") == 1  # both layers; the one left is the head's
+    texts = ["Quelle journée magnifique aujourd'hui", "yaar ye movie bahut acchi thi"]
+    assert np.allclose(int8.predict(texts)[0], routed.multilingual.predict(texts)[0], atol=0.05)
