@@ -102,7 +102,7 @@ def test_the_e5_graph_is_exported_with_every_attention_block_fused(routed, tmp_p
     import onnx
 
     int8 = EncoderTextModel(routed.multilingual.weights_path, cache_dir=tmp_path)
-    graph = onnx.load(next(tmp_path.glob("*.onnx")))
+    graph = onnx.load(tmp_path / f"{int8.fingerprint}.onnx")  # where the model caches its export
     ops = [node.op_type for node in graph.graph.node]
     assert ops.count("QAttention") == 2 and ops.count("Softmax") == 1  # both layers; the one left is the head's
     texts = ["Quelle journée magnifique aujourd'hui", "yaar ye movie bahut acchi thi"]
