@@ -32,12 +32,18 @@ from sentiment_platform.lib.scoring.text_models import (
     file_digest,
     load_text_model,
 )
+from sentiment_platform.lib.scoring.use_head import DEFAULT_USE_HEAD
 
 if TYPE_CHECKING:
     from sentiment_platform.resources.lake_storage import LakeStorage
 
 #: The model assets whose artifacts each scorer loads (by the asset that trains them).
-TEXT_MODEL_ASSETS = ("sentiment_model", "multilingual_sentiment_model", "classical_sentiment_model")
+TEXT_MODEL_ASSETS = (
+    "sentiment_model",
+    "multilingual_sentiment_model",
+    "classical_sentiment_model",
+    "use_sentiment_model",
+)
 IMAGE_MODEL_ASSETS = ("image_sentiment_model", "post_fusion_model")
 
 _TRAINED_FIELD = dict(
@@ -59,25 +65,34 @@ def _cached(key: tuple, load) -> Any:
 
 class TextScorer(ConfigurableResource):
     """Scores post texts. ``multilingual`` (the offline default): English to the MiniLM model, every
-    other language to the multilingual E5 model, unsupported languages marked; ``minilm`` or ``e5``
-    alone; ``classical`` (TF-IDF + logistic regression); ``transformers`` (any Hugging Face model);
-    ``vader``."""
+    other language to the multilingual E5 model averaged with the classical and USE models,
+    unsupported languages marked; ``minilm``, ``e5``, ``classical`` (TF-IDF + logistic regression)
+    or ``use`` (a logistic regression on Universal Sentence Encoder embeddings) alone;
+    ``transformers`` (any Hugging Face model); ``vader``."""
 
     backend: str = Field(default="multilingual", description=", ".join(TEXT_BACKENDS) + ".")
     model: str | None = Field(
         default=None,
         description="transformers: a Hugging Face model id or local folder. minilm / e5: the trained weights "
-        "file (default: the one shipped in the package). classical: the fitted pipeline's file.",
+        "file (default: the one shipped in the package). classical / use: the fitted model's file.",
     )
     multilingual_model: str | None = Field(
         default=None, description="multilingual: the E5 weights file (default: the one shipped in the package)."
     )
+    # Weights chosen on UMSAB val; E5 keeps the rest (0.3).
     classical_weight: float = Field(
-        default=0.5,
+        default=0.4,
         ge=0.0,
         le=1.0,
         description="multilingual: weight of the classical model's probabilities beside E5's on non-English "
-        "texts (chosen on UMSAB val); 0 = E5 alone.",
+        "texts (chosen on UMSAB val); 0 leaves it out.",
+    )
+    use_weight: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="multilingual: weight of the USE model's probabilities beside E5's on non-English texts "
+        "(chosen on UMSAB val); 0 leaves it out.",
     )
     runtime: str = Field(default="onnx-int8", description="minilm / e5: onnx-int8 (fast) or torch (float32).")
     batch_size: int = Field(default=32, description="Texts per forward pass (length-bucketed).")
@@ -114,6 +129,12 @@ class TextScorer(ConfigurableResource):
             return Path(self.model)
         return Path(self.trained.get("classical_sentiment_model", DEFAULT_CLASSICAL))
 
+    def use_path(self) -> Path:
+        """The USE model's head: the configured file, else `use_sentiment_model`'s, else the shipped one."""
+        if self.backend == "use" and self.model:
+            return Path(self.model)
+        return Path(self.trained.get("use_sentiment_model", DEFAULT_USE_HEAD))
+
     def load(self) -> TextModel:
         """The configured model, loaded once per process (until a file it reads changes)."""
         encoder = {
@@ -125,12 +146,14 @@ class TextScorer(ConfigurableResource):
         }
         files: list[Path] = []
         if self.backend == "multilingual":
-            files = [self.weights_path(), self.multilingual_weights_path(), self.classical_path()]
+            files = [self.weights_path(), self.multilingual_weights_path(), self.classical_path(), self.use_path()]
             options = {
                 "english_weights": files[0],
                 "multilingual_weights": files[1],
                 "classical_path": files[2],
                 "classical_weight": self.classical_weight,
+                "use_path": files[3],
+                "use_weight": self.use_weight,
                 **encoder,
             }
         elif self.backend in ("minilm", "e5"):
@@ -139,6 +162,9 @@ class TextScorer(ConfigurableResource):
         elif self.backend == "classical":
             files = [self.classical_path()]
             options = {"path": files[0]}
+        elif self.backend == "use":
+            files = [self.use_path()]
+            options = {"path": files[0], "threads": self.threads}
         elif self.backend == "transformers":
             if not self.model:
                 raise ValueError("the transformers backend needs `model` (a Hugging Face id or a local folder)")

@@ -1,5 +1,6 @@
 """The sentiment and models groups, materialized over a real local lake with the real default model."""
 
+import numpy as np
 import polars as pl
 import pytest
 from dagster import materialize
@@ -15,10 +16,12 @@ from sentiment_platform.defs.models.model_training import (
     ClassicalModelConfig,
     MultilingualModelConfig,
     SentimentModelConfig,
+    UseModelConfig,
     classical_sentiment_model,
     multilingual_sentiment_model,
     sentiment_model,
     sentiment_model_evaluation,
+    use_sentiment_model,
 )
 from sentiment_platform.defs.sentiment.scored_posts import (
     enriched_posts,
@@ -32,6 +35,7 @@ from sentiment_platform.lib.scoring.datasets import UMSAB_LANGUAGES
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.image_head import head_digest
 from sentiment_platform.lib.scoring.score_cache import cache_prefix
+from sentiment_platform.lib.scoring.use_head import DEFAULT_USE_HEAD
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.post_sources import MockNetworkSource
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
@@ -83,7 +87,8 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
     assert set(scores["label"].drop_nulls()) == {"negative", "neutral", "positive"}
     assert scores["score"].drop_nulls().is_between(-1, 1).all()
     model_name = TextScorer(cache_dir=model_cache).load().name
-    assert model_name == "minilm-tweeteval+e5-umsab+tfidf-logreg" and (scores["model"].drop_nulls() == model_name).all()
+    assert model_name == "minilm-tweeteval+e5-umsab+tfidf-logreg+use-m3-logreg"
+    assert (scores["model"].drop_nulls() == model_name).all()
     assert meta["post_sentiment"]["unsupported_language_share"] <= 0.05
     # The mock network's Tibetan posts (no installed model covers it) are declined, and only they.
     declined = set(scores.filter(pl.col("status") == "unsupported_language")["post_id"])
@@ -252,10 +257,11 @@ def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, m
     )["sentiment_model_evaluation"]
     assert meta["test_rows"] == 18
     assert meta["macro_recall"] > 0.6 and meta["vader_macro_recall"] > 0.6
-    assert "minilm-tweeteval+e5-umsab+tfidf-logreg" in meta["text_models"] and "vader" in meta["text_models"]
-    # Per language: every backend (the default, English-only MiniLM, the shipped classical model,
-    # VADER) and each language's F1.
-    assert meta["languages"].count("\n") == 1 + 4 and "hi F1" in meta["languages"]
+    assert "minilm-tweeteval+e5-umsab+tfidf-logreg+use-m3-logreg" in meta["text_models"]
+    assert "vader" in meta["text_models"]
+    # Per language: every backend (the default, English-only MiniLM, the shipped classical and USE
+    # models, VADER) and each language's F1.
+    assert meta["languages"].count("\n") == 1 + 5 and "hi F1" in meta["languages"]
     assert 0 <= meta["umsab_lowest_macro_f1"] <= meta["umsab_mean_macro_f1"] <= 1
     assert lake.read_bytes(EVALUATION_PREFIX + "languages.png")[:4] == b"\x89PNG"
     # Each image backend on the val split of each labeled image set, the colour rule beside the default.
@@ -268,7 +274,7 @@ def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, m
     assert lake.read_bytes(EVALUATION_PREFIX + "confusion.png")[:4] == b"\x89PNG"
 
 
-def test_the_multilingual_and_classical_models_are_trained_by_their_assets(tmp_path, lake, model_cache):
+def test_the_multilingual_classical_and_use_models_are_trained_by_their_assets(tmp_path, lake, model_cache):
     umsab, tweets = tmp_path / "umsab", tmp_path / "tweets"
     for folder in UMSAB_LANGUAGES.values():
         write_split(umsab / folder, "train", SYNTHETIC * 2)
@@ -276,8 +282,9 @@ def test_the_multilingual_and_classical_models_are_trained_by_their_assets(tmp_p
     write_split(tweets, "train", SYNTHETIC * 4)
     scorer = TextScorer(runtime="torch", cache_dir=str(tmp_path))
     assert scorer.with_lake_models(lake).classical_path() == DEFAULT_CLASSICAL  # until the asset has run
+    assert scorer.with_lake_models(lake).use_path() == DEFAULT_USE_HEAD
     result = materialize(
-        [multilingual_sentiment_model, classical_sentiment_model],
+        [multilingual_sentiment_model, classical_sentiment_model, use_sentiment_model],
         resources={
             "storage": lake,
             "text_scorer": scorer,
@@ -295,6 +302,7 @@ def test_the_multilingual_and_classical_models_are_trained_by_their_assets(tmp_p
                         c_values=[1.0], char_ngram_max=[4], folds=2, tweeteval_rows=24
                     ).model_dump()
                 },
+                "use_sentiment_model": {"config": UseModelConfig(c_values=[0.5, 2.0], folds=2).model_dump()},
             }
         },
     )
@@ -306,18 +314,21 @@ def test_the_multilingual_and_classical_models_are_trained_by_their_assets(tmp_p
     assert meta["multilingual_sentiment_model"]["data"] == {"train_rows": 96, "val_rows": 48}
     assert 0 <= meta["multilingual_sentiment_model"]["val_mean_macro_f1"] <= 1
     assert meta["classical_sentiment_model"]["train_rows"] == 96 + 24
+    assert meta["use_sentiment_model"]["train_rows"] == 96 and meta["use_sentiment_model"]["c"] in (0.5, 2.0)
     scorer = scorer.with_lake_models(lake)
     for model, path in (
         ("multilingual_sentiment_model", scorer.multilingual_weights_path()),
         ("classical_sentiment_model", scorer.classical_path()),
+        ("use_sentiment_model", scorer.use_path()),
     ):
         assert path.read_bytes() == lake.read_bytes(current_model(lake, model).key)
     from sentiment_platform.lib.scoring.encoder_model import TrainedPart
 
     assert TrainedPart.load(scorer.multilingual_weights_path()).encoder == "e5"
-    classical = TextScorer(backend="classical", cache_dir=str(tmp_path)).with_lake_models(lake)
-    probabilities, _ = classical.load().predict(["I love it"])
-    assert probabilities.shape == (1, 3)
+    for backend in ("classical", "use"):
+        alone = TextScorer(backend=backend, cache_dir=str(tmp_path)).with_lake_models(lake)
+        probabilities, _ = alone.load().predict(["I love it"])
+        assert probabilities.shape == (1, 3) and np.isclose(probabilities.sum(), 1, atol=1e-5)
 
 
 def test_the_image_model_is_trained_by_its_asset_and_loaded_by_the_default_backend(tmp_path, lake, model_cache):

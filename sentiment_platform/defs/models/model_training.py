@@ -1,4 +1,4 @@
-"""Group ``models``: training the text models (English, multilingual, classical), and evaluating the scorers."""
+"""Group ``models``: training the text models (English, multilingual, classical, USE), and evaluating the scorers."""
 
 import json
 from pathlib import Path
@@ -30,6 +30,7 @@ from sentiment_platform.lib.scoring.language_chart import language_f1_png
 from sentiment_platform.lib.scoring.post_fusion import PostFusion
 from sentiment_platform.lib.scoring.text_models import VaderTextModel
 from sentiment_platform.lib.scoring.training import TrainConfig, train_multilingual_model, train_sentiment_model
+from sentiment_platform.lib.scoring.use_head import DEFAULT_C_VALUES as DEFAULT_USE_C_VALUES
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.labeled_images import ImageDatasets
 from sentiment_platform.resources.lake_storage import LakeStorage
@@ -206,6 +207,48 @@ def classical_sentiment_model(
     )
 
 
+class UseModelConfig(Config):
+    """The inverse regularisations searched on UMSAB train (cross-validated macro F1)."""
+
+    c_values: list[float] = Field(default=list(DEFAULT_USE_C_VALUES))
+    folds: int = Field(default=3)
+    limit: int | None = Field(default=None, description="Use only the first N rows per language (smoke tests).")
+
+
+@asset(group_name="models", kinds={"sklearn"})
+def use_sentiment_model(
+    context: AssetExecutionContext,
+    config: UseModelConfig,
+    storage: LakeStorage,
+    text_scorer: TextScorer,
+    labeled_tweets: LabeledTweets,
+) -> MaterializeResult:
+    """The USE model's head (logistic regression on Universal Sentence Encoder embeddings), its C
+    chosen by cross-validation on UMSAB train, published to the lake, from where the `use` backend
+    and the default's multilingual route load it."""
+    from sentiment_platform.lib.scoring.datasets import LabeledTexts
+    from sentiment_platform.lib.scoring.use_head import train_use_head
+
+    parts = list(labeled_tweets.umsab("train", config.limit).values())
+    train = LabeledTexts("train", [t for p in parts for t in p.texts], [y for p in parts for y in p.labels])
+    head = train_use_head(train, config.c_values, config.folds, text_scorer.threads)
+    info = head.info
+    context.log.info(f"USE head: C={info['c']} cv macro F1 {info['cv_macro_f1']:.4f}")
+    path = head.save(staging_path(text_scorer.cache_dir, "use_sentiment_model", ".npz"))
+    return published_result(
+        storage,
+        "use_sentiment_model",
+        path,
+        {
+            "c": info["c"],
+            "cv_macro_f1": info["cv_macro_f1"],
+            "grid": MetadataValue.json(info["grid"]),
+            "train_rows": info["train_rows"],
+            "training_seconds": info["seconds"],
+        },
+    )
+
+
 def _report_table(reports: list[dict]) -> str:
     lines = [
         "| model | macro recall | accuracy | " + " | ".join(f"recall {label}" for label in LABELS) + " |",
@@ -232,7 +275,7 @@ def _language_table(reports: list[dict]) -> str:
 
 
 def _compared_backends(text_scorer: TextScorer) -> list:
-    """The configured backend, the English-only MiniLM, the classical model and VADER."""
+    """The configured backend, the English-only MiniLM, the classical and USE models and VADER."""
 
     def other(backend: str) -> TextScorer:
         return TextScorer(
@@ -247,8 +290,9 @@ def _compared_backends(text_scorer: TextScorer) -> list:
     models = [text_scorer.load()]
     if text_scorer.backend != "minilm":
         models.append(other("minilm").load())
-    if text_scorer.backend != "classical":
-        models.append(other("classical").load())
+    for backend in ("classical", "use"):
+        if text_scorer.backend != backend:
+            models.append(other(backend).load())
     return [*models, VaderTextModel()]
 
 
@@ -270,6 +314,7 @@ def _image_table(reports: list[dict]) -> str:
         sentiment_model,
         multilingual_sentiment_model,
         classical_sentiment_model,
+        use_sentiment_model,
         image_sentiment_model,
         post_fusion_model,
     ],
@@ -283,7 +328,7 @@ def sentiment_model_evaluation(
     labeled_tweets: LabeledTweets,
     image_datasets: ImageDatasets,
 ) -> MaterializeResult:
-    """Each text backend (the configured one, the English-only MiniLM, the classical baseline, VADER)
+    """Each text backend (the configured one, the English-only MiniLM, the classical baseline, USE, VADER)
     on TweetEval test (macro recall, its metric; reporting only) and on UMSAB val per language
     (macro F1, UMSAB's metric, and macro recall); each image backend (the configured one and the
     colour rule) on the val splits of MVSA (macro recall), OASIS (rank correlation with valence)

@@ -194,26 +194,26 @@ class VaderTextModel:
 class MultilingualTextModel:
     """Each text to the model of its language: English to ``english`` (fast), every other language
     the multilingual encoder covers to ``multilingual``, its probabilities averaged with those of
-    ``classical`` at ``classical_weight`` when one is given. A text confidently in a language that encoder
-    was not pre-trained on, or mostly in characters its vocabulary lacks, gets NaN probabilities:
-    no installed model covers it (status ``unsupported_language``, never a guess)."""
+    each of ``partners`` (model, weight); ``multilingual`` keeps what the weights leave. A text
+    confidently in a language that encoder was not pre-trained on, or mostly in characters its
+    vocabulary lacks, gets NaN probabilities: no installed model covers it (status
+    ``unsupported_language``, never a guess)."""
 
     english: EncoderTextModel
     multilingual: EncoderTextModel
-    classical: TextModel | None = None
-    classical_weight: float = 0.0
+    partners: tuple[tuple[TextModel, float], ...] = ()
     max_unknown_share: float = 0.5
     name: str = field(init=False)
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.classical_weight <= 1.0 or (self.classical_weight and self.classical is None):
-            raise ValueError("classical_weight must lie in [0, 1], and needs a classical model when above 0")
-        partner = f"+{self.classical.name}" if self.classical_weight else ""
-        self.name = f"{self.english.name}+{self.multilingual.name}{partner}"
-        self.fingerprint = f"routed-{self.english.fingerprint}-{self.multilingual.fingerprint}"
-        if self.classical_weight:
-            self.fingerprint += f"-{self.classical.fingerprint}-w{self.classical_weight:g}"
+        weights = [weight for _, weight in self.partners]
+        if any(weight <= 0 for weight in weights) or sum(weights) >= 1:
+            raise ValueError(f"partner weights must be above 0 and leave the multilingual model some: {weights}")
+        self.name = "+".join([self.english.name, self.multilingual.name, *(model.name for model, _ in self.partners)])
+        self.fingerprint = f"routed-{self.english.fingerprint}-{self.multilingual.fingerprint}" + "".join(
+            f"-{model.fingerprint}-w{weight:g}" for model, weight in self.partners
+        )
 
     def routes(self, texts: Sequence[str]) -> list[str]:
         """``english``, ``multilingual`` or ``unsupported`` per text."""
@@ -245,40 +245,50 @@ class MultilingualTextModel:
             if rows.size:
                 probs[rows], truncated[rows] = model.predict([texts[i] for i in rows])
         rows = np.flatnonzero(routes == "multilingual")
-        if rows.size and self.classical_weight:
-            # Two views of the text, averaged: E5's meaning and the classical model's n-grams.
-            classical, _ = self.classical.predict([texts[i] for i in rows])
-            probs[rows] = (1 - self.classical_weight) * probs[rows] + self.classical_weight * classical
+        if rows.size and self.partners:
+            # Views of the text that err on different tweets, averaged: E5's, the character
+            # n-grams', USE's.
+            routed = [texts[i] for i in rows]
+            blended = (1 - sum(weight for _, weight in self.partners)) * probs[rows]
+            for model, weight in self.partners:
+                blended += weight * model.predict(routed)[0]
+            probs[rows] = blended
         return probs, truncated
 
 
 #: The text backends, by the name ``TextScorer.backend`` takes.
-TEXT_BACKENDS = ("multilingual", "minilm", "e5", "classical", "transformers", "vader")
+TEXT_BACKENDS = ("multilingual", "minilm", "e5", "classical", "use", "transformers", "vader")
 
 
 def load_text_model(backend: str, **options: Any) -> TextModel:
     """The named backend with its options: ``multilingual`` (the default: English to MiniLM, other
-    languages to E5 averaged with the classical model; ``english_weights``, ``multilingual_weights``,
-    ``classical_path``, ``classical_weight`` and the encoder options),
-    ``minilm``/``e5`` (one encoder: ``weights_path``, ...), ``classical`` (``path``),
-    ``transformers`` (``model``, ...) or ``vader``."""
-    if backend == "multilingual":
-        from sentiment_platform.lib.scoring.classical import ClassicalTextModel
+    languages to E5 averaged with the classical and USE models; ``english_weights``,
+    ``multilingual_weights``, ``classical_path``, ``classical_weight``, ``use_path``, ``use_weight``
+    and the encoder options), ``minilm``/``e5`` (one encoder: ``weights_path``, ...), ``classical``
+    (``path``), ``use`` (``path``, ``threads``), ``transformers`` (``model``, ...) or ``vader``."""
+    from sentiment_platform.lib.scoring.classical import ClassicalTextModel
+    from sentiment_platform.lib.scoring.use_head import UseTextModel
 
+    if backend == "multilingual":
         english, multilingual = options.pop("english_weights"), options.pop("multilingual_weights")
-        classical, weight = options.pop("classical_path"), options.pop("classical_weight")
+        classical, classical_weight = options.pop("classical_path"), options.pop("classical_weight")
+        use, use_weight = options.pop("use_path"), options.pop("use_weight")
+        partners = []
+        if classical_weight:
+            partners.append((ClassicalTextModel(classical), classical_weight))
+        if use_weight:
+            partners.append((UseTextModel(use, options["threads"]), use_weight))
         return MultilingualTextModel(
             EncoderTextModel(english, **options),
             EncoderTextModel(multilingual, **options),
-            ClassicalTextModel(classical) if weight else None,
-            weight,
+            tuple(partners),
         )
     if backend in ("minilm", "e5"):
         return EncoderTextModel(**options)
     if backend == "classical":
-        from sentiment_platform.lib.scoring.classical import ClassicalTextModel
-
         return ClassicalTextModel(**options)
+    if backend == "use":
+        return UseTextModel(**options)
     if backend == "transformers":
         return TransformersTextModel(**options)
     if backend == "vader":

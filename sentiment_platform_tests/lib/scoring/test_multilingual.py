@@ -83,19 +83,21 @@ def test_each_text_goes_to_the_model_of_its_language_and_uncovered_ones_are_decl
     assert frame["label"].drop_nulls().len() == 4 and counts["status_unsupported_language"] == 1
 
 
-def test_the_classical_model_is_averaged_in_on_the_multilingual_route_only(routed):
+def test_the_partners_are_averaged_in_on_the_multilingual_route_only(routed):
     from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL, ClassicalTextModel
+    from sentiment_platform.lib.scoring.use_head import DEFAULT_USE_HEAD, UseTextModel
 
-    classical = ClassicalTextModel(DEFAULT_CLASSICAL)
-    blended = MultilingualTextModel(routed.english, routed.multilingual, classical, 0.5)
+    classical, use = ClassicalTextModel(DEFAULT_CLASSICAL), UseTextModel(DEFAULT_USE_HEAD)
+    blended = MultilingualTextModel(routed.english, routed.multilingual, ((classical, 0.3), (use, 0.4)))
     texts = ["What a great match, I loved every minute of it", "Quelle journée magnifique aujourd'hui"]
     alone, _ = routed.predict(texts)
     mixed, _ = blended.predict(texts)
     assert np.allclose(mixed[0], alone[0])  # English: MiniLM alone
-    assert np.allclose(mixed[1], 0.5 * alone[1] + 0.5 * classical.predict(texts[1:])[0][0], atol=1e-6)
-    assert blended.fingerprint != routed.fingerprint and blended.name.endswith("+tfidf-logreg")
-    with pytest.raises(ValueError):
-        MultilingualTextModel(routed.english, routed.multilingual, None, 0.5)
+    expected = 0.3 * alone[1] + 0.3 * classical.predict(texts[1:])[0][0] + 0.4 * use.predict(texts[1:])[0][0]
+    assert np.allclose(mixed[1], expected, atol=1e-6)
+    assert blended.fingerprint != routed.fingerprint and blended.name.endswith("+tfidf-logreg+use-m3-logreg")
+    with pytest.raises(ValueError):  # E5 must keep a share
+        MultilingualTextModel(routed.english, routed.multilingual, ((classical, 0.5), (use, 0.5)))
 
 
 def test_the_e5_graph_is_exported_with_every_attention_block_fused(routed, tmp_path):
