@@ -175,15 +175,15 @@ def classical_sentiment_model(
     published to the lake, from where the `classical` backend and the default's multilingual route
     load it."""
     from sentiment_platform.lib.scoring.classical import save_classical, train_classical
-    from sentiment_platform.lib.scoring.datasets import LabeledTexts
+    from sentiment_platform.lib.scoring.datasets import LabeledTexts, joined_texts
 
-    parts = list(labeled_tweets.umsab("train", config.limit).values())
     tweeteval = labeled_tweets.split("train")
     rows = min(config.tweeteval_rows, config.limit or config.tweeteval_rows)
-    train = LabeledTexts(
-        "train",
-        [t for p in parts for t in p.texts] + tweeteval.texts[:rows],
-        [y for p in parts for y in p.labels] + tweeteval.labels[:rows],
+    train = joined_texts(
+        [
+            *labeled_tweets.umsab("train", config.limit).values(),
+            LabeledTexts("train", tweeteval.texts[:rows], tweeteval.labels[:rows]),
+        ]
     )
     grid = {
         "classify__C": config.c_values,
@@ -226,11 +226,10 @@ def use_sentiment_model(
     """The USE model's head (logistic regression on Universal Sentence Encoder embeddings), its C
     chosen by cross-validation on UMSAB train, published to the lake, from where the `use` backend
     and the default's multilingual route load it."""
-    from sentiment_platform.lib.scoring.datasets import LabeledTexts
+    from sentiment_platform.lib.scoring.datasets import joined_texts
     from sentiment_platform.lib.scoring.use_head import train_use_head
 
-    parts = list(labeled_tweets.umsab("train", config.limit).values())
-    train = LabeledTexts("train", [t for p in parts for t in p.texts], [y for p in parts for y in p.labels])
+    train = joined_texts(labeled_tweets.umsab("train", config.limit).values())
     head = train_use_head(train, config.c_values, config.folds, text_scorer.threads)
     info = head.info
     context.log.info(f"USE head: C={info['c']} cv macro F1 {info['cv_macro_f1']:.4f}")

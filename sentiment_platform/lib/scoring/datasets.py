@@ -3,6 +3,7 @@ and UMSAB (eight languages), read where they live beside the checkout (never cop
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,12 @@ class LabeledTexts:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+
+def joined_texts(parts: Iterable[LabeledTexts], split: str = "train") -> LabeledTexts:
+    """``parts`` (languages, data sets) as one split, in their order."""
+    parts = list(parts)
+    return LabeledTexts(split, [t for p in parts for t in p.texts], [y for p in parts for y in p.labels])
 
 
 def load_split(dataset_dir: str | Path, split: str) -> LabeledTexts:

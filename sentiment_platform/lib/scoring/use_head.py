@@ -25,8 +25,6 @@ MODEL_NAME = "use-m3-logreg"
 DEFAULT_USE_HEAD = Path(__file__).parent / "weights" / "use_sentiment.npz"
 #: Inverse regularisations searched by cross-validation on the train split.
 DEFAULT_C_VALUES = (0.25, 0.5, 1.0, 2.0)
-#: Texts per call into the encoder (it micro-batches by tokens inside a call).
-_CHUNK = 256
 
 
 @lru_cache(maxsize=2)
@@ -38,12 +36,9 @@ def _encoder(threads: int):
 
 
 def embed_texts(texts: Sequence[str], threads: int = 2) -> np.ndarray:
-    """USE's L2-normalised embedding of each text, (n, 512) float32; ``threads`` 0 = BLAS default."""
-    encoder = _encoder(threads)
-    out = np.zeros((len(texts), 512), dtype=np.float32)
-    for start in range(0, len(texts), _CHUNK):
-        out[start : start + _CHUNK] = encoder.encode(list(texts[start : start + _CHUNK]))
-    return out
+    """USE's L2-normalised embedding of each text, (n, 512) float32; ``threads`` 0 = BLAS default.
+    The encoder batches by tokens itself, so memory stays flat however many texts come."""
+    return _encoder(threads).encode(list(texts)).astype(np.float32, copy=False)
 
 
 @dataclass
@@ -126,7 +121,6 @@ class UseTextModel:
         self.fingerprint = f"{MODEL_NAME}-{encoder}-{file_digest(self.path)}"
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        probabilities = np.zeros((len(texts), 3), dtype=np.float32)
-        if len(texts):
-            probabilities[:] = self._head.probabilities(embed_texts(texts, self.threads))
-        return probabilities, np.zeros(len(texts), dtype=bool)
+        if not len(texts):
+            return np.zeros((0, 3), dtype=np.float32), np.zeros(0, dtype=bool)
+        return self._head.probabilities(embed_texts(texts, self.threads)), np.zeros(len(texts), dtype=bool)
