@@ -14,8 +14,9 @@ Each mode runs in its own process (peak RSS is its own), with 2 threads:
 - torch-batched: the English model in float32 torch, length-bucketed batches of 32.
 - english-only: the English model as the default runs it (ONNX Runtime, fused, int8), batches of 32:
   the default before the multilingual backend.
-- default: the default backend (`multilingual`: language routing, English model, E5 model in int8
-  averaged with the classical and USE models on non-English texts).
+- default: the default backend (`multilingual`: language routing, the English model averaged with
+  the English classical model, E5 model in int8 averaged with the classical and USE models on
+  non-English texts).
 - default-30%-dup: the default backend with the score cache on a stream where 30% of the posts
   repeat an earlier text (same size as --posts).
 

@@ -37,6 +37,7 @@ def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
         "sentiment_model",
         "multilingual_sentiment_model",
         "classical_sentiment_model",
+        "english_classical_sentiment_model",
         "use_sentiment_model",
         "image_sentiment_model",
         "post_fusion_model",

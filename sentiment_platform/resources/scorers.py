@@ -15,7 +15,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from sentiment_platform.lib.model_artifacts import current_model_files
-from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL
+from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL, DEFAULT_ENGLISH_CLASSICAL
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_MULTILINGUAL_WEIGHTS, DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.image_head import DEFAULT_IMAGE_HEAD
 from sentiment_platform.lib.scoring.image_models import (
@@ -42,6 +42,7 @@ TEXT_MODEL_ASSETS = (
     "sentiment_model",
     "multilingual_sentiment_model",
     "classical_sentiment_model",
+    "english_classical_sentiment_model",
     "use_sentiment_model",
 )
 IMAGE_MODEL_ASSETS = ("image_sentiment_model", "post_fusion_model")
@@ -64,8 +65,9 @@ def _cached(key: tuple, load) -> Any:
 
 
 class TextScorer(ConfigurableResource):
-    """Scores post texts. ``multilingual`` (the offline default): English to the MiniLM model, every
-    other language to the multilingual E5 model averaged with the classical and USE models,
+    """Scores post texts. ``multilingual`` (the offline default): English to the MiniLM model averaged
+    with the English classical model, every other language to the multilingual E5 model averaged
+    with the classical and USE models,
     unsupported languages marked; ``minilm``, ``e5``, ``classical`` (TF-IDF + logistic regression)
     or ``use`` (a logistic regression on Universal Sentence Encoder embeddings) alone;
     ``transformers`` (any Hugging Face model); ``vader``."""
@@ -93,6 +95,14 @@ class TextScorer(ConfigurableResource):
         le=1.0,
         description="multilingual: weight of the USE model's probabilities beside E5's on non-English texts "
         "(chosen on UMSAB val); 0 leaves it out.",
+    )
+    # Chosen on TweetEval val; MiniLM keeps the rest.
+    english_classical_weight: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="multilingual: weight of the English classical model's probabilities beside MiniLM's on "
+        "English texts (chosen on TweetEval val); 0 leaves it out.",
     )
     runtime: str = Field(default="onnx-int8", description="minilm / e5: onnx-int8 (fast) or torch (float32).")
     batch_size: int = Field(default=32, description="Texts per forward pass (length-bucketed).")
@@ -129,6 +139,10 @@ class TextScorer(ConfigurableResource):
             return Path(self.model)
         return Path(self.trained.get("classical_sentiment_model", DEFAULT_CLASSICAL))
 
+    def english_classical_path(self) -> Path:
+        """The English classical model: `english_classical_sentiment_model`'s, else the shipped one."""
+        return Path(self.trained.get("english_classical_sentiment_model", DEFAULT_ENGLISH_CLASSICAL))
+
     def use_path(self) -> Path:
         """The USE model's head: the configured file, else `use_sentiment_model`'s, else the shipped one."""
         if self.backend == "use" and self.model:
@@ -146,13 +160,21 @@ class TextScorer(ConfigurableResource):
         }
         files: list[Path] = []
         if self.backend == "multilingual":
-            files = [self.weights_path(), self.multilingual_weights_path(), self.classical_path(), self.use_path()]
+            files = [
+                self.weights_path(),
+                self.multilingual_weights_path(),
+                self.english_classical_path(),
+                self.classical_path(),
+                self.use_path(),
+            ]
             options = {
                 "english_weights": files[0],
                 "multilingual_weights": files[1],
-                "classical_path": files[2],
+                "english_classical_path": files[2],
+                "english_classical_weight": self.english_classical_weight,
+                "classical_path": files[3],
                 "classical_weight": self.classical_weight,
-                "use_path": files[3],
+                "use_path": files[4],
                 "use_weight": self.use_weight,
                 **encoder,
             }

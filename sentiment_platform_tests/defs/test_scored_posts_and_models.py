@@ -13,11 +13,13 @@ from sentiment_platform.defs.cleansing.cleansed_data import (
 from sentiment_platform.defs.ingestion.raw_data import landed_batches, raw_images
 from sentiment_platform.defs.models.model_training import (
     EVALUATION_PREFIX,
+    ClassicalGridConfig,
     ClassicalModelConfig,
     MultilingualModelConfig,
     SentimentModelConfig,
     UseModelConfig,
     classical_sentiment_model,
+    english_classical_sentiment_model,
     multilingual_sentiment_model,
     sentiment_model,
     sentiment_model_evaluation,
@@ -30,7 +32,7 @@ from sentiment_platform.defs.sentiment.scored_posts import (
 )
 from sentiment_platform.lib.lake_layout import dataset_key
 from sentiment_platform.lib.model_artifacts import current_model
-from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL
+from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL, DEFAULT_ENGLISH_CLASSICAL
 from sentiment_platform.lib.scoring.datasets import UMSAB_LANGUAGES
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.image_head import head_digest
@@ -87,7 +89,7 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
     assert set(scores["label"].drop_nulls()) == {"negative", "neutral", "positive"}
     assert scores["score"].drop_nulls().is_between(-1, 1).all()
     model_name = TextScorer(cache_dir=model_cache).load().name
-    assert model_name == "minilm-tweeteval+e5-umsab+tfidf-logreg+use-m3-logreg"
+    assert model_name == "minilm-tweeteval+tfidf-logreg-tweeteval+e5-umsab+tfidf-logreg-umsab+use-m3-logreg"
     assert (scores["model"].drop_nulls() == model_name).all()
     assert meta["post_sentiment"]["unsupported_language_share"] <= 0.05
     # The mock network's Tibetan posts (no installed model covers it) are declined, and only they.
@@ -257,7 +259,7 @@ def test_evaluation_reports_the_backend_and_vader_side_by_side(tmp_path, lake, m
     )["sentiment_model_evaluation"]
     assert meta["test_rows"] == 18
     assert meta["macro_recall"] > 0.6 and meta["vader_macro_recall"] > 0.6
-    assert "minilm-tweeteval+e5-umsab+tfidf-logreg+use-m3-logreg" in meta["text_models"]
+    assert "minilm-tweeteval+tfidf-logreg-tweeteval+e5-umsab+tfidf-logreg-umsab+use-m3-logreg" in meta["text_models"]
     assert "vader" in meta["text_models"]
     # Per language: every backend (the default, English-only MiniLM, the shipped classical and USE
     # models, VADER) and each language's F1.
@@ -283,8 +285,14 @@ def test_the_multilingual_classical_and_use_models_are_trained_by_their_assets(t
     scorer = TextScorer(runtime="torch", cache_dir=str(tmp_path))
     assert scorer.with_lake_models(lake).classical_path() == DEFAULT_CLASSICAL  # until the asset has run
     assert scorer.with_lake_models(lake).use_path() == DEFAULT_USE_HEAD
+    assert scorer.with_lake_models(lake).english_classical_path() == DEFAULT_ENGLISH_CLASSICAL
     result = materialize(
-        [multilingual_sentiment_model, classical_sentiment_model, use_sentiment_model],
+        [
+            multilingual_sentiment_model,
+            classical_sentiment_model,
+            english_classical_sentiment_model,
+            use_sentiment_model,
+        ],
         resources={
             "storage": lake,
             "text_scorer": scorer,
@@ -302,6 +310,9 @@ def test_the_multilingual_classical_and_use_models_are_trained_by_their_assets(t
                         c_values=[1.0], char_ngram_max=[4], folds=2, tweeteval_rows=24
                     ).model_dump()
                 },
+                "english_classical_sentiment_model": {
+                    "config": ClassicalGridConfig(c_values=[1.0], char_ngram_max=[3, 4], folds=2).model_dump()
+                },
                 "use_sentiment_model": {"config": UseModelConfig(c_values=[0.5, 2.0], folds=2).model_dump()},
             }
         },
@@ -314,11 +325,15 @@ def test_the_multilingual_classical_and_use_models_are_trained_by_their_assets(t
     assert meta["multilingual_sentiment_model"]["data"] == {"train_rows": 96, "val_rows": 48}
     assert 0 <= meta["multilingual_sentiment_model"]["val_mean_macro_f1"] <= 1
     assert meta["classical_sentiment_model"]["train_rows"] == 96 + 24
+    assert meta["classical_sentiment_model"]["data"] == "umsab+tweeteval"
+    english = meta["english_classical_sentiment_model"]
+    assert english["train_rows"] == 24 and english["data"] == "tweeteval" and len(english["grid"]) == 2
     assert meta["use_sentiment_model"]["train_rows"] == 96 and meta["use_sentiment_model"]["c"] in (0.5, 2.0)
     scorer = scorer.with_lake_models(lake)
     for model, path in (
         ("multilingual_sentiment_model", scorer.multilingual_weights_path()),
         ("classical_sentiment_model", scorer.classical_path()),
+        ("english_classical_sentiment_model", scorer.english_classical_path()),
         ("use_sentiment_model", scorer.use_path()),
     ):
         assert path.read_bytes() == lake.read_bytes(current_model(lake, model).key)

@@ -23,6 +23,8 @@ from sentiment_platform.lib.scoring.datasets import LabeledTexts
 MODEL_NAME = "tfidf-logreg"
 #: The model shipped in the package (UMSAB train, all eight languages): the default's partner of E5.
 DEFAULT_CLASSICAL = Path(__file__).parent / "weights" / "classical_sentiment.npz"
+#: The English one (TweetEval train): the default's partner of MiniLM.
+DEFAULT_ENGLISH_CLASSICAL = Path(__file__).parent / "weights" / "english_classical_sentiment.npz"
 #: The grid searched by default: regularisation and the character n-gram range.
 DEFAULT_GRID: dict[str, list[Any]] = {
     "classify__C": [0.5, 2.0],
@@ -56,10 +58,15 @@ def classical_pipeline(
 
 
 def train_classical(
-    train: LabeledTexts, grid: Mapping[str, Sequence[Any]] | None = None, folds: int = 3, jobs: int = 1
+    train: LabeledTexts,
+    data: str,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    folds: int = 3,
+    jobs: int = 1,
 ) -> tuple[Any, dict]:
     """The pipeline refitted on all of ``train`` with the grid's best parameters (by cross-validated
-    macro F1 on ``train``), and what the search found."""
+    macro F1 on ``train``), and what the search found; ``data`` names the training set (and, in
+    the model's name, the model)."""
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     started = time.perf_counter()
@@ -73,6 +80,7 @@ def train_classical(
     )
     search.fit(train.texts, train.labels)
     info = {
+        "data": data,
         "best_params": {k: list(v) if isinstance(v, tuple) else v for k, v in search.best_params_.items()},
         "cv_macro_f1": float(search.best_score_),
         "grid": [
@@ -106,7 +114,7 @@ def save_classical(pipeline: Any, info: dict, path: str | Path) -> Path:
 
 def load_classical(path: str | Path) -> tuple[Any, dict]:
     """The pipeline written by :func:`save_classical`, ready to predict, and its training record."""
-    stored, meta = load_arrays(path, "materialize `classical_sentiment_model`")
+    stored, meta = load_arrays(path, "materialize `classical_sentiment_model` or `english_classical_sentiment_model`")
     shape = meta["shape"]
     pipeline = classical_pipeline(tuple(shape["word_ngrams"]), tuple(shape["char_ngrams"]), shape["c"])
     union = dict(pipeline.named_steps["features"].transformer_list)
@@ -122,20 +130,20 @@ def load_classical(path: str | Path) -> tuple[Any, dict]:
 
 @dataclass
 class ClassicalTextModel:
-    """Scores with a model written by :func:`save_classical` (the shipped one, or the
-    ``classical_sentiment_model`` asset's)."""
+    """Scores with a model written by :func:`save_classical` (a shipped one, or the
+    ``classical_sentiment_model`` or ``english_classical_sentiment_model`` asset's); named by the
+    data it was trained on, like ``tfidf-logreg-umsab``."""
 
     path: str | Path
-    name: str = field(init=False, default=MODEL_NAME)
+    name: str = field(init=False)
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
         from sentiment_platform.lib.scoring.text_models import file_digest
 
         path = Path(self.path)
-        if not path.exists():
-            raise FileNotFoundError(f"no classical model at {path}; materialize `classical_sentiment_model`")
         self._pipeline, self.info = load_classical(path)
+        self.name = f"{MODEL_NAME}-{self.info['data']}"
         self.fingerprint = f"{MODEL_NAME}-{file_digest(path)}"
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -193,8 +193,9 @@ class VaderTextModel:
 @dataclass
 class MultilingualTextModel:
     """Each text to the model of its language: English to ``english`` (fast), every other language
-    the multilingual encoder covers to ``multilingual``, its probabilities averaged with those of
-    each of ``partners`` (model, weight); ``multilingual`` keeps what the weights leave. A text
+    the multilingual encoder covers to ``multilingual``. On each route the encoder's probabilities
+    are averaged with those of that route's partners (model, weight): ``english_partners`` and
+    ``partners``; the encoder keeps what the weights leave. A text
     confidently in a language that encoder was not pre-trained on, or mostly in characters its
     vocabulary lacks, gets NaN probabilities: no installed model covers it (status
     ``unsupported_language``, never a guess)."""
@@ -202,18 +203,26 @@ class MultilingualTextModel:
     english: EncoderTextModel
     multilingual: EncoderTextModel
     partners: tuple[tuple[TextModel, float], ...] = ()
+    english_partners: tuple[tuple[TextModel, float], ...] = ()
     max_unknown_share: float = 0.5
     name: str = field(init=False)
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        weights = [weight for _, weight in self.partners]
-        if any(weight <= 0 for weight in weights) or sum(weights) >= 1:
-            raise ValueError(f"partner weights must be above 0 and leave the multilingual model some: {weights}")
-        self.name = "+".join([self.english.name, self.multilingual.name, *(model.name for model, _ in self.partners)])
-        self.fingerprint = f"routed-{self.english.fingerprint}-{self.multilingual.fingerprint}" + "".join(
-            f"-{model.fingerprint}-w{weight:g}" for model, weight in self.partners
-        )
+        for partners in (self.english_partners, self.partners):
+            weights = [weight for _, weight in partners]
+            if any(weight <= 0 for weight in weights) or sum(weights) >= 1:
+                raise ValueError(f"partner weights must be above 0 and leave the encoder some: {weights}")
+
+        def named(encoder: EncoderTextModel, partners: tuple[tuple[TextModel, float], ...]) -> list[str]:
+            return [encoder.name, *(model.name for model, _ in partners)]
+
+        def printed(encoder: EncoderTextModel, partners: tuple[tuple[TextModel, float], ...]) -> str:
+            return encoder.fingerprint + "".join(f"-{model.fingerprint}-w{weight:g}" for model, weight in partners)
+
+        self.name = "+".join(named(self.english, self.english_partners) + named(self.multilingual, self.partners))
+        english, multilingual = printed(self.english, self.english_partners), printed(self.multilingual, self.partners)
+        self.fingerprint = f"routed-{english}-{multilingual}"
 
     def routes(self, texts: Sequence[str]) -> list[str]:
         """``english``, ``multilingual`` or ``unsupported`` per text."""
@@ -240,19 +249,22 @@ class MultilingualTextModel:
         routes = np.asarray(self.routes(texts))
         probs = np.full((len(texts), 3), np.nan, dtype=np.float32)
         truncated = np.zeros(len(texts), dtype=bool)
-        for route, model in (("english", self.english), ("multilingual", self.multilingual)):
+        for route, model, partners in (
+            ("english", self.english, self.english_partners),
+            ("multilingual", self.multilingual, self.partners),
+        ):
             rows = np.flatnonzero(routes == route)
-            if rows.size:
-                probs[rows], truncated[rows] = model.predict([texts[i] for i in rows])
-        rows = np.flatnonzero(routes == "multilingual")
-        if rows.size and self.partners:
-            # Views of the text that err on different tweets, averaged: E5's, the character
-            # n-grams', USE's.
+            if not rows.size:
+                continue
             routed = [texts[i] for i in rows]
-            blended = (1 - sum(weight for _, weight in self.partners)) * probs[rows]
-            for model, weight in self.partners:
-                blended += weight * model.predict(routed)[0]
-            probs[rows] = blended
+            probs[rows], truncated[rows] = model.predict(routed)
+            if partners:
+                # Views of the text that err on different tweets, averaged: the encoder's, the
+                # character n-grams', USE's.
+                blended = (1 - sum(weight for _, weight in partners)) * probs[rows]
+                for partner, weight in partners:
+                    blended += weight * partner.predict(routed)[0]
+                probs[rows] = blended
         return probs, truncated
 
 
@@ -261,10 +273,11 @@ TEXT_BACKENDS = ("multilingual", "minilm", "e5", "classical", "use", "transforme
 
 
 def load_text_model(backend: str, **options: Any) -> TextModel:
-    """The named backend with its options: ``multilingual`` (the default: English to MiniLM, other
-    languages to E5 averaged with the classical and USE models; ``english_weights``,
-    ``multilingual_weights``, ``classical_path``, ``classical_weight``, ``use_path``, ``use_weight``
-    and the encoder options), ``minilm``/``e5`` (one encoder: ``weights_path``, ...), ``classical``
+    """The named backend with its options: ``multilingual`` (the default: English to MiniLM averaged
+    with the English classical model, other languages to E5 averaged with the classical and USE
+    models; ``english_weights``, ``multilingual_weights``, ``english_classical_path``,
+    ``english_classical_weight``, ``classical_path``, ``classical_weight``, ``use_path``,
+    ``use_weight`` and the encoder options), ``minilm``/``e5`` (one encoder: ``weights_path``, ...), ``classical``
     (``path``), ``use`` (``path``, ``threads``), ``transformers`` (``model``, ...) or ``vader``."""
     from sentiment_platform.lib.scoring.classical import ClassicalTextModel
     from sentiment_platform.lib.scoring.use_head import UseTextModel
@@ -273,6 +286,11 @@ def load_text_model(backend: str, **options: Any) -> TextModel:
         english, multilingual = options.pop("english_weights"), options.pop("multilingual_weights")
         classical, classical_weight = options.pop("classical_path"), options.pop("classical_weight")
         use, use_weight = options.pop("use_path"), options.pop("use_weight")
+        english_classical = options.pop("english_classical_path")
+        english_classical_weight = options.pop("english_classical_weight")
+        english_partners = []
+        if english_classical_weight:
+            english_partners.append((ClassicalTextModel(english_classical), english_classical_weight))
         partners = []
         if classical_weight:
             partners.append((ClassicalTextModel(classical), classical_weight))
@@ -282,6 +300,7 @@ def load_text_model(backend: str, **options: Any) -> TextModel:
             EncoderTextModel(english, **options),
             EncoderTextModel(multilingual, **options),
             tuple(partners),
+            tuple(english_partners),
         )
     if backend in ("minilm", "e5"):
         return EncoderTextModel(**options)

@@ -83,21 +83,34 @@ def test_each_text_goes_to_the_model_of_its_language_and_uncovered_ones_are_decl
     assert frame["label"].drop_nulls().len() == 4 and counts["status_unsupported_language"] == 1
 
 
-def test_the_partners_are_averaged_in_on_the_multilingual_route_only(routed):
-    from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL, ClassicalTextModel
+def test_each_route_averages_in_its_own_partners(routed):
+    from sentiment_platform.lib.scoring.classical import (
+        DEFAULT_CLASSICAL,
+        DEFAULT_ENGLISH_CLASSICAL,
+        ClassicalTextModel,
+    )
     from sentiment_platform.lib.scoring.use_head import DEFAULT_USE_HEAD, UseTextModel
 
     classical, use = ClassicalTextModel(DEFAULT_CLASSICAL), UseTextModel(DEFAULT_USE_HEAD)
-    blended = MultilingualTextModel(routed.english, routed.multilingual, ((classical, 0.3), (use, 0.4)))
+    english = ClassicalTextModel(DEFAULT_ENGLISH_CLASSICAL)
+    partners = ((classical, 0.3), (use, 0.4))
+    blended = MultilingualTextModel(routed.english, routed.multilingual, partners)
     texts = ["What a great match, I loved every minute of it", "Quelle journée magnifique aujourd'hui"]
     alone, _ = routed.predict(texts)
     mixed, _ = blended.predict(texts)
-    assert np.allclose(mixed[0], alone[0])  # English: MiniLM alone
+    assert np.allclose(mixed[0], alone[0])  # no English partner: MiniLM alone
     expected = 0.3 * alone[1] + 0.3 * classical.predict(texts[1:])[0][0] + 0.4 * use.predict(texts[1:])[0][0]
     assert np.allclose(mixed[1], expected, atol=1e-6)
-    assert blended.fingerprint != routed.fingerprint and blended.name.endswith("+tfidf-logreg+use-m3-logreg")
+    assert blended.fingerprint != routed.fingerprint and blended.name.endswith("+tfidf-logreg-umsab+use-m3-logreg")
+    both = MultilingualTextModel(routed.english, routed.multilingual, partners, ((english, 0.25),))
+    mixed_both, _ = both.predict(texts)
+    assert np.allclose(mixed_both[0], 0.75 * alone[0] + 0.25 * english.predict(texts[:1])[0][0], atol=1e-6)
+    assert np.allclose(mixed_both[1], mixed[1])  # the English partner stays off the multilingual route
+    assert both.name.startswith("minilm-tweeteval+tfidf-logreg-tweeteval+") and both.fingerprint != blended.fingerprint
     with pytest.raises(ValueError):  # E5 must keep a share
         MultilingualTextModel(routed.english, routed.multilingual, ((classical, 0.5), (use, 0.5)))
+    with pytest.raises(ValueError):  # and so must MiniLM
+        MultilingualTextModel(routed.english, routed.multilingual, partners, ((english, 1.0),))
 
 
 def test_the_e5_graph_is_exported_with_every_attention_block_fused(routed, tmp_path):
