@@ -1,6 +1,7 @@
 """Group ``models``: training the text models (English, multilingual, classical, USE), and evaluating the scorers."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from dagster import (
@@ -15,6 +16,7 @@ from pydantic import Field
 from sentiment_platform.defs.models.image_model import image_sentiment_model, post_fusion_model
 from sentiment_platform.defs.models.published_models import published_result, staging_path
 from sentiment_platform.lib.scoring.confusion_chart import confusion_png
+from sentiment_platform.lib.scoring.datasets import LabeledTexts, joined_texts
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.evaluation import (
     evaluate_by_language,
@@ -156,7 +158,9 @@ class ClassicalGridConfig(Config):
     c_values: list[float] = Field(default=[0.5, 2.0], description="Logistic regression's inverse regularisation.")
     char_ngram_max: list[int] = Field(default=[4, 5], description="Longest character n-gram (from 2).")
     folds: int = Field(default=3)
-    limit: int | None = Field(default=None, description="Use only the first N rows per language (smoke tests).")
+    limit: int | None = Field(
+        default=None, description="Use only the first N rows (of each language on UMSAB; smoke tests)."
+    )
 
 
 class ClassicalModelConfig(ClassicalGridConfig):
@@ -168,7 +172,13 @@ class ClassicalModelConfig(ClassicalGridConfig):
 
 
 def _classical_result(
-    storage: LakeStorage, text_scorer: TextScorer, model: str, train, data: str, config: ClassicalGridConfig, log
+    storage: LakeStorage,
+    text_scorer: TextScorer,
+    model: str,
+    train: LabeledTexts,
+    data: str,
+    config: ClassicalGridConfig,
+    log: Callable[[str], None],
 ) -> MaterializeResult:
     """Grid-search the classical pipeline on ``train`` and publish it as ``model``."""
     from sentiment_platform.lib.scoring.classical import save_classical, train_classical
@@ -208,8 +218,6 @@ def classical_sentiment_model(
     hyper-parameters chosen by GridSearchCV on UMSAB train (and TweetEval train rows if configured),
     published to the lake, from where the `classical` backend and the default's multilingual route
     load it."""
-    from sentiment_platform.lib.scoring.datasets import LabeledTexts, joined_texts
-
     tweeteval = labeled_tweets.split("train")
     rows = min(config.tweeteval_rows, config.limit or config.tweeteval_rows)
     train = joined_texts(
@@ -233,8 +241,6 @@ def english_classical_sentiment_model(
     """The classical model of English tweets, its grid searched on TweetEval train, published to
     the lake, from where the default's English route averages it with MiniLM. About 5 minutes on
     2 cores."""
-    from sentiment_platform.lib.scoring.datasets import LabeledTexts
-
     tweeteval = labeled_tweets.split("train")
     train = LabeledTexts("train", tweeteval.texts[: config.limit], tweeteval.labels[: config.limit])
     model = "english_classical_sentiment_model"
@@ -260,7 +266,6 @@ def use_sentiment_model(
     """The USE model's head (logistic regression on Universal Sentence Encoder embeddings), its C
     chosen by cross-validation on UMSAB train, published to the lake, from where the `use` backend
     and the default's multilingual route load it."""
-    from sentiment_platform.lib.scoring.datasets import joined_texts
     from sentiment_platform.lib.scoring.use_head import train_use_head
 
     train = joined_texts(labeled_tweets.umsab("train", config.limit).values())
