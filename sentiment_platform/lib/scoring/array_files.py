@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
+from typing import ClassVar, Self
 
 import numpy as np
 
@@ -34,6 +36,25 @@ def load_arrays(path: str | Path, missing: str) -> tuple[dict[str, np.ndarray], 
     with np.load(path, allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files if name != _RECORD}
         return arrays, json.loads(stored[_RECORD].tobytes().decode())
+
+
+class ArrayFile:
+    """Saving and loading for a dataclass of arrays and an ``info`` record (its training record):
+    every field but ``info`` is an array, stored as float32. ``ASSET`` names the asset that trains
+    it, for the message when there is no file."""
+
+    ASSET: ClassVar[str]
+    info: dict
+
+    def save(self, path: str | Path) -> Path:
+        """Write the arrays and the training record atomically."""
+        names = [f.name for f in fields(self) if f.name != "info"]
+        return save_arrays(path, {name: getattr(self, name).astype(np.float32) for name in names}, self.info)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        arrays, info = load_arrays(path, f"materialize `{cls.ASSET}`")
+        return cls(**arrays, info=info)
 
 
 def files_digest(fingerprint: str, paths: Sequence[Path]) -> str:

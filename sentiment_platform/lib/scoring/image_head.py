@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from sentiment_platform.lib.scoring.array_files import load_arrays, save_arrays
+from sentiment_platform.lib.scoring.array_files import ArrayFile
 from sentiment_platform.lib.scoring.image_datasets import LabeledImages
 from sentiment_platform.lib.scoring.metrics import classification_report
 from sentiment_platform.lib.scoring.training import choose_logit_offsets
@@ -29,8 +30,10 @@ Log = Callable[[str], None]
 
 
 @dataclass
-class ImageHead:
+class ImageHead(ArrayFile):
     """Standardise, a linear layer, class offsets: features (n, 1280) -> logits (n, 3)."""
+
+    ASSET: ClassVar[str] = "image_sentiment_model"
 
     mean: np.ndarray
     scale: np.ndarray
@@ -47,16 +50,6 @@ class ImageHead:
         from sentiment_platform.lib.scoring.text_models import softmax
 
         return softmax(self.logits(features)).astype(np.float32)
-
-    def save(self, path: str | Path) -> Path:
-        """Write the arrays and the training record atomically."""
-        names = ("mean", "scale", "coef", "intercept", "offsets")
-        return save_arrays(path, {name: getattr(self, name).astype(np.float32) for name in names}, self.info)
-
-    @classmethod
-    def load(cls, path: str | Path) -> ImageHead:
-        arrays, info = load_arrays(path, "materialize `image_sentiment_model`")
-        return cls(**arrays, info=info)
 
 
 def head_digest(path: str | Path) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from sentiment_platform.lib.scoring.array_files import load_arrays, save_arrays
+from sentiment_platform.lib.scoring.array_files import ArrayFile
 from sentiment_platform.lib.scoring.metrics import classification_report
 
 #: The fusion shipped in the package (MVSA train).
@@ -36,9 +37,11 @@ def _inputs(text: np.ndarray, image: np.ndarray, image_text: np.ndarray) -> np.n
 
 
 @dataclass
-class PostFusion:
+class PostFusion(ArrayFile):
     """Logits = [log p_text, log p_image, log p_image_text (0 without), has image text] @ coef.T
     + intercept."""
+
+    ASSET: ClassVar[str] = "post_fusion_model"
 
     coef: np.ndarray
     intercept: np.ndarray
@@ -59,15 +62,6 @@ class PostFusion:
             inputs = _inputs(text[both], image[both], image_text[both])[:, : self.coef.shape[1]]
             out[both] = softmax(inputs @ self.coef.T + self.intercept)
         return out.astype(np.float32)
-
-    def save(self, path: str | Path) -> Path:
-        arrays = {"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)}
-        return save_arrays(path, arrays, self.info)
-
-    @classmethod
-    def load(cls, path: str | Path) -> PostFusion:
-        arrays, info = load_arrays(path, "materialize `post_fusion_model`")
-        return cls(arrays["coef"], arrays["intercept"], info)
 
 
 def labels_and_scores(probabilities: np.ndarray) -> tuple[list[str | None], np.ndarray]:

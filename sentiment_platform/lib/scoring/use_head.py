@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from sentiment_platform.lib.scoring.array_files import load_arrays, save_arrays
+from sentiment_platform.lib.scoring.array_files import ArrayFile
 from sentiment_platform.lib.scoring.datasets import LabeledTexts
 
 MODEL_NAME = "use-m3-logreg"
@@ -42,8 +43,10 @@ def embed_texts(texts: Sequence[str], threads: int = 2) -> np.ndarray:
 
 
 @dataclass
-class UseHead:
+class UseHead(ArrayFile):
     """A linear layer on USE embeddings: (n, 512) -> class probabilities (n, 3)."""
+
+    ASSET: ClassVar[str] = "use_sentiment_model"
 
     coef: np.ndarray
     intercept: np.ndarray
@@ -53,16 +56,6 @@ class UseHead:
         from sentiment_platform.lib.scoring.text_models import softmax
 
         return softmax(embeddings @ self.coef.T + self.intercept).astype(np.float32)
-
-    def save(self, path: str | Path) -> Path:
-        """Write the arrays and the training record atomically."""
-        arrays = {"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)}
-        return save_arrays(path, arrays, self.info)
-
-    @classmethod
-    def load(cls, path: str | Path) -> UseHead:
-        arrays, info = load_arrays(path, "materialize `use_sentiment_model`")
-        return cls(arrays["coef"], arrays["intercept"], info)
 
 
 def train_use_head(
