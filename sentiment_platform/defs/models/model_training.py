@@ -15,6 +15,8 @@ from pydantic import Field
 
 from sentiment_platform.defs.models.image_model import image_sentiment_model, post_fusion_model
 from sentiment_platform.defs.models.published_models import published_result, staging_path
+from sentiment_platform.lib.scoring.classical import DEFAULT_C_VALUES as DEFAULT_CLASSICAL_C_VALUES
+from sentiment_platform.lib.scoring.classical import DEFAULT_CHAR_NGRAM_MAX
 from sentiment_platform.lib.scoring.confusion_chart import confusion_png
 from sentiment_platform.lib.scoring.datasets import LabeledTexts, joined_texts
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS
@@ -155,8 +157,12 @@ def multilingual_sentiment_model(
 class ClassicalGridConfig(Config):
     """The grid searched on the train split (cross-validated macro F1)."""
 
-    c_values: list[float] = Field(default=[0.5, 2.0], description="Logistic regression's inverse regularisation.")
-    char_ngram_max: list[int] = Field(default=[4, 5], description="Longest character n-gram (from 2).")
+    c_values: list[float] = Field(
+        default=list(DEFAULT_CLASSICAL_C_VALUES), description="Logistic regression's inverse regularisation."
+    )
+    char_ngram_max: list[int] = Field(
+        default=list(DEFAULT_CHAR_NGRAM_MAX), description="Longest character n-gram (from 2)."
+    )
     folds: int = Field(default=3)
     limit: int | None = Field(
         default=None, description="Use only the first N rows (of each language on UMSAB; smoke tests)."
@@ -181,12 +187,9 @@ def _classical_result(
     log: Callable[[str], None],
 ) -> MaterializeResult:
     """Grid-search the classical pipeline on ``train`` and publish it as ``model``."""
-    from sentiment_platform.lib.scoring.classical import save_classical, train_classical
+    from sentiment_platform.lib.scoring.classical import classical_grid, save_classical, train_classical
 
-    grid = {
-        "classify__C": config.c_values,
-        "features__chars__hash__ngram_range": [(2, high) for high in config.char_ngram_max],
-    }
+    grid = classical_grid(config.c_values, config.char_ngram_max)
     pipeline, info = train_classical(train, data, grid, config.folds)
     log(f"{model}: {info['best_params']} cv macro F1 {info['cv_macro_f1']:.4f}")
     path = save_classical(pipeline, info, staging_path(text_scorer.cache_dir, model, ".npz"))

@@ -25,11 +25,10 @@ MODEL_NAME = "tfidf-logreg"
 DEFAULT_CLASSICAL = Path(__file__).parent / "weights" / "classical_sentiment.npz"
 #: The English one (TweetEval train): the default's partner of MiniLM.
 DEFAULT_ENGLISH_CLASSICAL = Path(__file__).parent / "weights" / "english_classical_sentiment.npz"
-#: The grid searched by default: regularisation and the character n-gram range.
-DEFAULT_GRID: dict[str, list[Any]] = {
-    "classify__C": [0.5, 2.0],
-    "features__chars__hash__ngram_range": [(2, 4), (2, 5)],
-}
+#: Searched by default: the logistic regression's inverse regularisation, and the longest
+#: character n-gram (from 2).
+DEFAULT_C_VALUES = (0.5, 2.0)
+DEFAULT_CHAR_NGRAM_MAX = (4, 5)
 #: Hashed columns of each feature family.
 WORD_COLUMNS, CHAR_COLUMNS = 2**17, 2**18
 
@@ -57,6 +56,16 @@ def classical_pipeline(
     return Pipeline([("features", features), ("classify", classify)])
 
 
+def classical_grid(
+    c_values: Sequence[float] = DEFAULT_C_VALUES, char_ngram_max: Sequence[int] = DEFAULT_CHAR_NGRAM_MAX
+) -> dict[str, list[Any]]:
+    """The GridSearchCV grid of :func:`classical_pipeline` over those two hyper-parameters."""
+    return {
+        "classify__C": list(c_values),
+        "features__chars__hash__ngram_range": [(2, high) for high in char_ngram_max],
+    }
+
+
 def train_classical(
     train: LabeledTexts,
     data: str,
@@ -72,7 +81,7 @@ def train_classical(
     started = time.perf_counter()
     search = GridSearchCV(
         classical_pipeline(),
-        {k: list(v) for k, v in (grid or DEFAULT_GRID).items()},
+        {k: list(v) for k, v in (grid or classical_grid()).items()},
         scoring="f1_macro",
         cv=StratifiedKFold(folds, shuffle=True, random_state=13),
         n_jobs=jobs,
