@@ -1,18 +1,20 @@
 """The X API v2 source: recent search per topic for one hour, landed like any other source.
 
-Rate limits are honoured (a 429 waits until ``x-rate-limit-reset``), server errors and malformed
-pages are retried with exponential backoff, and a request budget caps each run. The bearer token
-comes from the environment only and is never logged or written anywhere.
+Every request goes through the hardened :class:`HttpClient` (the bearer token only to the API's
+own origin, never on media downloads or off-origin redirects; bodies capped while they stream; a
+total deadline per request). Rate limits are honoured within a wait budget per pull: a reset that
+is not a number waits a bounded default, a reset past the budget ends the topic's pull as
+``rate_limited`` (the next run pulls it again). Server errors and unparseable pages are retried
+with exponential backoff; a page of the wrong shape is an error of its topic, never of the hour.
+The bearer token comes from the environment only and is never logged or written anywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,8 +22,16 @@ from typing import Any
 
 import orjson
 
+from sentiment_platform.lib.cleansing.image_validation import ImageRules
 from sentiment_platform.lib.lake_layout import landing_image_key, landing_prefix
 from sentiment_platform.resources.lake_storage import LakeStorage
+from sentiment_platform.sources.http_client import (
+    HttpClient,
+    HttpLimits,
+    OutboundError,
+    seconds_header,
+    url_problem,
+)
 
 SEARCH_PATH = "/2/tweets/search/recent"
 SEARCH_FIELDS = {
@@ -30,6 +40,10 @@ SEARCH_FIELDS = {
     "user.fields": "username,name,location,public_metrics,created_at",
     "media.fields": "url,preview_image_url,alt_text,type,media_key",
 }
+#: A search page: 100 tweets with their includes are well under 1 MiB; 8 MiB leaves room.
+PAGE_LIMITS = HttpLimits(max_bytes=8 * 1024 * 1024, deadline_s=30.0)
+#: A media file: the size an image may have to be scored at all.
+MEDIA_LIMITS = HttpLimits(max_bytes=ImageRules().max_bytes, deadline_s=30.0)
 
 
 class XApiError(RuntimeError):
@@ -40,59 +54,140 @@ class BudgetExhausted(XApiError):
     """The run's request budget is spent."""
 
 
+class RateLimited(XApiError):
+    """The API asks for a wait longer than what is left of the pull's wait budget."""
+
+
+class PageShapeError(XApiError):
+    """A page that parsed as JSON but is not a search page (wrong types, missing ids)."""
+
+
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _objects(value: Any, where: str) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise PageShapeError(f"{where} is not a list of objects")
+    return value
+
+
+def _object(value: Any, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PageShapeError(f"{where} is not an object")
+    return value
+
+
+def _identified(items: list[dict], where: str, key: str = "id") -> None:
+    for index, item in enumerate(items):
+        if not isinstance(item.get(key), str) or not item[key]:
+            raise PageShapeError(f"{where}[{index}] has no string {key!r}")
+
+
+def checked_page(page: Any) -> dict:
+    """``page`` if it has the shape of a recent-search page (``data``, ``includes``, ``meta`` of
+    the documented types, every tweet, user and media with its id); raises :class:`PageShapeError`
+    naming the first thing that is wrong."""
+    page = _object(page, "the page")
+    tweets = _objects(page.get("data"), "data")
+    _identified(tweets, "data")
+    for index, tweet in enumerate(tweets):
+        references = _objects(tweet.get("referenced_tweets"), f"data[{index}].referenced_tweets")
+        _identified(references, f"data[{index}].referenced_tweets")
+        _object(tweet.get("public_metrics"), f"data[{index}].public_metrics")
+        keys = _object(tweet.get("attachments"), f"data[{index}].attachments").get("media_keys")
+        if keys is not None and not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+            raise PageShapeError(f"data[{index}].attachments.media_keys is not a list of strings")
+    includes = _object(page.get("includes"), "includes")
+    users = _objects(includes.get("users"), "includes.users")
+    _identified(users, "includes.users")
+    for index, user in enumerate(users):
+        _object(user.get("public_metrics"), f"includes.users[{index}].public_metrics")
+    _identified(_objects(includes.get("media"), "includes.media"), "includes.media", "media_key")
+    token = _object(page.get("meta"), "meta").get("next_token")
+    if token is not None and not (isinstance(token, str) and token):
+        raise PageShapeError("meta.next_token is not a string")
+    return page
+
+
 @dataclass
 class XApiClient:
+    """Recent search and media downloads for one pull. ``max_wait_s`` is the pull's wait budget:
+    every rate-limit and retry wait together; ``default_rate_wait_s`` is the wait for a 429 whose
+    reset header is not a number; ``now`` is the epoch clock reset times are read against."""
+
     base_url: str
     bearer_token: str = field(repr=False)
     max_requests: int = 200
     max_retries: int = 5
     backoff_s: float = 1.0
-    max_wait_s: float = 900.0
-    timeout_s: float = 30.0
+    max_wait_s: float = 120.0
+    default_rate_wait_s: float = 15.0
+    page_limits: HttpLimits = PAGE_LIMITS
+    media_limits: HttpLimits = MEDIA_LIMITS
     sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], float] = time.time
     requests_made: int = 0
+    waited_s: float = 0.0
     waits: list[tuple[str, float]] = field(default_factory=list)
 
-    def _request(self, url: str, accept_json: bool) -> bytes:
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        try:
+            self.http = HttpClient(self.base_url, {"Authorization": f"Bearer {self.bearer_token}"})
+        except OutboundError as error:
+            raise XApiError(str(error)) from None
+
+    def _wait(self, kind: str, seconds: float) -> None:
+        if self.waited_s + seconds > self.max_wait_s:
+            message = f"a {seconds:.0f} s wait is over what is left of the pull's {self.max_wait_s:g} s wait budget"
+            raise RateLimited(message) if kind == "rate_limit" else XApiError(message)
+        self.waited_s += seconds
+        self.waits.append((kind, seconds))
+        self.sleep(seconds)
+
+    def _rate_limit_wait(self, reset_header: str | None, attempt: int) -> float:
+        """Seconds to wait for a 429: until the reset time it gives, a bounded default when that is
+        not a number, the retry backoff when there is none."""
+        if reset_header is None:
+            return self.backoff_s * 2**attempt
+        reset = seconds_header(reset_header)
+        return self.default_rate_wait_s if reset is None else max(reset - self.now(), 0.0)
+
+    def _request(self, params: dict[str, Any]) -> dict:
+        """One search page (retried on 429, 5xx, network errors and unparseable bodies)."""
         last = "no attempt"
         for attempt in range(self.max_retries + 1):
             if self.requests_made >= self.max_requests:
                 raise BudgetExhausted(f"request budget of {self.max_requests} spent")
             self.requests_made += 1
-            request = urllib.request.Request(
-                url, headers={"Authorization": f"Bearer {self.bearer_token}", "User-Agent": "sentiment-platform"}
-            )
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                    body = response.read()
-                if accept_json:
-                    orjson.loads(body)  # a malformed page is retried like a server error
-                return body
-            except urllib.error.HTTPError as error:
-                if error.code == 429:
-                    reset = error.headers.get("x-rate-limit-reset")
-                    wait = float(reset) - time.time() if reset else self.backoff_s * 2**attempt
-                    wait = min(max(wait, 0.0), self.max_wait_s)
-                    self.waits.append(("rate_limit", wait))
-                    self.sleep(wait)
+                response = self.http.get(self.base_url + SEARCH_PATH, self.page_limits, params, authenticated=True)
+            except OutboundError as error:
+                if error.reason in ("invalid_url", "too_large", "too_many_redirects"):
+                    raise XApiError(f"{SEARCH_PATH}: {error.reason}") from None
+                last = error.reason
+            else:
+                if response.status == 429:
                     last = "HTTP 429"
+                    self._wait("rate_limit", self._rate_limit_wait(response.headers.get("x-rate-limit-reset"), attempt))
                     continue
-                if error.code >= 500:
-                    last = f"HTTP {error.code}"
+                if 200 <= response.status < 300:
+                    try:
+                        return checked_page(orjson.loads(response.body))
+                    except orjson.JSONDecodeError:
+                        last = "malformed page"
+                elif response.status >= 500:
+                    last = f"HTTP {response.status}"
                 else:
-                    raise XApiError(f"HTTP {error.code} for {urllib.parse.urlparse(url).path}") from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-                last = f"{type(error).__name__}"
-            except orjson.JSONDecodeError:
-                last = "malformed page"
-            wait = self.backoff_s * 2**attempt
-            self.waits.append(("retry", wait))
-            self.sleep(wait)
-        raise XApiError(f"{urllib.parse.urlparse(url).path} failed after {self.max_retries} retries ({last})")
+                    raise XApiError(f"HTTP {response.status} for {SEARCH_PATH}")
+            if attempt < self.max_retries:
+                self._wait("retry", self.backoff_s * 2**attempt)
+        raise XApiError(f"{SEARCH_PATH} failed after {self.max_retries} retries ({last})")
 
     def search_recent(self, query: str, start: datetime, end: datetime, page_size: int = 100) -> Iterator[dict]:
         """Pages of recent-search results for [start, end), following ``next_token``."""
@@ -104,15 +199,20 @@ class XApiClient:
             **SEARCH_FIELDS,
         }
         while True:
-            page = orjson.loads(self._request(f"{self.base_url}{SEARCH_PATH}?{urllib.parse.urlencode(params)}", True))
+            page = self._request(params)
             yield page
-            token = page.get("meta", {}).get("next_token")
+            token = (page.get("meta") or {}).get("next_token")
             if not token:
                 return
             params["pagination_token"] = token
 
     def download(self, url: str) -> bytes:
-        return self._request(url, False)
+        """A media file, without credentials, within the media limits; raises
+        :class:`OutboundError` (its ``reason`` says why) or :class:`XApiError` for a status."""
+        response = self.http.get(url, self.media_limits)
+        if response.status != 200:
+            raise OutboundError(f"http_{response.status}", "the media URL did not answer 200")
+        return response.body
 
 
 def tweets_to_records(page: dict, topic: str) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
@@ -140,7 +240,7 @@ def tweets_to_records(page: dict, topic: str) -> tuple[list[dict], list[dict], l
             if reference.get("type") == "replied_to":
                 record["in_reply_to_id"] = reference.get("id")
         keys = (tweet.get("attachments") or {}).get("media_keys") or []
-        attached = [media_by_key[k] for k in keys if k in media_by_key and media_by_key[k].get("url")]
+        attached = [media_by_key[k] for k in keys if k in media_by_key and isinstance(media_by_key[k].get("url"), str)]
         if attached:
             record["media"] = [
                 {
@@ -169,54 +269,104 @@ def tweets_to_records(page: dict, topic: str) -> tuple[list[dict], list[dict], l
     return posts, users, media
 
 
-def land_x_api_hour(storage: LakeStorage, hour: datetime, client: XApiClient, topics: Sequence[str]) -> dict[str, Any]:
+#: A topic as a file name: kept as it is when it is plain, else a slug and a digest (a topic is a
+#: search term: ``climate change``, ``#ai``, ``a/b`` must never make a folder or leave one).
+_PLAIN_TOPIC = re.compile(r"^[a-z0-9_-]{1,64}$")
+
+
+def topic_file_name(topic: str) -> str:
+    """A safe, stable file name part for ``topic``."""
+    if _PLAIN_TOPIC.match(topic):
+        return topic
+    slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:40] or "topic"
+    return f"{slug}-{hashlib.sha256(topic.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+
+
+def _image_extension(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return "png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return "jpg"
+
+
+def _land_media(storage: LakeStorage, client: XApiClient, posts: list[dict], media: list[tuple[str, dict]], counts):
+    """Download each media URL once (no credentials) and point the posts at the landed file. A URL
+    that is not http(s) is never opened; a failed download leaves the post its URL, which
+    ``raw_images`` quarantines with the reason; the reasons are counted in ``media_failed``."""
+    landed: dict[str, str] = {}
+    for url, _item in media:
+        if url in landed:
+            continue
+        try:
+            if url_problem(url):
+                raise OutboundError("invalid_url", "not an http(s) URL")
+            data = client.download(url)
+        except OutboundError as error:
+            counts["media_failed"][error.reason] += 1
+            continue
+        key = landing_image_key(hashlib.sha256(data).hexdigest(), _image_extension(data))
+        if not storage.exists(key):
+            storage.write_bytes(key, data)
+            counts["images"] += 1
+        landed[url] = key
+    for post in posts:
+        for entry in post.get("media", []):
+            entry["path"] = landed.get(entry["path"], entry["path"])
+
+
+def land_x_api_hour(
+    storage: LakeStorage,
+    hour: datetime,
+    client: XApiClient,
+    topics: Sequence[str],
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> dict[str, Any]:
     """Search each topic for ``hour`` and land the raw pages, the posts, the users and the images.
 
-    File names are fixed per hour and topic, so landing an hour twice replaces what it landed.
-    Stops early (landing what it has) when the request budget is spent or a page keeps failing.
+    File names are fixed per hour and topic, so landing an hour twice replaces what it landed. A
+    topic whose pull fails (a page of the wrong shape, a request that keeps failing) is listed in
+    ``failed_topics`` with the reason, one whose rate limit outlasts the wait budget in
+    ``rate_limited_topics``; the other topics still land. Stops early (landing what it has) when
+    the request budget is spent. ``now`` stamps the users as observed.
     """
     end = hour + timedelta(hours=1)
-    observed = _rfc3339(datetime.now(UTC))
+    observed = _rfc3339(now())
     counts: dict[str, Any] = {
         "posts": 0,
         "users": 0,
         "images": 0,
         "pages": 0,
         "failed_topics": [],
+        "rate_limited_topics": [],
+        "media_failed": Counter(),
         "budget_exhausted": False,
     }
     for topic in topics:
-        posts, users, pages = [], [], []
+        posts, users, pages, media = [], [], [], []
         try:
             for page in client.search_recent(f"({topic}) -is:retweet", hour, end):
                 pages.append(page)
-                page_posts, page_users, media = tweets_to_records(page, topic)
-                for url, _item in media:
-                    try:
-                        data = client.download(url)
-                    except XApiError:
-                        continue  # the post keeps the URL; raw_images quarantines it with the reason
-                    extension = "png" if data[:4] == b"\x89PNG" else "jpg"
-                    key = landing_image_key(hashlib.sha256(data).hexdigest(), extension)
-                    if not storage.exists(key):
-                        storage.write_bytes(key, data)
-                        counts["images"] += 1
-                    for post in page_posts:
-                        for entry in post.get("media", []):
-                            if entry["path"] == url:
-                                entry["path"] = key
+                page_posts, page_users, page_media = tweets_to_records(page, topic)
                 posts += page_posts
+                media += page_media
                 users += [dict(user, observed_at=observed) for user in page_users]
         except BudgetExhausted:
             counts["budget_exhausted"] = True
+        except RateLimited as error:
+            counts["rate_limited_topics"].append(f"{topic}: {error}")
         except XApiError as error:
             counts["failed_topics"].append(f"{topic}: {error}")
+        _land_media(storage, client, posts, media, counts)
+        name = topic_file_name(topic)
         for index, page in enumerate(pages):
-            storage.write_bytes(f"landing/x_api/{hour:%Y/%m/%d/%H}/{topic}-{index:03d}.json", json.dumps(page).encode())
+            storage.write_bytes(f"landing/x_api/{hour:%Y/%m/%d/%H}/{name}-{index:03d}.json", orjson.dumps(page))
         for dataset, rows in (("posts", posts), ("users", users)):
             if rows:
                 storage.write_bytes(
-                    f"{landing_prefix(dataset, hour)}x_api-{topic}.jsonl",
+                    f"{landing_prefix(dataset, hour)}x_api-{name}.jsonl",
                     b"\n".join(orjson.dumps(row) for row in rows) + b"\n",
                 )
         counts["posts"] += len(posts)
@@ -224,5 +374,7 @@ def land_x_api_hour(storage: LakeStorage, hour: datetime, client: XApiClient, to
         counts["pages"] += len(pages)
         if counts["budget_exhausted"]:
             break
+    counts["media_failed"] = dict(sorted(counts["media_failed"].items()))
     counts["requests"] = client.requests_made
+    counts["waited_s"] = round(client.waited_s, 3)
     return counts

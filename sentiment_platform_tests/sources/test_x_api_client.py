@@ -119,3 +119,96 @@ def test_mockfeed_command_serves_the_x_api(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# Hostile pages and headers: each is a whole answer the mock server gives for one request number.
+WRONG_SHAPES = {
+    "a list": b"[]",
+    "meta a string": b'{"data": [], "meta": "nope"}',
+    "referenced_tweets of strings": b'{"data": [{"id": "1", "text": "x", "referenced_tweets": ["2"]}], "meta": {}}',
+    "a tweet without an id": b'{"data": [{"text": "x"}], "meta": {}}',
+    "users not a list": b'{"data": [], "includes": {"users": {"id": "1"}}, "meta": {}}',
+    "next_token a number": b'{"data": [], "meta": {"next_token": 5}}',
+}
+
+
+@pytest.mark.parametrize("shape", sorted(WRONG_SHAPES))
+def test_a_page_of_the_wrong_shape_fails_its_topic_and_the_others_still_land(server, lake, shape):
+    server.faults = {1: (200, {}, WRONG_SHAPES[shape])}
+    counts = land_x_api_hour(lake, HOUR, client(server), ["tech", "sports"], now=lambda: HOUR)
+    assert [failure.split(":")[0] for failure in counts["failed_topics"]] == ["tech"]
+    assert " is not " in counts["failed_topics"][0] or " has no " in counts["failed_topics"][0]  # says what
+    assert lake.list_keys(landing_prefix("posts", HOUR)) == [f"{landing_prefix('posts', HOUR)}x_api-sports.jsonl"]
+    assert server.requests.count("/2/tweets/search/recent") >= 2  # not retried as if it were a network fault
+
+
+@pytest.mark.parametrize("reset", ["soon", "nan", "inf", "", "1e400"])
+def test_a_rate_limit_reset_that_is_not_a_number_waits_a_bounded_default(server, reset):
+    server.faults = {1: (429, {"x-rate-limit-reset": reset}, b"{}")}
+    api = client(server, default_rate_wait_s=7.0, sleep=lambda s: None)
+    assert list(api.search_recent("(tech) -is:retweet", HOUR, HOUR + timedelta(hours=1)))
+    assert api.waits[0] == ("rate_limit", 7.0)
+
+
+def test_a_reset_far_in_the_future_ends_the_topic_as_rate_limited_without_sleeping(server, lake):
+    slept = []
+    far = str(int(HOUR.timestamp()) + 6 * 3600)
+    server.faults = {1: (429, {"x-rate-limit-reset": far}, b"{}")}
+    api = client(server, sleep=slept.append, now=lambda: HOUR.timestamp(), max_wait_s=60)
+    counts = land_x_api_hour(lake, HOUR, api, ["tech", "sports"], now=lambda: HOUR)
+    assert [entry.split(":")[0] for entry in counts["rate_limited_topics"]] == ["tech"]
+    assert slept == [] and counts["posts"] > 0  # sports still landed, and nobody slept for hours
+    # Many short waits spend the budget too: the pull never sleeps past it in total.
+    done = len(server.requests)
+    soon = (429, {"x-rate-limit-reset": str(int(HOUR.timestamp()) + 20)}, b"{}")
+    server.faults = {done + n: soon for n in range(1, 30)}
+    api = client(server, sleep=slept.append, now=lambda: HOUR.timestamp(), max_wait_s=60, max_retries=20)
+    with pytest.raises(XApiError, match="wait budget"):
+        list(api.search_recent("(tech) -is:retweet", HOUR, HOUR + timedelta(hours=1)))
+    assert sum(slept) <= 60
+
+
+def test_media_get_no_token_and_urls_that_are_not_http_are_never_opened(server, lake):
+    from sentiment_platform_tests.sources.hostile_server import HostileServer
+
+    media_host = HostileServer().start()
+    try:
+        page = {
+            "data": [
+                {
+                    "id": "t1",
+                    "author_id": "u1",
+                    "created_at": "2026-11-20T13:05:00Z",
+                    "text": "a view",
+                    "attachments": {"media_keys": ["m1", "m2", "m3", "m4"]},
+                },
+            ],
+            "includes": {
+                "users": [{"id": "u1", "username": "someone"}],
+                "media": [
+                    {"media_key": "m1", "type": "photo", "url": "file:///etc/passwd"},
+                    {"media_key": "m2", "type": "photo", "url": f"{media_host.url}/ok"},
+                    {"media_key": "m3", "type": "photo", "url": f"{media_host.url}/endless"},
+                    {"media_key": "m4", "type": "photo", "url": f"{server.url}/media/missing.jpg"},
+                ],
+            },
+            "meta": {},
+        }
+        server.faults = {1: (200, {}, orjson.dumps(page))}
+        counts = land_x_api_hour(lake, HOUR, client(server), ["tech"], now=lambda: HOUR)
+    finally:
+        media_host.stop()
+    assert counts["media_failed"] == {"http_404": 1, "invalid_url": 1, "too_large": 1}
+    # The token went to the API's search and to none of the media, not even the API host's own.
+    assert media_host.authorizations("/ok") == [None] and media_host.authorizations("/endless") == [None]
+    result = materialize([raw_images], partition_key=PARTITION, resources={"storage": lake})
+    assert result.success
+    from sentiment_platform.lib.lake_layout import quarantine_prefix
+
+    rejected = [
+        orjson.loads(line)
+        for line in lake.read_bytes(quarantine_prefix("images", HOUR) + "rejected.jsonl").splitlines()
+    ]
+    reasons = {item["image_key"]: item["reason"] for item in rejected}
+    assert reasons["file:///etc/passwd"] == "invalid_url"
+    assert reasons[f"{server.url}/media/missing.jpg"] == "not_downloaded"

@@ -1,5 +1,6 @@
 """Group ``ingestion``: what the sources landed for each hour, as received, and its images."""
 
+import re
 from collections import Counter
 from datetime import datetime
 
@@ -41,6 +42,7 @@ from sentiment_platform.resources.lake_storage import (
     check_key,
 )
 from sentiment_platform.resources.post_sources import PostSource
+from sentiment_platform.sources.http_client import url_problem
 
 LANDED_ASSETS = {"raw_posts": "posts", "raw_users": "users", "raw_interactions": "interactions"}
 
@@ -119,9 +121,16 @@ def describe_landing(
 LANDING_IMAGES = "landing/images/"
 
 
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def image_key_problem(image_key: str) -> str | None:
-    """Why a post's media reference cannot be read (``invalid_key``: not a well-formed key inside
-    the lake; ``outside_landing_zone``: a key of another zone), or None if it may be."""
+    """Why a post's media reference cannot be read, or None if it may be: ``invalid_url`` (a URL
+    that is not http(s), never opened by any source), ``not_downloaded`` (an http(s) URL the source
+    could not fetch: the pull's metadata says why), ``invalid_key`` (not a well-formed key inside
+    the lake), ``outside_landing_zone`` (a key of another zone)."""
+    if _URL_SCHEME.match(image_key):
+        return url_problem(image_key) or "not_downloaded"
     try:
         check_key(image_key)
     except InvalidLakeKey:

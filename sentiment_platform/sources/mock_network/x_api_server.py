@@ -150,7 +150,8 @@ class MockXApi:
 class MockXApiServer:
     """A threaded HTTP server for :class:`MockXApi` on 127.0.0.1.
 
-    ``faults`` maps a 1-based request number to ``429``, ``500``, ``503`` or ``malformed``;
+    ``faults`` maps a 1-based request number to ``429``, ``500``, ``503`` or ``malformed``, or to a
+    whole answer ``(status, headers, body)`` (a hostile page, a strange rate-limit header);
     ``bearer_token``, when set, is required in the ``Authorization`` header.
     """
 
@@ -159,7 +160,7 @@ class MockXApiServer:
         config: MockFeedConfig = MockFeedConfig(),
         port: int = 0,
         bearer_token: str | None = None,
-        faults: dict[int, str] | None = None,
+        faults: dict[int, str | tuple[int, dict[str, str], bytes]] | None = None,
         rate_limit_reset_s: float = 1.0,
     ) -> None:
         self.api = MockXApi(config)
@@ -221,6 +222,9 @@ class MockXApiServer:
                 if server.bearer_token and self.headers.get("Authorization") != f"Bearer {server.bearer_token}":
                     return self._send(401, b'{"title": "Unauthorized"}')
                 fault = server.faults.get(number)
+                if isinstance(fault, tuple):
+                    status, headers, body = fault
+                    return self._send(status, body, headers)
                 if fault == "429":
                     reset = int(datetime.now(UTC).timestamp() + server.rate_limit_reset_s)
                     return self._send(
