@@ -94,6 +94,14 @@ class LakeStorage(ConfigurableResource):
         """Write ``key`` atomically: readers see the old content or the new one, never a part."""
 
     @abstractmethod
+    def object_size(self, key: str) -> int:
+        """Bytes stored at ``key``, without reading them; raises ``FileNotFoundError`` when absent."""
+
+    @abstractmethod
+    def read_head(self, key: str, size: int) -> bytes:
+        """At most the first ``size`` bytes of ``key`` (a digest of a file too large to read whole)."""
+
+    @abstractmethod
     def parquet_rows(self, key: str) -> int:
         """Rows of the Parquet object ``key``, from its footer only."""
 
@@ -160,10 +168,20 @@ class LocalLakeStorage(LakeStorage):
         return str(self._path(key)) if key else os.path.realpath(self.root)
 
     def read_bytes(self, key: str) -> bytes:
+        return self._file(key).read_bytes()
+
+    def _file(self, key: str) -> Path:
         path = self._path(key)
         if path.is_dir():
             raise InvalidLakeKey(f"key names a folder, not an object: {key!r}")
-        return path.read_bytes()
+        return path
+
+    def object_size(self, key: str) -> int:
+        return self._file(key).stat().st_size
+
+    def read_head(self, key: str, size: int) -> bytes:
+        with self._file(key).open("rb") as handle:
+            return handle.read(size)
 
     def write_bytes(self, key: str, data: bytes) -> None:
         path = self._path(key)
@@ -291,6 +309,23 @@ class S3LakeStorage(LakeStorage):
             return self.client.get_object(Bucket=self._bucket, Key=self._key(key))["Body"].read()
         except self.client.exceptions.NoSuchKey as error:
             raise FileNotFoundError(self.uri(key)) from error
+
+    def object_size(self, key: str) -> int:
+        try:
+            return int(self.client.head_object(Bucket=self._bucket, Key=self._key(key))["ContentLength"])
+        except self.client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(self.uri(key)) from error
+            raise
+
+    def read_head(self, key: str, size: int) -> bytes:
+        if size <= 0:
+            return b""
+        try:
+            answer = self.client.get_object(Bucket=self._bucket, Key=self._key(key), Range=f"bytes=0-{size - 1}")
+        except self.client.exceptions.NoSuchKey as error:
+            raise FileNotFoundError(self.uri(key)) from error
+        return answer["Body"].read()
 
     def write_bytes(self, key: str, data: bytes) -> None:
         # A PUT is atomic on S3: readers see the old object or the new one.

@@ -197,3 +197,44 @@ def test_a_dropped_connection_is_retried_with_backoff_and_the_hour_lands(lake):
     retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
     assert len(retries) == 1
     assert lake.list_keys("landing/posts/")
+
+
+def test_oversized_files_are_quarantined_without_being_read_or_copied(lake, monkeypatch):
+    import os
+
+    import psutil
+
+    from sentiment_platform.defs.ingestion import raw_data
+
+    big = 300 * 1024 * 1024
+    base = {"author_id": "u1", "created_at": "2026-11-20T13:10:00Z", "lang": "en", "text": "look"}
+    records = []
+    for index in range(6):  # six 300 MiB files (sparse on disk): today's code held 2 GB at once
+        key = landing_image_key(f"{index}" * 64, "jpg")
+        lake.write_bytes(key, b"\xff\xd8\xff" + bytes([index]) * 1000)
+        with open(lake.uri(key), "r+b") as handle:
+            handle.truncate(big)
+        records.append(dict(base, id=f"big{index}", media=[{"path": key}]))
+    # Three small corrupt files, with a copy budget that fits two of them.
+    monkeypatch.setattr(raw_data, "QUARANTINE_COPY_BYTES", 250)
+    for index in range(3):
+        key = landing_image_key(f"{'abc'[index]}" * 64, "png")
+        lake.write_bytes(key, b"\x89PNG" + b"x" * 96)
+        records.append(dict(base, id=f"bad{index}", media=[{"path": key}]))
+    lake.write_bytes("landing/posts/2026/11/20/13/pushed.jsonl", b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    process = psutil.Process()
+    before = process.memory_info().rss
+    metadata = run(lake, LandingSource(), assets=[landed_batches, raw_images])
+    assert process.memory_info().rss - before < 200 * 1024 * 1024
+    rejected = {
+        r["post_ids"][0]: r
+        for r in map(orjson.loads, lake.read_bytes(quarantine_prefix("images", HOUR) + "rejected.jsonl").splitlines())
+    }
+    for index in range(6):
+        record = rejected[f"big{index}"]
+        assert record["reason"] == "file_too_large" and record["bytes"] == big
+        assert record["head_bytes"] == raw_data.QUARANTINE_HEAD_BYTES and len(record["head_sha256"]) == 64
+    assert [rejected[f"bad{i}"]["copied"] for i in range(3)] == [True, True, False]
+    copies = lake.list_keys(quarantine_prefix("images", HOUR) + "files/")
+    assert len(copies) == 2 and sum(os.path.getsize(lake.uri(key)) for key in copies) == 200
+    assert metadata["raw_images"]["quarantined_file_too_large"] == 6

@@ -1,5 +1,6 @@
 """Group ``ingestion``: what the sources landed for each hour, as received, and its images."""
 
+import hashlib
 import re
 from collections import Counter
 from datetime import datetime
@@ -142,6 +143,11 @@ def image_key_problem(image_key: str) -> str | None:
     )
 
 
+#: Of a file too large to read, quarantine keeps the digest of this many first bytes.
+QUARANTINE_HEAD_BYTES = 64 * 1024
+#: Rejected files copied into one hour's quarantine, at most (bytes); the rest keep a record and a digest.
+QUARANTINE_COPY_BYTES = 64 * 1024 * 1024
+
 IMAGE_MANIFEST_SCHEMA = {
     "image_key": pl.String,
     "post_ids": pl.List(pl.String),
@@ -164,7 +170,9 @@ def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> Material
     """The images referenced by each hour's posts, validated with Pillow.
 
     Valid images are listed in a manifest (cleansed zone); missing, corrupt, truncated, unsupported
-    or decompression-bomb files are copied to quarantine with the reason.
+    or decompression-bomb files are quarantined with the reason (and copied, up to
+    ``QUARANTINE_COPY_BYTES`` an hour); a file over the size limit is never read, only recorded with
+    its size and the digest of its first bytes.
     """
     hours = run_hours(context)
     stamp_partitions(context, {hour: validate_hour_images(storage, hour) for hour in hours})
@@ -186,11 +194,20 @@ def validate_hour_images(storage: LakeStorage, hour: datetime) -> dict:
     )
     rules = ImageRules()
     valid, rejected, quarantine_files = [], [], {}
+    copied = 0  # bytes of rejected files copied into quarantine this hour
     for image_key, post_ids in references.iter_rows():
-        reason = image_key_problem(image_key)
+        record: dict = {"image_key": image_key, "post_ids": post_ids}
+        reason, data = image_key_problem(image_key), b""
         if reason is None:
             try:
-                data = storage.read_bytes(image_key)
+                size = storage.object_size(image_key)
+                # Too large to score: never loaded; quarantine keeps a record and a digest of its head.
+                if size > rules.max_bytes:
+                    head = storage.read_head(image_key, QUARANTINE_HEAD_BYTES)
+                    reason = "file_too_large"
+                    record |= {"bytes": size, "head_bytes": len(head), "head_sha256": hashlib.sha256(head).hexdigest()}
+                else:
+                    data = storage.read_bytes(image_key)
             except InvalidLakeKey:  # a symlink out of the lake, a folder
                 reason = "invalid_key"
             except FileNotFoundError:
@@ -198,23 +215,20 @@ def validate_hour_images(storage: LakeStorage, hour: datetime) -> dict:
             except OSError as error:
                 reason = f"unreadable:{type(error).__name__}"
         if reason is not None:
-            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": reason})
+            rejected.append(record | {"reason": reason})
             continue
         check = validate_image(data, rules)
         if check.ok:
             valid.append(
-                {
-                    "image_key": image_key,
-                    "post_ids": post_ids,
-                    "format": check.format,
-                    "width": check.width,
-                    "height": check.height,
-                    "bytes": len(data),
-                }
+                record | {"format": check.format, "width": check.width, "height": check.height, "bytes": len(data)}
             )
-        else:
-            rejected.append({"image_key": image_key, "post_ids": post_ids, "reason": check.reason})
+            continue
+        record |= {"reason": check.reason, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        # Copies of bad files (for a person to look at) are kept while the hour's copy budget lasts.
+        if copied + len(data) <= QUARANTINE_COPY_BYTES:
             quarantine_files[f"files/{image_key.rsplit('/', 1)[1]}"] = data
+            copied += len(data)
+        rejected.append(record | {"copied": f"files/{image_key.rsplit('/', 1)[1]}" in quarantine_files})
 
     manifest = pl.DataFrame(valid, schema=IMAGE_MANIFEST_SCHEMA)
     storage.write_parquet(dataset_key("raw_images", hour), manifest)
