@@ -10,11 +10,23 @@ when nothing is set); pass a :class:`TextScorer` or :class:`ImageScorer` to choo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import polars as pl
 
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+
+
+def _as_list(values: Any, function: str, items: str) -> list:
+    """``values`` as a list, or a ``TypeError`` naming what ``function`` expects: a string or a
+    bytes object is one item, not a sequence of characters or byte values to score one by one."""
+    if isinstance(values, (str, bytes, bytearray, memoryview)):
+        kind = type(values).__name__
+        raise TypeError(f"{function}() expects a list of {items}, got one {kind}: pass [{kind}_value] to score it")
+    if isinstance(values, Mapping) or not isinstance(values, Iterable):
+        raise TypeError(f"{function}() expects a list of {items}, got {type(values).__name__}")
+    return list(values)
 
 
 def _default_scorers(settings) -> tuple[TextScorer, ImageScorer]:
@@ -26,13 +38,18 @@ def _default_scorers(settings) -> tuple[TextScorer, ImageScorer]:
 def score_texts(texts: Sequence[str | None], scorer: TextScorer | None = None) -> pl.DataFrame:
     """One row per text, in order: ``text`` and the scores of ``SCORE_SCHEMA`` (``status``, ``label``,
     ``p_negative``, ``p_neutral``, ``p_positive``, ``score`` in [-1, 1], ``truncated``, ``model``).
-    Empty or non-text inputs get their status and null scores, never a guess."""
+    Empty or non-text inputs get their status and null scores, never a guess; a string that cannot
+    be encoded (a lone surrogate) is ``invalid_encoding``, shown with U+FFFD in ``text``. Raises
+    ``TypeError`` when ``texts`` is not a list (one string is not a list of texts)."""
+    from sentiment_platform.lib.scoring.text_input import displayable
     from sentiment_platform.lib.scoring.text_scoring import score_text_values
     from sentiment_platform.settings import Settings
 
+    texts = _as_list(texts, "score_texts", "texts")
     model = (scorer or _default_scorers(Settings(as_env_vars=False))[0]).load()
-    scores, _ = score_text_values(list(texts), model)
-    return pl.DataFrame({"text": list(texts)}, schema={"text": pl.String}, strict=False).hstack(scores)
+    scores, _ = score_text_values(texts, model)
+    shown = [displayable(text) for text in texts]
+    return pl.DataFrame({"text": shown}, schema={"text": pl.String}, strict=False).hstack(scores)
 
 
 def score_images(
@@ -40,10 +57,12 @@ def score_images(
 ) -> pl.DataFrame:
     """One row per image file (its bytes), in order: the scores of ``IMAGE_SCORE_SCHEMA`` and, for
     the text read in the image (``image_text``), those of ``IMAGE_TEXT_SCHEMA`` from the text
-    scorer; a file that is not a valid image gets status ``invalid:<reason>`` and null scores."""
+    scorer; a file that is not a valid image gets status ``invalid:<reason>`` and null scores.
+    Raises ``TypeError`` when ``images`` is not a list (one file's bytes are not a list of files)."""
     from sentiment_platform.lib.scoring.image_scoring import score_image_files, with_image_text_scores
     from sentiment_platform.settings import Settings
 
+    images = _as_list(images, "score_images", "image files (bytes)")
     defaults = _default_scorers(Settings(as_env_vars=False))
     scorer = scorer or defaults[1]
     scores = score_image_files(list(images), scorer.load(), scorer.load_text_reader())
@@ -63,6 +82,8 @@ def score_posts(
     from sentiment_platform.lib.scoring.post_fusion import PostFusion, labels_and_scores
     from sentiment_platform.settings import Settings
 
+    texts = _as_list(texts, "score_posts", "texts")
+    images = _as_list(images, "score_posts", "image files (bytes, or None)")
     if len(texts) != len(images):
         raise ValueError(f"{len(texts)} texts but {len(images)} images: give one image (or None) per post")
     if text_scorer is None or image_scorer is None:  # the lake's models looked up once, not per part

@@ -50,3 +50,36 @@ def test_score_posts_fuses_text_and_image_and_keeps_the_one_a_post_has(model_cac
     assert frame["post_label"][0] in ("negative", "neutral", "positive")
     with pytest.raises(ValueError):
         score_posts(["one"], [])
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda value: score_texts(value, TextScorer(backend="vader")), "a string"),
+        (lambda value: score_texts(value, TextScorer(backend="vader")), b"some bytes"),
+        (lambda value: score_texts(value, TextScorer(backend="vader")), 42),
+        (lambda value: score_images(value, ImageScorer(backend="affect", read_text=False)), png((1, 2, 3))),
+        (lambda value: score_posts(value, [None], TextScorer(backend="vader")), "a string"),
+    ],
+)
+def test_one_string_or_file_instead_of_a_list_is_a_type_error_naming_the_list(call, argument):
+    with pytest.raises(TypeError, match="expects a list of"):
+        call(argument)
+
+
+def test_a_text_that_cannot_be_encoded_gets_its_own_status_and_the_others_are_scored():
+    import json
+
+    lone = json.loads('"\\ud800 what a lovely day"')
+    frame = score_texts(["I love it", lone, "I hate it"], TextScorer(backend="vader"))
+    assert frame["status"].to_list() == ["ok", "invalid_encoding", "ok"]
+    assert frame["label"].to_list() == ["positive", None, "negative"]
+    assert frame["text"][1] == "\ufffd what a lovely day"
+    posts = score_posts(["I love it", lone], [None, None], TextScorer(backend="vader"), ImageScorer(read_text=False))
+    assert posts["text_status"].to_list() == ["ok", "invalid_encoding"] and posts["post_label"][1] is None
+
+
+def test_image_items_that_are_not_bytes_get_their_own_status():
+    frame = score_images([png((250, 200, 40)), "photo.jpg", 7], ImageScorer(backend="affect", read_text=False))
+    assert frame["status"].to_list()[1:] == ["invalid:not_bytes", "invalid:not_bytes"]
+    assert frame["status"][0] == "ok"

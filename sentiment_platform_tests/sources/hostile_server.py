@@ -5,8 +5,8 @@ of every request it gets, so a test can see where a credential went."""
 from __future__ import annotations
 
 import threading
-import zlib
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 

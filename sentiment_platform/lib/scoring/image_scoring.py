@@ -49,11 +49,14 @@ def score_image_files(
 ) -> pl.DataFrame:
     """One row per file, in order (``IMAGE_SCORE_SCHEMA``): status ``ok`` with the scores and (with
     a ``reader``) the text read in it, ``missing`` for None, or the validation failure
-    (``invalid:<reason>``) with null scores."""
+    (``invalid:<reason>``; ``invalid:not_bytes`` for anything but bytes) with null scores."""
     statuses: list[str] = []
     for data in files:
         if data is None:
             statuses.append("missing")
+            continue
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            statuses.append("invalid:not_bytes")
             continue
         check = validate_image(data, rules)
         statuses.append("ok" if check.ok else f"invalid:{check.reason}")

@@ -2,7 +2,8 @@
 
 Every input gets a status: ``ok`` (scored), ``empty`` (nothing that shows: whitespace, zero-width
 and other format or control characters), ``not_text`` (None,
-numbers, other objects) or ``invalid_encoding`` (bytes that are not UTF-8). Only ``ok`` rows reach
+numbers, other objects) or ``invalid_encoding`` (bytes that are not UTF-8, or a string that cannot
+be written as UTF-8: a lone surrogate, as ``json.loads('"\\ud800"')`` gives). Only ``ok`` rows reach
 the model, so no model ever guesses a sentiment for something that is not text.
 """
 
@@ -18,6 +19,7 @@ OK, EMPTY, NOT_TEXT, INVALID_ENCODING = "ok", "empty", "not_text", "invalid_enco
 UNSUPPORTED_LANGUAGE = "unsupported_language"
 
 _WHITESPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: A character that shows: not whitespace, a control or format character (zero-width spaces and
 #: joiners, direction marks, BOM, tags), a variation selector or a blank filler. The same pattern
 #: reads in Python's ``re`` and in Rust's regex (Polars), so cleansing and scoring agree on it.
@@ -42,8 +44,22 @@ def check_text(value: Any) -> tuple[str, str]:
             return INVALID_ENCODING, ""
     if not isinstance(value, str):
         return NOT_TEXT, ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return INVALID_ENCODING, ""
     text = _WHITESPACE.sub(" ", value).strip()
     return (OK, text) if _VISIBLE.search(text) else (EMPTY, "")
+
+
+def displayable(value: Any) -> Any:
+    """``value`` as it can be shown and stored: a string's lone surrogates become U+FFFD."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _SURROGATE.sub("\ufffd", value)
+    return value
 
 
 @lru_cache(maxsize=4096)
