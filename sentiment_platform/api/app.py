@@ -30,7 +30,9 @@ from sentiment_platform.api.errors import (
 )
 from sentiment_platform.api.snapshot_cache import CachedAnswers, SnapshotCache, request_key
 from sentiment_platform.api.trend_series import EMPTY, TrendSeries, on_boundary, series_by_topic
-from sentiment_platform.lib.lake_layout import landing_image_key
+from sentiment_platform.lib.cleansing.cleaning import LANGUAGE_TAG, MAX_TERM_CHARS
+from sentiment_platform.lib.cleansing.image_validation import ImageRules
+from sentiment_platform.lib.lake_layout import InvalidLakeKey, landing_image_key
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.warehouse import SharedReader, Warehouse
 
@@ -39,10 +41,10 @@ MAX_RANGE = timedelta(days=92)
 #: The range `/trends` covers when the request gives no `start` or `end`.
 DEFAULT_RANGE = timedelta(hours=24)
 IDENTIFIER = r"^[A-Za-z0-9_\-:.]{1,64}$"
+#: A language as the pipeline keeps it (see ``LANGUAGE_TAG``).
 #: A landed image's file name: its SHA-256 and extension (see ``landing_image_key``).
 IMAGE_NAME = r"^[0-9a-f]{64}\.(jpg|jpeg|png|gif|webp)$"
 IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
-LANGUAGE = r"^[a-z]{2,3}$"
 STATIC = FilePath(__file__).parent / "static"
 #: Whole trend series kept per snapshot (one per table, language and window size asked for).
 SERIES_ENTRIES = 256
@@ -50,7 +52,23 @@ Start = Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no
 End = Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")]
 Limit = Annotated[int, Query(ge=1, le=5000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-Topic = Annotated[str | None, Query(pattern=IDENTIFIER, description="One topic; all topics if absent.")]
+Topic = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_TERM_CHARS,
+        description=f"One topic, as `/topics` lists it (any Unicode text up to {MAX_TERM_CHARS} characters, "
+        "compared in lower case); all topics if absent.",
+    ),
+]
+Hashtag = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_TERM_CHARS + 1,
+        description=f"Only posts with this hashtag (with or without `#`, up to {MAX_TERM_CHARS} characters).",
+    ),
+]
 Clock = Callable[[], datetime]
 _JSON = "application/json"
 
@@ -106,14 +124,17 @@ def create_app(
     warehouse: Warehouse,
     storage: LakeStorage | None = None,
     clock: Clock = lambda: datetime.now(UTC),
-    cache_entries: int = 4096,
+    cache_entries: int | None = None,
+    cache_bytes: int | None = None,
 ) -> FastAPI:
     """The API over ``warehouse``, through one shared read-only connection (see ``SharedReader``);
     encoded answers and whole trend series are kept per warehouse snapshot (see ``SnapshotCache``
     and ``TrendSeries``); the posts' images come from ``storage`` (none served without it);
-    ``clock`` is what "the last 24 hours" is counted from."""
+    ``clock`` is what "the last 24 hours" is counted from; the answer cache keeps at most
+    ``cache_entries`` answers and ``cache_bytes`` bytes (``SnapshotCache``'s defaults if None)."""
     reader = SharedReader(warehouse)
-    cache = SnapshotCache(cache_entries)
+    limits = {"max_entries": cache_entries, "max_bytes": cache_bytes}
+    cache = SnapshotCache(**{name: value for name, value in limits.items() if value is not None})
     series_cache = SnapshotCache(SERIES_ENTRIES)
     series_locks: dict[tuple, threading.Lock] = {}
 
@@ -160,10 +181,13 @@ def create_app(
             rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
         return rows
 
-    def cached(request: Request, build: Callable[[], Any]) -> Response:
-        """The answer to ``request`` on the latest snapshot: from the cache, or built and kept."""
+    def cached(request: Request, build: Callable[[], Any], resolved: str = "") -> Response:
+        """The answer to ``request`` on the latest snapshot: from the cache, or built and kept.
+        ``resolved`` names what the answer depends on beyond the request (defaults taken from the
+        clock): such an answer is kept under a key the request alone never matches, so it is
+        reused only while those values stay the same."""
         version = warehouse.snapshot_version()
-        key = request_key(request.scope)
+        key = request_key(request.scope) + (f"#{resolved}" if resolved else "")
         body = cache.get(version, key)
         if body is None:
             body = _encode(build())
@@ -252,16 +276,22 @@ def create_app(
         topic: Topic = None,
         lang: Annotated[
             str | None,
-            Query(pattern=LANGUAGE, description="One language (ISO 639-1, `und` if unknown); all if absent."),
+            Query(
+                pattern=LANGUAGE_TAG,
+                max_length=35,
+                description="One language (a BCP 47 tag in lower case, `und` if unknown); all if absent.",
+            ),
         ] = None,
         window: Annotated[Literal["15m", "1h", "1d"], Query()] = "15m",
         limit: Limit = 1000,
         offset: Offset = 0,
     ) -> Response:
+        from_clock = start is None and end is None
         if start is None or end is None:
             end = end or (start + DEFAULT_RANGE if start is not None else clock())
             start = start or end - DEFAULT_RANGE
         start, end = checked_range(start, end)
+        topic = topic.lower() if topic is not None else None
 
         def build() -> dict[str, Any]:
             parameters = {"window": WINDOWS[window], "start": start, "end": end, "topic": topic}
@@ -277,7 +307,7 @@ def create_app(
                 page = _page(rows, limit, offset, lambda: fetch(sql, parameters | {"limit": 1, "offset": 0}))
             return {"window": window, "topic": topic, "lang": lang, "start": start, "end": end, **page, "rows": rows}
 
-        return cached(request, build)
+        return cached(request, build, f"{start.isoformat()}/{end.isoformat()}" if from_clock else "")
 
     @app.get(
         "/languages",
@@ -321,6 +351,8 @@ def create_app(
         responses=responses(422, 503),
     )
     def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 20, topic: Topic = None) -> Response:
+        topic = topic.lower() if topic is not None else None
+
         def build() -> dict[str, Any]:
             rows = fetch(queries.ALERTS, {"limit": limit, "topic": topic}, missing_table_is_empty=True)
             return {"count": len(rows), "rows": rows}
@@ -329,7 +361,7 @@ def create_app(
 
     @app.get(
         "/posts",
-        summary="The latest posts, optionally of one topic and one post-level sentiment",
+        summary="The latest posts, optionally of one topic, one hashtag and one post-level sentiment",
         response_model=models.PostsPage,
         responses=responses(422, 503),
     )
@@ -337,14 +369,21 @@ def create_app(
         request: Request,
         topic: Topic = None,
         label: Annotated[models.Label | None, Query(description="The post's sentiment as a whole.")] = None,
+        hashtag: Hashtag = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
         offset: Offset = 0,
     ) -> Response:
+        topic = topic.lower() if topic is not None else None
+        if hashtag is not None:
+            hashtag = hashtag.removeprefix("#").lower()
+            if not 1 <= len(hashtag) <= MAX_TERM_CHARS:
+                raise HTTPException(422, f"hashtag must have 1 to {MAX_TERM_CHARS} characters after its #")
+
         def build() -> dict[str, Any]:
-            parameters = {"topic": topic, "label": label, "limit": limit, "offset": offset}
+            parameters = {"topic": topic, "label": label, "hashtag": hashtag, "limit": limit, "offset": offset}
             rows = fetch(queries.POSTS, parameters)
             page = _page(rows, limit, offset, lambda: fetch(queries.POSTS, parameters | {"limit": 1, "offset": 0}))
-            return {"topic": topic, "label": label, **page, "rows": rows}
+            return {"topic": topic, "label": label, "hashtag": hashtag, **page, "rows": rows}
 
         return cached(request, build)
 
@@ -367,9 +406,14 @@ def create_app(
         sha256, extension = name.split(".")
         if storage is None:
             raise HTTPException(404, "this API serves no images (it was started without the lake)")
+        key = landing_image_key(sha256, extension)
         try:
-            data = storage.read_bytes(landing_image_key(sha256, extension))
-        except FileNotFoundError as error:
+            # Only a file of the lake, no larger than an image may be: never a folder, a symlink
+            # out of the lake, or a file too large to be one of the posts' images.
+            if storage.object_size(key) > ImageRules().max_bytes:
+                raise FileNotFoundError(key)
+            data = storage.read_bytes(key)
+        except (FileNotFoundError, InvalidLakeKey, IsADirectoryError, PermissionError) as error:
             raise HTTPException(404, f"image {name} not found") from error
         # Content-addressed: the bytes behind a name never change.
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}

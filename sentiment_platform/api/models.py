@@ -126,6 +126,7 @@ class Post(BaseModel):
 class PostsPage(Page):
     topic: str | None
     label: Label | None
+    hashtag: str | None = None
     rows: list[Post]
 
 

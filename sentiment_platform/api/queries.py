@@ -72,11 +72,12 @@ ORDER BY window_start DESC, alert_id
 LIMIT $limit
 """
 
-# The latest posts, optionally of one topic and one post-level label, with the match count.
+# The latest posts, optionally of one topic, one hashtag and one post-level label, with the match count.
 POSTS = """
 SELECT *, count(*) OVER () AS total_rows
 FROM posts
 WHERE ($topic IS NULL OR topic = $topic) AND ($label IS NULL OR post_label = $label)
+    AND ($hashtag IS NULL OR list_contains(hashtags, $hashtag))
 ORDER BY created_at DESC, post_id
 LIMIT $limit OFFSET $offset
 """

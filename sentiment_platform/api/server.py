@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 #: Encoded answers each worker keeps per warehouse snapshot (0 turns the cache off).
 CACHE_ENTRIES = "SENTIMENT_API_CACHE_ENTRIES"
+#: Bytes of keys and encoded answers each worker's cache may hold (default 64 MiB).
+CACHE_BYTES = "SENTIMENT_API_CACHE_BYTES"
 
 
 def app_from_environment() -> FastAPI:
@@ -17,6 +19,9 @@ def app_from_environment() -> FastAPI:
     from sentiment_platform.api.app import create_app
 
     resources = settings.build_resources(dict(os.environ), as_env_vars=False)
-    entries = os.environ.get(CACHE_ENTRIES)
-    options = {"cache_entries": int(entries)} if entries else {}
+    options = {
+        option: int(os.environ[variable])
+        for option, variable in (("cache_entries", CACHE_ENTRIES), ("cache_bytes", CACHE_BYTES))
+        if os.environ.get(variable)
+    }
     return create_app(resources["warehouse"], storage=resources["storage"], **options)

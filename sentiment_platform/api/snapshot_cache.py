@@ -15,37 +15,63 @@ from typing import Any
 
 
 class SnapshotCache:
-    """At most ``max_entries`` values computed on the current snapshot, least recently used out."""
+    """At most ``max_entries`` values computed on the current snapshot, and at most ``max_bytes``
+    of keys and encoded answers together (values that are not bytes count their key only), least
+    recently used out. A value larger than a quarter of ``max_bytes`` is not kept at all, so one
+    answer never empties the cache and distinct long query strings cannot grow it without bound."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[Any, Any] = OrderedDict()
+    def __init__(self, max_entries: int = 4096, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
         self._version: str | None = None
+        self._bytes = 0
         self._lock = threading.Lock()
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes the kept keys and answers take now."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def get(self, version: str | None, key: Any) -> Any:
         """The value stored for ``key`` on snapshot ``version``, or None."""
         with self._lock:
             if version != self._version:
                 self._entries.clear()
+                self._bytes = 0
                 self._version = version
                 return None
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
 
     def put(self, version: str | None, key: Any, value: Any) -> None:
         """Keep ``value`` for ``key`` if ``version`` is still the snapshot the cache holds."""
-        if self.max_entries <= 0:
+        size = _size(key) + (len(value) if isinstance(value, (bytes, bytearray)) else 0)
+        if self.max_entries <= 0 or size > self.max_bytes // 4:
             return
         with self._lock:
             if version != self._version:
                 return
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._bytes -= previous[1]
+            self._entries[key] = (value, size)
+            self._bytes += size
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                self._bytes -= self._entries.popitem(last=False)[1][1]
+
+
+def _size(key: Any) -> int:
+    if isinstance(key, str):
+        return len(key.encode("utf-8", "surrogatepass"))
+    if isinstance(key, tuple):
+        return sum(_size(part) for part in key)
+    return 64
 
 
 def request_key(scope: dict) -> str:

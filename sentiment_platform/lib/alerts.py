@@ -41,8 +41,30 @@ class Alert:
         """Stable id: the same alert found twice (re-runs, overlapping checks) is sent once."""
         return hashlib.sha256(f"{self.kind}|{self.topic}|{self.window_start.isoformat()}".encode()).hexdigest()[:24]
 
+    @property
+    def message(self) -> str:
+        """The alert for a person, in plain text (the topic quoted as data, never as markup)."""
+        what = "negative share" if self.kind == "negative_share_spike" else "post volume"
+        value = f"{self.value:.1%}" if self.kind == "negative_share_spike" else f"{self.value:g} posts"
+        return (
+            f"{what} of topic {self.topic!r} at {self.window_start:%Y-%m-%d %H:%M} UTC: {value}, "
+            f"{self.z:.1f} sigma above its trailing 24 h (median {self.baseline:.3g}, threshold {self.threshold:g})"
+        )
+
     def as_dict(self) -> dict:
-        return {**asdict(self), "window_start": self.window_start.isoformat(), "alert_id": self.alert_id}
+        return {
+            **asdict(self),
+            "window_start": self.window_start.isoformat(),
+            "alert_id": self.alert_id,
+            "message": self.message,
+        }
+
+
+def chat_text(text: str) -> str:
+    """``text`` for a chat webhook (Slack, Mattermost, Teams' Slack-compatible hooks): ``&``, ``<``
+    and ``>`` escaped as those formats require, so ``<!channel>``, ``<http://x|click>`` or a tag in
+    a topic shows as text instead of pinging a channel, making a link or markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def robust_z(value: float, history: np.ndarray) -> tuple[float, float]:

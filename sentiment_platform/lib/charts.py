@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -16,6 +18,26 @@ that the this to was we were will with you your our they them their he she his h
 http user rt amp via what who how when all about out up get got can more than then there here been would
 could should us if into over after new one like""".split()
 )
+
+
+#: Characters that could end the ``<script>`` a chart's spec is written into, or start markup there.
+_UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029]")
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+class ScriptSafeJSON(json.JSONEncoder):
+    """JSON that is safe inside an HTML ``<script>``: ``<``, ``>``, ``&`` and the JavaScript line
+    separators are written as ``\\uXXXX`` escapes, so a topic such as ``</script><script>...`` stays
+    a string in the spec (and shows as that text) instead of closing the script around it."""
+
+    def iterencode(self, o: Any, _one_shot: bool = False):
+        for chunk in super().iterencode(o, _one_shot):
+            yield _UNSAFE_IN_SCRIPT.sub(lambda match: _SCRIPT_UNSAFE[match.group()], chunk)
+
+
+def save_chart_html(chart: alt.TopLevelMixin, path: Path) -> None:
+    """``chart`` as a standalone HTML page (Vega inlined, no network), its data escaped for the page."""
+    chart.save(str(path), format="html", inline=True, json_kwds={"cls": ScriptSafeJSON})
 
 
 def _windows(trends: pl.DataFrame) -> pl.DataFrame:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 from abc import abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from sentiment_platform.lib.alerts import Alert
+from sentiment_platform.lib.alerts import Alert, chat_text
 
 ALERTS_TABLE = """
 CREATE TABLE IF NOT EXISTS alerts_sent (
@@ -67,21 +66,24 @@ class LogNotifier(AlertNotifier):
 
 
 class WebhookNotifier(AlertNotifier):
-    """Alerts as a JSON POST to a webhook (Slack, Teams, any HTTP receiver)."""
+    """Alerts as a JSON POST to a webhook (Slack, Teams, any HTTP receiver), through the platform's
+    outbound HTTP client: the alert's fields, and ``text``, its message escaped for chat markup."""
 
-    webhook_url: str = Field(description="URL the alerts are POSTed to.")
-    timeout_s: float = Field(default=10.0, description="Seconds to wait for the receiver.")
+    webhook_url: str = Field(description="URL the alerts are POSTed to (http or https).")
+    timeout_s: float = Field(default=10.0, description="Seconds the whole POST may take.")
 
     def send(self, payload: dict) -> None:
-        request = urllib.request.Request(
-            self.webhook_url,
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-            if response.status >= 300:
-                raise RuntimeError(f"webhook answered {response.status}")
+        from sentiment_platform.sources.http_client import HttpClient, HttpLimits
+
+        body = json.dumps(payload | {"text": chat_text(payload["message"])}).encode()
+        client = HttpClient()
+        try:
+            limits = HttpLimits(max_bytes=64 * 1024, deadline_s=self.timeout_s, max_redirects=0)
+            status = client.post_json(self.webhook_url, body, limits).status
+        finally:
+            client.close()
+        if status >= 300:
+            raise RuntimeError(f"webhook answered {status}")
 
 
 class SnsNotifier(AlertNotifier):

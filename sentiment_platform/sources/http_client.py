@@ -49,7 +49,7 @@ class HttpLimits:
     max_redirects: int = 3
 
 
-class OutboundError(Exception):
+class OutboundError(OSError):
     """A request that did not give a usable body; ``reason`` is a stable code for metadata and
     quarantine (``invalid_url``, ``too_large``, ``deadline_exceeded``, ``timeout``,
     ``too_many_redirects``, ``network_error``)."""
@@ -183,6 +183,24 @@ class HttpClient:
         """GET ``url`` within ``limits``; credentials only if ``authenticated`` and only to their
         own origin. Any status is returned (the caller decides); raises :class:`OutboundError`
         when no whole body could be had."""
+        return self.request("GET", url, limits, params, authenticated=authenticated)
+
+    def post_json(self, url: str, body: bytes, limits: HttpLimits) -> HttpResponse:
+        """POST a JSON ``body`` (a webhook) within ``limits``, without credentials; a redirect is
+        not followed (the receiver answers where it is)."""
+        return self.request("POST", url, limits, content=body, headers={"Content-Type": "application/json"})
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        limits: HttpLimits,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        authenticated: bool = False,
+    ) -> HttpResponse:
+        """One request under every rule of this client (see :meth:`get`); only a GET follows redirects."""
         if url_problem(url):
             raise OutboundError("invalid_url", "only absolute http(s) URLs are opened")
         target = httpx.URL(url, params=params) if params else httpx.URL(url)
@@ -191,10 +209,10 @@ class HttpClient:
             for _ in range(limits.max_redirects + 1):
                 # Once a redirect leaves the origin, the credentials stay behind for the rest of the chain.
                 authenticated = authenticated and self._origin is not None and _origin(target) == self._origin
-                headers = dict(self.credentials) if authenticated else {}
-                with self._streamed(target, headers, limits) as response:
+                sent = dict(headers or {}) | (dict(self.credentials) if authenticated else {})
+                with self._streamed(method, target, sent, content, limits) as response:
                     location = response.headers.get("location")
-                    if response.status_code not in REDIRECT_STATUSES or not location:
+                    if response.status_code not in REDIRECT_STATUSES or not location or method != "GET":
                         return HttpResponse(
                             response.status_code, response.headers, self._body(response, limits), str(target)
                         )
@@ -211,7 +229,9 @@ class HttpClient:
             _deadline.reset(token)
 
     @contextmanager
-    def _streamed(self, url: httpx.URL, headers: dict[str, str], limits: HttpLimits) -> Iterator[httpx.Response]:
+    def _streamed(
+        self, method: str, url: httpx.URL, headers: dict[str, str], content: bytes | None, limits: HttpLimits
+    ) -> Iterator[httpx.Response]:
         timeout = httpx.Timeout(
             connect=min(limits.connect_timeout_s, limits.deadline_s),
             read=min(limits.read_timeout_s, limits.deadline_s),
@@ -219,7 +239,7 @@ class HttpClient:
             pool=min(limits.connect_timeout_s, limits.deadline_s),
         )
         try:
-            with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
+            with self._client.stream(method, url, headers=headers, content=content, timeout=timeout) as response:
                 yield response
         except httpx.TimeoutException:
             deadline = _deadline.get()

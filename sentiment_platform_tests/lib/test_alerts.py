@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import threading
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,9 @@ def test_thresholds_per_topic_and_minimum_history():
     )
 
 
+HOSTILE = "<!channel> <img src=x onerror=alert(1)> & <http://evil.example|click>"
+
+
 def one_alert():
     history = windows([0.2] * 96, [50] * 96)
     return detect_alerts(windows([0.7], [50], start=START + timedelta(hours=24)), history, AlertRules())
@@ -108,9 +112,15 @@ def test_webhook_notifier_posts_json_to_a_local_server(tmp_path):
         notifier = WebhookNotifier(webhook_url=f"http://127.0.0.1:{server.server_port}/hook")
         with Warehouse(database=str(tmp_path / "w.duckdb")).write() as connection:
             notifier.notify(one_alert(), connection)
+            notifier.notify([dataclasses.replace(one_alert()[0], topic=HOSTILE)], connection)
     finally:
         server.shutdown()
-    assert len(received) == 1 and received[0]["kind"] == "negative_share_spike"
+    assert len(received) == 2 and received[0]["kind"] == "negative_share_spike"
+    # The message names a hostile topic as text: no chat markup (a channel ping, a link), no tags.
+    hostile = received[1]
+    assert hostile["topic"] == HOSTILE and "negative share" in hostile["message"] and HOSTILE in hostile["message"]
+    assert "<" not in hostile["text"] and ">" not in hostile["text"]
+    assert "&lt;!channel&gt;" in hostile["text"] and "&lt;img src=x onerror=alert(1)&gt;" in hostile["text"]
 
 
 def test_sns_notifier_publishes_to_a_local_sns_endpoint(tmp_path, s3_endpoint, monkeypatch):

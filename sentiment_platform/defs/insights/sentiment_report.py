@@ -17,6 +17,7 @@ from pydantic import Field
 
 from sentiment_platform.defs.automation import REPORT_REFRESH
 from sentiment_platform.lib.charts import (
+    save_chart_html,
     score_by_language,
     score_with_volume,
     share_by_language,
@@ -72,7 +73,7 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
         "score_by_language": score_by_language(by_language),
     }
     for name, chart in charts.items():
-        chart.save(str(staging / f"{name}.html"), inline=True)
+        save_chart_html(chart, staging / f"{name}.html")
         chart.save(str(staging / f"{name}.png"), scale_factor=1.5)
     clouds = {}
     for label, colour in CLOUD_COLOURS.items():

@@ -78,6 +78,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Timestamps outside [EARLIEST, LATEST) are invalid: the sane range of social-media data.
 EARLIEST_TIMESTAMP, LATEST_TIMESTAMP = _EPOCH, datetime(2100, 1, 1, tzinfo=UTC)
 ONE_HOUR = timedelta(hours=1)
+#: Longest topic or hashtag the pipeline keeps, and so the longest the API takes as a parameter: a
+#: post with a longer topic is quarantined (``oversize_topic``), a longer hashtag is not extracted.
+MAX_TERM_CHARS = 200
+#: A language as the pipeline keeps it: a BCP 47 tag in lower case (``en``, ``pt-br``, ``und``).
+#: Anything else a source gives (``<img>``, ``english``) counts as no language and is detected.
+LANGUAGE_TAG = r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$"
 _URL = r"(?i)(?:https?://|www\.)\S+"
 # Mentions and hashtags follow \B: the sign must not follow a word character (skips e-mail
 # addresses and words like C#).
@@ -188,7 +194,7 @@ def normalise_text(text: pl.Expr, boundary: str = _UNICODE_BOUNDARY) -> pl.Expr:
 def distinct_tags(tags: pl.Expr, sign: str) -> pl.Expr:
     """From lists of lower-cased ``tags``, the distinct ones that start with ``sign``, without it."""
     return (
-        tags.list.filter(pl.element().str.starts_with(sign))
+        tags.list.filter(pl.element().str.starts_with(sign) & (pl.element().str.len_chars() <= MAX_TERM_CHARS + 1))
         .list.eval(pl.element().str.slice(1))
         .list.unique(maintain_order=True)
     )
@@ -344,6 +350,7 @@ def prepare_posts(
     checks = [
         (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
         (pl.col("text").str.len_chars() > rules.max_text_chars, "oversize_text"),
+        (pl.col("topic").str.len_chars() > MAX_TERM_CHARS, "oversize_topic"),
         (pl.min_horizontal("like_count", "repost_count", "reply_count") < 0, "invalid_value:negative_count"),
         # Nothing that shows: whitespace, zero-width, format and control characters only.
         (~pl.col("text_nfkc").str.contains(VISIBLE_CHARACTER), "empty_text"),
@@ -388,8 +395,9 @@ def prepare_posts(
 
 
 def _no_language(lang: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
-    """Where the source gave no language (the mock network and the X API give one; pushed files may not)."""
-    return lang.is_null() | lang.is_in(["", "und"])
+    """Where the source gave no language (the mock network and the X API give one; pushed files may
+    not), or something that is not a language tag."""
+    return lang.is_null() | lang.is_in(["", "und"]) | ~lang.str.contains(LANGUAGE_TAG).fill_null(False)
 
 
 def fill_languages(posts: pl.Series) -> pl.Series:
