@@ -180,3 +180,92 @@ def built(tmp_path_factory):
         ).success
     assert materialize([topic_daily_summary], partition_key=HOUR.strftime("%Y-%m-%d"), resources=resources).success
     return resources
+
+
+#: Values an attacker controls, each of which would run script if it ever became markup: it sets
+#: ``window.__pwned``, which the browser tests check is never set.
+SCRIPT_BREAKOUT = "</script><script>window.__pwned=(window.__pwned||0)+1</script>"
+IMG_ONERROR = '<img src=x onerror="window.__pwned=(window.__pwned||0)+1">'
+#: Search terms the pipeline keeps as they are, which the API must take as parameters.
+UNICODE_TOPICS = ("climate change", "#ai", "fútbol")
+HOSTILE_TOPICS = (*UNICODE_TOPICS, SCRIPT_BREAKOUT, IMG_ONERROR)
+
+
+@pytest.fixture(scope="session")
+def hostile_built(tmp_path_factory):
+    """One hour pushed to the landing zone with hostile and Unicode values (topics, hashtags,
+    language, handles, texts, a user's name), run through the real graph into the warehouse, with
+    an alert for a hostile topic recorded by the notifier, and the sentiment report written."""
+    import random
+
+    import orjson
+    from dagster import materialize
+
+    from sentiment_platform.defs.insights.sentiment_report import ReportConfig, sentiment_report
+    from sentiment_platform.lib.alerts import Alert
+    from sentiment_platform.lib.lake_layout import landing_image_key, landing_prefix
+    from sentiment_platform.partitions import hour_partition_key
+    from sentiment_platform.resources.notifiers import LogNotifier
+    from sentiment_platform.resources.post_sources import LandingSource
+    from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+    from sentiment_platform.resources.spark_engine import SparkEngine
+    from sentiment_platform.resources.warehouse import Warehouse
+    from sentiment_platform.sources.mock_network.images import render_image
+
+    root = tmp_path_factory.mktemp("hostile")
+    storage = LocalLakeStorage(root=str(root / "lake"))
+    rng = random.Random(11)
+    texts = [
+        "I love this, what a wonderful day #fútbol #climate",
+        "This is awful and I hate it #fail",
+        "the meeting is at noon #update",
+        f"{SCRIPT_BREAKOUT} great stuff #ai",
+        f"{IMG_ONERROR} terrible service",
+    ]
+    posts, users = [], []
+    for index in range(150):
+        topic = HOSTILE_TOPICS[index % len(HOSTILE_TOPICS)]
+        post = {
+            "id": f"h{index}",
+            "author_id": f"u{index % 7}",
+            "created_at": (HOUR + timedelta(seconds=20 * index)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "text": texts[index % len(texts)],
+            "lang": IMG_ONERROR if index % 10 == 0 else "en",
+            "topic": topic,
+            "source": "pushed",
+            "like_count": index % 4,
+        }
+        if index % 6 == 0:
+            data, extension = render_image(("positive", "negative", "neutral")[index % 3], rng)
+            key = landing_image_key(__import__("hashlib").sha256(data).hexdigest(), extension)
+            storage.write_bytes(key, data)
+            post["media"] = [{"path": key, "type": "photo", "alt_text": IMG_ONERROR}]
+        posts.append(post)
+    for user in range(7):
+        users.append({"user_id": f"u{user}", "handle": SCRIPT_BREAKOUT if user % 2 else IMG_ONERROR, "name": IMG_ONERROR})
+    for dataset, rows in (("posts", posts), ("users", users)):
+        body = b"\n".join(orjson.dumps(row) for row in rows) + b"\n"
+        storage.write_bytes(f"{landing_prefix(dataset, HOUR)}pushed-hostile.jsonl", body)
+    resources = {
+        "storage": storage,
+        "source": LandingSource(),
+        "text_scorer": TextScorer(backend="vader"),
+        "image_scorer": ImageScorer(backend="affect", read_text=False),
+        "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
+        "notifier": LogNotifier(log_path=str(root / "alerts.log")),
+        "spark": SparkEngine(),
+    }
+    assert materialize(UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(HOUR), resources=resources).success
+    alerts = [
+        Alert("negative_share_spike", topic, HOUR, 0.8, 0.2, 5.0, 3.5) for topic in (SCRIPT_BREAKOUT, IMG_ONERROR)
+    ]
+    with resources["warehouse"].write() as connection:
+        resources["notifier"].notify(alerts, connection)
+    reports = root / "reports"
+    config = ReportConfig(reports_dir=str(reports), hours=24)
+    assert materialize(
+        [sentiment_report],
+        resources={"warehouse": resources["warehouse"]},
+        run_config={"ops": {"sentiment_report": {"config": config.model_dump()}}},
+    ).success
+    return resources | {"report": reports / "sentiment_report"}

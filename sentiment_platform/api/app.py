@@ -153,6 +153,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.state.answer_cache = cache
     app.add_middleware(CachedAnswers, cache=cache, version=warehouse.snapshot_version)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

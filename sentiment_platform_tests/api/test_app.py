@@ -139,13 +139,21 @@ def test_docs_redoc_and_dashboard_come_from_the_package(api):
         {"start": "2026-11-20T14:00:00Z", "end": "2026-11-20T13:00:00Z"},
         {"start": "2026-01-01T00:00:00Z", "end": "2026-11-20T13:00:00Z"},
         {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "window": "5m"},
-        {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "topic": "tech'; DROP TABLE posts; --"},
+        {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "topic": "t" * 201},
+        {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "topic": ""},
+        {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T14:00:00Z", "lang": "<img>"},
         {"start": "2026-11-20T14:00:00Z", "end": "2026-11-20T14:00:00Z"},
     ],
 )
 def test_invalid_parameters_get_clear_4xx_errors(api, params):
     response = api.get("/trends", params=params)
     assert response.status_code == 422 and response.json()["detail"]
+
+
+def test_a_topic_that_looks_like_sql_is_only_ever_a_value(api, built):
+    params = {"start": HOURS[0].isoformat(), "end": (HOUR + timedelta(hours=1)).isoformat()}
+    body = api.get("/trends", params=params | {"topic": "tech'; DROP TABLE posts; --"}).json()
+    assert body["rows"] == [] and built["warehouse"].query("SELECT count(*) AS n FROM posts")["n"][0] > 0
 
 
 def test_trending_hashtags(api, built):

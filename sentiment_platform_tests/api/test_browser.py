@@ -93,3 +93,68 @@ def test_swagger_ui_renders_the_schema_offline(page, base):
     assert "/trends" in paths and len(paths) == len(httpx.get(f"{base}/openapi.json").json()["paths"])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "docs.png"))
+
+
+@pytest.fixture(scope="module")
+def hostile_base(hostile_built):
+    server, thread = serve(hostile_built["warehouse"], hostile_built["storage"])
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser_page():
+    """A page of a fresh headless chromium that may open file:// reports but nothing on a network."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.errors = errors
+        yield page
+        browser.close()
+
+
+def test_hostile_values_show_as_text_on_the_dashboard_and_run_nothing(browser_page, hostile_base):
+    from sentiment_platform_tests.conftest import HOSTILE_TOPICS, IMG_ONERROR, SCRIPT_BREAKOUT
+
+    page = browser_page
+    page.goto(f"{hostile_base}/dashboard")
+    page.wait_for_function("Number(document.body.dataset.ready || 0) >= 1", timeout=30_000)
+    buttons = [b.inner_text() for b in page.locator("#topics button").all()]
+    assert sorted(buttons) == sorted(HOSTILE_TOPICS)  # each topic shown as its own text
+    alerts = page.locator("#alerts").inner_text()
+    assert SCRIPT_BREAKOUT in alerts and IMG_ONERROR in alerts
+    examples = page.locator("#examples").inner_text()
+    assert "</script><script>" in examples or 'onerror="window' in examples
+    # A Unicode topic filters every panel (the API used to refuse it, leaving them empty).
+    page.locator("#topics button", has_text="climate change").click()
+    page.wait_for_function("Number(document.body.dataset.ready) >= 2", timeout=30_000)
+    assert page.locator("[data-kpi='posts'] b").inner_text() == "30"
+    assert page.locator("#examples .post").count() > 0
+    assert {t.inner_text().split(" · ")[0] for t in page.locator("#examples .post small").all()} == {"climate change"}
+    page.locator("#topics button", has_text="climate change").click()
+    page.locator("#topics button", has_text="onerror").click()
+    page.wait_for_function("Number(document.body.dataset.ready) >= 4", timeout=30_000)
+    assert IMG_ONERROR in page.locator("#alerts").inner_text()
+    assert page.evaluate("window.__pwned") is None and page.errors == []
+    assert page.locator("#topics img, #alerts img, #examples small img").count() == 0
+
+
+def test_the_report_shows_hostile_values_as_text_and_runs_nothing(browser_page, hostile_built):
+    page = browser_page
+    report = hostile_built["report"]
+    for name in ("index", "text_vs_image", "sentiment_share", "top_hashtags", "sentiment_by_language"):
+        page.goto((report / f"{name}.html").as_uri())
+        if name != "index":
+            page.wait_for_selector("svg g[class*='mark-']", timeout=30_000)
+        assert page.evaluate("window.__pwned") is None, name
+    # The topics are drawn as axis labels: text in the SVG, never elements.
+    page.goto((report / "text_vs_image.html").as_uri())
+    page.wait_for_selector("svg g[class*='mark-']", timeout=30_000)
+    labels = " ".join(page.locator("svg text").all_text_contents())
+    assert "</script><script>" in labels and "<img src=x" in labels
+    assert page.evaluate("window.__pwned") is None and page.errors == []
