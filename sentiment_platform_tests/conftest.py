@@ -196,6 +196,7 @@ def hostile_built(tmp_path_factory):
     """One hour pushed to the landing zone with hostile and Unicode values (topics, hashtags,
     language, handles, texts, a user's name), run through the real graph into the warehouse, with
     an alert for a hostile topic recorded by the notifier, and the sentiment report written."""
+    import hashlib
     import random
 
     import orjson
@@ -237,12 +238,14 @@ def hostile_built(tmp_path_factory):
         }
         if index % 6 == 0:
             data, extension = render_image(("positive", "negative", "neutral")[index % 3], rng)
-            key = landing_image_key(__import__("hashlib").sha256(data).hexdigest(), extension)
+            key = landing_image_key(hashlib.sha256(data).hexdigest(), extension)
             storage.write_bytes(key, data)
             post["media"] = [{"path": key, "type": "photo", "alt_text": IMG_ONERROR}]
         posts.append(post)
     for user in range(7):
-        users.append({"user_id": f"u{user}", "handle": SCRIPT_BREAKOUT if user % 2 else IMG_ONERROR, "name": IMG_ONERROR})
+        users.append(
+            {"user_id": f"u{user}", "handle": SCRIPT_BREAKOUT if user % 2 else IMG_ONERROR, "name": IMG_ONERROR}
+        )
     for dataset, rows in (("posts", posts), ("users", users)):
         body = b"\n".join(orjson.dumps(row) for row in rows) + b"\n"
         storage.write_bytes(f"{landing_prefix(dataset, HOUR)}pushed-hostile.jsonl", body)

@@ -65,7 +65,7 @@ def test_definitions_load_with_post_level_assets_on_the_hourly_partitions():
 
 @pytest.mark.clock
 def test_downstream_assets_follow_by_automation_and_schedules_target_closed_periods():
-    from dagster import build_schedule_context
+    from dagster import build_schedule_context, instance_for_test
 
     from sentiment_platform.defs.ingestion.hourly_pull import hourly_pull_schedule
     from sentiment_platform.defs.trends.daily_rollups import daily_rollups_schedule
@@ -78,11 +78,12 @@ def test_downstream_assets_follow_by_automation_and_schedules_target_closed_peri
     assert graph.get(AssetKey("raw_posts")).automation_condition is None  # started by the sensor or schedule
     moment = datetime(2026, 11, 20, 14, 1, tzinfo=UTC)
     repository = defs.get_repository_def()
-    hourly = list(
-        hourly_pull_schedule.evaluate_tick(
-            build_schedule_context(scheduled_execution_time=moment, repository_def=repository)
-        ).run_requests
-    )
+    with instance_for_test() as instance:
+        hourly = list(
+            hourly_pull_schedule.evaluate_tick(
+                build_schedule_context(scheduled_execution_time=moment, repository_def=repository, instance=instance)
+            ).run_requests
+        )
     assert [r.partition_key for r in hourly] == ["2026-11-20-13:00"]
     daily = list(
         daily_rollups_schedule.evaluate_tick(

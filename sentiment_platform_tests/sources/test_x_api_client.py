@@ -212,3 +212,40 @@ def test_media_get_no_token_and_urls_that_are_not_http_are_never_opened(server, 
     reasons = {item["image_key"]: item["reason"] for item in rejected}
     assert reasons["file:///etc/passwd"] == "invalid_url"
     assert reasons[f"{server.url}/media/missing.jpg"] == "not_downloaded"
+
+
+def test_an_hour_a_rate_limit_cut_short_is_pulled_again_by_the_next_tick(server, lake):
+    from datetime import datetime
+
+    from dagster import build_schedule_context, instance_for_test
+
+    from sentiment_platform.definitions import build_definitions
+    from sentiment_platform.defs.ingestion.hourly_pull import hourly_pull_schedule
+
+    repository = build_definitions().get_repository_def()
+    server.faults = {1: (429, {"x-rate-limit-reset": "9999999999"}, b"{}")}  # a reset centuries away
+    source = XApiSource(base_url=server.url, topics="tech,climate", bearer_token=TOKEN)
+    with instance_for_test() as instance:
+        result = materialize(
+            [landed_batches], partition_key=PARTITION, resources={"storage": lake, "source": source}, instance=instance
+        )
+        assert result.success
+        pulled = [
+            m for m in result.asset_materializations_for_node("landed_batches") if m.asset_key.path == ["raw_posts"]
+        ]
+        assert pulled[0].metadata["rate_limited_topics"].value == 1
+        assert [t.split(":")[0] for t in pulled[0].metadata["pulled"].value["rate_limited_topics"]] == ["tech"]
+        tick = datetime(2026, 11, 20, 16, 1, tzinfo=HOUR.tzinfo)
+        requests = hourly_pull_schedule.evaluate_tick(
+            build_schedule_context(scheduled_execution_time=tick, instance=instance, repository_def=repository)
+        ).run_requests
+        assert [r.partition_key for r in requests] == ["2026-11-20-15:00", PARTITION]
+        # Pulled again without the limit: the hour no longer asks for another pull.
+        server.faults = {}
+        assert materialize(
+            [landed_batches], partition_key=PARTITION, resources={"storage": lake, "source": source}, instance=instance
+        ).success
+        requests = hourly_pull_schedule.evaluate_tick(
+            build_schedule_context(scheduled_execution_time=tick, instance=instance, repository_def=repository)
+        ).run_requests
+        assert [r.partition_key for r in requests] == ["2026-11-20-15:00"]

@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from sentiment_platform.defs.engine_runs import hours_metadata, stamp_partitions
+from sentiment_platform.defs.ingestion.hourly_pull import RATE_LIMITED_TOPICS
 from sentiment_platform.defs.retries import NETWORK_RETRY
 from sentiment_platform.lib.cleansing.cleaning import POST_SCHEMA
 from sentiment_platform.lib.cleansing.image_validation import ImageRules, validate_image
@@ -84,6 +85,8 @@ def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source:
         landed = source.prepare_hour(storage, hour)
         if landed:
             context.log.info(f"{hour:%Y-%m-%d %H:00}: pulled {landed} from {type(source).__name__}")
+            for problem in [*landed.get("failed_topics", []), *landed.get(RATE_LIMITED_TOPICS, [])]:
+                context.log.warning(f"{hour:%Y-%m-%d %H:00}: {problem}")
         for name, metadata in describe_landing(context, storage, hour, landed).items():
             per_asset[name][hour] = metadata
     for name, per_hour in per_asset.items():
@@ -113,7 +116,11 @@ def describe_landing(
             "bytes": sum(len(data) for _, data in files),
             "prefix": MetadataValue.path(storage.uri(landing_prefix(dataset, hour))),
             LANDING_DIGEST: digest,
-            **({"pulled": MetadataValue.json(landed)} if landed and name == "raw_posts" else {}),
+            **(
+                {"pulled": MetadataValue.json(landed), RATE_LIMITED_TOPICS: len(landed.get(RATE_LIMITED_TOPICS, []))}
+                if landed and name == "raw_posts"
+                else {}
+            ),
         }
     return described
 
