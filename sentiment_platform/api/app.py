@@ -23,6 +23,7 @@ from sentiment_platform.api import models, queries
 from sentiment_platform.api.errors import (
     EARLIEST,
     LATEST,
+    Utf8Query,
     error_response,
     install_error_handlers,
     responses,
@@ -155,6 +156,7 @@ def create_app(
     install_error_handlers(app)
     app.state.answer_cache = cache
     app.add_middleware(CachedAnswers, cache=cache, version=warehouse.snapshot_version)
+    app.add_middleware(Utf8Query)  # added last, so it runs first: before the cache is looked at
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @contextmanager

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -68,3 +70,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(HTTPException, http)
+
+
+def query_is_utf8(query_string: bytes) -> bool:
+    """Whether every percent-decoded part of a query string is UTF-8 (``%FF`` or a lone surrogate's
+    bytes are not: such a parameter would otherwise be dropped or mangled, silently widening a filter)."""
+    try:
+        for part in query_string.replace(b"+", b" ").split(b"&"):
+            unquote_to_bytes(part).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class Utf8Query:
+    """ASGI middleware: a request whose query string is not UTF-8 is a 422 in the error shape."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not query_is_utf8(scope.get("query_string", b"")):
+            response = error_response(422, "the query string is not valid UTF-8 once percent-decoded")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -57,6 +57,9 @@ class XApiSource(PostSource):
     def prepare_hour(self, storage: LakeStorage, hour: datetime) -> dict[str, int]:
         from sentiment_platform.sources.x_api_client import XApiClient, land_x_api_hour
 
-        client = XApiClient(self.base_url.rstrip("/"), self.bearer_token, max_requests=self.max_requests)
+        client = XApiClient(self.base_url, self.bearer_token, max_requests=self.max_requests)
         topics = [topic.strip() for topic in self.topics.split(",") if topic.strip()]
-        return land_x_api_hour(storage, hour, client, topics)
+        try:
+            return land_x_api_hour(storage, hour, client, topics)
+        finally:
+            client.http.close()

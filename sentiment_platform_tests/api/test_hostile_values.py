@@ -95,3 +95,10 @@ def test_the_snapshot_cache_counts_keys_and_answers_and_keeps_no_oversized_answe
     for index in range(10):
         cache.put("v1", f"key{index}", b"c" * 200)
     assert cache.size_bytes <= 2000 and cache.get("v1", "key9") == b"c" * 200 and cache.get("v1", "k" * 10) is None
+
+
+def test_a_parameter_that_is_not_utf8_is_refused_not_dropped(client):
+    for query in ("topic=%ED%A0%80", "hashtag=%FF", "topic=tech&lang=%C3"):
+        response = client.get(f"/posts?{query}")
+        assert response.status_code == 422 and response.json()["error"] == "invalid_parameter", query
+    assert client.get("/posts?topic=f%C3%BAtbol").json()["total"] == 30

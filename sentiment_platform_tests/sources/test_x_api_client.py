@@ -249,3 +249,14 @@ def test_an_hour_a_rate_limit_cut_short_is_pulled_again_by_the_next_tick(server,
             build_schedule_context(scheduled_execution_time=tick, instance=instance, repository_def=repository)
         ).run_requests
         assert [r.partition_key for r in requests] == ["2026-11-20-15:00"]
+
+
+def test_topics_become_one_safe_file_name_each():
+    from sentiment_platform.sources.x_api_client import topic_file_name
+
+    names = {
+        topic: topic_file_name(topic) for topic in ("tech", "climate change", "#ai", "a/b", "../../etc", "ü" * 300)
+    }
+    assert names["tech"] == "tech"
+    assert len(set(names.values())) == len(names)
+    assert all("/" not in name and name not in (".", "..") and len(name.encode()) <= 64 for name in names.values())
