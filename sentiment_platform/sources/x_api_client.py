@@ -41,9 +41,7 @@ SEARCH_FIELDS = {
     "media.fields": "url,preview_image_url,alt_text,type,media_key",
 }
 #: A search page: 100 tweets with their includes are well under 1 MiB; 8 MiB leaves room.
-PAGE_LIMITS = HttpLimits(max_bytes=8 * 1024 * 1024, deadline_s=30.0)
-#: A media file: the size an image may have to be scored at all.
-MEDIA_LIMITS = HttpLimits(max_bytes=ImageRules().max_bytes, deadline_s=30.0)
+PAGE_MAX_BYTES = 8 * 1024 * 1024
 
 
 class XApiError(RuntimeError):
@@ -116,9 +114,11 @@ def checked_page(page: Any) -> dict:
 
 @dataclass
 class XApiClient:
-    """Recent search and media downloads for one pull. ``max_wait_s`` is the pull's wait budget:
-    every rate-limit and retry wait together; ``default_rate_wait_s`` is the wait for a 429 whose
-    reset header is not a number; ``now`` is the epoch clock reset times are read against."""
+    """Recent search and media downloads for one pull. ``timeout_s`` is the total deadline of one
+    request (connect, headers and every read); ``page_max_bytes`` and ``media_max_bytes`` cap the
+    bodies; ``max_wait_s`` is the pull's wait budget: every rate-limit and retry wait together;
+    ``default_rate_wait_s`` is the wait for a 429 whose reset header is not a number; ``now`` is
+    the epoch clock reset times are read against."""
 
     base_url: str
     bearer_token: str = field(repr=False)
@@ -127,8 +127,9 @@ class XApiClient:
     backoff_s: float = 1.0
     max_wait_s: float = 120.0
     default_rate_wait_s: float = 15.0
-    page_limits: HttpLimits = PAGE_LIMITS
-    media_limits: HttpLimits = MEDIA_LIMITS
+    timeout_s: float = 30.0
+    page_max_bytes: int = PAGE_MAX_BYTES
+    media_max_bytes: int = ImageRules().max_bytes
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], float] = time.time
     requests_made: int = 0
@@ -137,6 +138,11 @@ class XApiClient:
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
+        per_step = min(10.0, self.timeout_s)
+        self.page_limits, self.media_limits = (
+            HttpLimits(max_bytes, self.timeout_s, connect_timeout_s=per_step, read_timeout_s=per_step)
+            for max_bytes in (self.page_max_bytes, self.media_max_bytes)
+        )
         try:
             self.http = HttpClient(self.base_url, {"Authorization": f"Bearer {self.bearer_token}"})
         except OutboundError as error:

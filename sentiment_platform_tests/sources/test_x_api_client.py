@@ -260,3 +260,20 @@ def test_topics_become_one_safe_file_name_each():
     assert names["tech"] == "tech"
     assert len(set(names.values())) == len(names)
     assert all("/" not in name and name not in (".", "..") and len(name.encode()) <= 64 for name in names.values())
+
+
+def test_a_search_that_trickles_is_cut_off_at_the_deadline_and_retried_within_budget():
+    import time
+
+    from sentiment_platform_tests.sources.hostile_server import HostileServer
+
+    slow = HostileServer().start()
+    try:
+        # Under /trickle/ every path (the search's among them) answers a byte every 0.2 s.
+        api = XApiClient(f"{slow.url}/trickle", TOKEN, timeout_s=1.0, max_retries=1, backoff_s=0.01)
+        started = time.monotonic()
+        with pytest.raises(XApiError, match="deadline_exceeded"):
+            list(api.search_recent("(tech) -is:retweet", HOUR, HOUR + timedelta(hours=1)))
+        assert time.monotonic() - started < 3.5 and api.requests_made == 2
+    finally:
+        slow.stop()
