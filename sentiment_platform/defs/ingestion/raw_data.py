@@ -232,10 +232,11 @@ def validate_hour_images(storage: LakeStorage, hour: datetime) -> dict:
             continue
         record |= {"reason": check.reason, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         # Copies of bad files (for a person to look at) are kept while the hour's copy budget lasts.
-        if copied + len(data) <= QUARANTINE_COPY_BYTES:
+        keep = copied + len(data) <= QUARANTINE_COPY_BYTES
+        if keep:
             quarantine_files[f"files/{image_key.rsplit('/', 1)[1]}"] = data
             copied += len(data)
-        rejected.append(record | {"copied": f"files/{image_key.rsplit('/', 1)[1]}" in quarantine_files})
+        rejected.append(record | {"copied": keep})
 
     manifest = pl.DataFrame(valid, schema=IMAGE_MANIFEST_SCHEMA)
     storage.write_parquet(dataset_key("raw_images", hour), manifest)
