@@ -70,14 +70,20 @@ class HttpResponse:
 
 
 def url_problem(url: object) -> str | None:
-    """``invalid_url`` when ``url`` is not an absolute http(s) URL with a host, else None."""
+    """``invalid_url`` when ``url`` is not an absolute http(s) URL with a host and no user info
+    (``http://api.x.com@evil.example/`` names evil.example, and would carry its own credentials),
+    else None."""
     if not isinstance(url, str):
         return "invalid_url"
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError):
         return "invalid_url"
-    return None if parsed.scheme in ALLOWED_SCHEMES and parsed.host else "invalid_url"
+    return _target_problem(parsed)
+
+
+def _target_problem(url: httpx.URL) -> str | None:
+    return None if url.scheme in ALLOWED_SCHEMES and url.host and not url.userinfo else "invalid_url"
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -150,7 +156,7 @@ class _DeadlineTransport(httpx.HTTPTransport):
 
 @dataclass
 class HttpClient:
-    """Outbound GETs for one source. ``credentials`` (headers such as ``Authorization``) belong to
+    """Outbound requests for one source. ``credentials`` (headers such as ``Authorization``) belong to
     ``credential_origin`` (the API's base URL) and go nowhere else."""
 
     credential_origin: str | None = None
@@ -160,7 +166,7 @@ class HttpClient:
 
     def __post_init__(self) -> None:
         if self.credential_origin is not None and url_problem(self.credential_origin):
-            raise OutboundError("invalid_url", f"the API base URL must be http(s): {self.credential_origin!r}")
+            raise OutboundError("invalid_url", "the API base URL must be an absolute http(s) URL without user info")
         self._origin = _origin(httpx.URL(self.credential_origin)) if self.credential_origin else None
         # trust_env off: no proxy, .netrc or certificate settings picked up from the environment.
         self._client = httpx.Client(
@@ -222,8 +228,8 @@ class HttpClient:
                     raise OutboundError(
                         "invalid_url", f"a redirect from {_described(target)} to a malformed URL"
                     ) from None
-                if target.scheme not in ALLOWED_SCHEMES or not target.host:
-                    raise OutboundError("invalid_url", "a redirect to a URL that is not http(s)")
+                if _target_problem(target):
+                    raise OutboundError("invalid_url", "a redirect to a URL that is not plain http(s)")
             raise OutboundError("too_many_redirects", f"more than {limits.max_redirects} redirects")
         finally:
             _deadline.reset(token)

@@ -60,7 +60,9 @@ def test_credentials_go_only_to_their_origin_and_only_when_asked(api, elsewhere)
 
 def test_only_http_and_https_urls_are_opened_even_through_a_redirect(api):
     client = client_for(api)
-    for url in ("file:///etc/passwd", "ftp://127.0.0.1/x", "data:text/plain,hi", "gopher://x", "/relative", "", None):
+    userinfo = f"http://{api.url[len('http://') :]}@127.0.0.1:9/"  # names 127.0.0.1:9, not the API
+    hostile = ("file:///etc/passwd", "ftp://127.0.0.1/x", "data:text/plain,hi", "gopher://x", "/relative", "", None)
+    for url in (*hostile, userinfo):
         with pytest.raises(OutboundError) as error:
             client.get(url, LIMITS)
         assert error.value.reason == "invalid_url"
