@@ -149,6 +149,25 @@ def _trend_graph():
 UPSTREAM, HOURLY_TRENDS = _trend_graph()
 
 
+def quick_resources(root: Path, storage: LakeStorage, source) -> dict:
+    """The resources of a quick graph under ``root``: VADER for texts, the affect model for images
+    (the text in images is covered by the default-backend and engine tests), a log notifier."""
+    from sentiment_platform.resources.notifiers import LogNotifier
+    from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+    from sentiment_platform.resources.spark_engine import SparkEngine
+    from sentiment_platform.resources.warehouse import Warehouse
+
+    return {
+        "storage": storage,
+        "source": source,
+        "text_scorer": TextScorer(backend="vader"),
+        "image_scorer": ImageScorer(backend="affect", read_text=False),
+        "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
+        "notifier": LogNotifier(log_path=str(root / "alerts.log")),
+        "spark": SparkEngine(),
+    }
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """A lake with three enriched hours of the mock network (VADER scoring keeps it quick) and a
@@ -157,23 +176,10 @@ def built(tmp_path_factory):
 
     from sentiment_platform.defs.trends.trend_tables import topic_daily_summary
     from sentiment_platform.partitions import hour_partition_key
-    from sentiment_platform.resources.notifiers import LogNotifier
     from sentiment_platform.resources.post_sources import MockNetworkSource
-    from sentiment_platform.resources.scorers import ImageScorer, TextScorer
-    from sentiment_platform.resources.spark_engine import SparkEngine
-    from sentiment_platform.resources.warehouse import Warehouse
 
     root = tmp_path_factory.mktemp("trends")
-    resources = {
-        "storage": LocalLakeStorage(root=str(root / "lake")),
-        "source": MockNetworkSource(),
-        "text_scorer": TextScorer(backend="vader"),
-        # The text in images is covered by the default-backend and engine tests; not needed here.
-        "image_scorer": ImageScorer(backend="affect", read_text=False),
-        "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
-        "notifier": LogNotifier(log_path=str(root / "alerts.log")),
-        "spark": SparkEngine(),
-    }
+    resources = quick_resources(root, LocalLakeStorage(root=str(root / "lake")), MockNetworkSource())
     for hour in HOURS:
         assert materialize(
             UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(hour), resources=resources
@@ -206,11 +212,7 @@ def hostile_built(tmp_path_factory):
     from sentiment_platform.lib.alerts import Alert
     from sentiment_platform.lib.lake_layout import landing_image_key, landing_prefix
     from sentiment_platform.partitions import hour_partition_key
-    from sentiment_platform.resources.notifiers import LogNotifier
     from sentiment_platform.resources.post_sources import LandingSource
-    from sentiment_platform.resources.scorers import ImageScorer, TextScorer
-    from sentiment_platform.resources.spark_engine import SparkEngine
-    from sentiment_platform.resources.warehouse import Warehouse
     from sentiment_platform.sources.mock_network.images import render_image
 
     root = tmp_path_factory.mktemp("hostile")
@@ -249,15 +251,7 @@ def hostile_built(tmp_path_factory):
     for dataset, rows in (("posts", posts), ("users", users)):
         body = b"\n".join(orjson.dumps(row) for row in rows) + b"\n"
         storage.write_bytes(f"{landing_prefix(dataset, HOUR)}pushed-hostile.jsonl", body)
-    resources = {
-        "storage": storage,
-        "source": LandingSource(),
-        "text_scorer": TextScorer(backend="vader"),
-        "image_scorer": ImageScorer(backend="affect", read_text=False),
-        "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
-        "notifier": LogNotifier(log_path=str(root / "alerts.log")),
-        "spark": SparkEngine(),
-    }
+    resources = quick_resources(root, storage, LandingSource())
     assert materialize(UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(HOUR), resources=resources).success
     alerts = [
         Alert("negative_share_spike", topic, HOUR, 0.8, 0.2, 5.0, 3.5) for topic in (SCRIPT_BREAKOUT, IMG_ONERROR)

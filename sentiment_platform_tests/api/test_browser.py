@@ -20,12 +20,17 @@ if CHROMIUM is None and os.environ.get("CI") != "true":
     pytest.skip("Debian's chromium is not installed (bash .ci/run installs it)", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def base(built):
-    server, thread = serve(built["warehouse"], built["storage"])
+def served(resources):
+    """The API over ``resources``' warehouse and lake on 127.0.0.1, for as long as the fixture lives."""
+    server, thread = serve(resources["warehouse"], resources["storage"])
     yield f"http://127.0.0.1:{server.config.port}"
     server.should_exit = True
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def base(built):
+    yield from served(built)
 
 
 @pytest.fixture
@@ -97,10 +102,7 @@ def test_swagger_ui_renders_the_schema_offline(page, base):
 
 @pytest.fixture(scope="module")
 def hostile_base(hostile_built):
-    server, thread = serve(hostile_built["warehouse"], hostile_built["storage"])
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    yield from served(hostile_built)
 
 
 @pytest.fixture
