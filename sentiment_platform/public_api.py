@@ -23,7 +23,7 @@ def _as_list(values: Any, function: str, items: str) -> list:
     bytes object is one item, not a sequence of characters or byte values to score one by one."""
     if isinstance(values, (str, bytes, bytearray, memoryview)):
         kind = type(values).__name__
-        raise TypeError(f"{function}() expects a list of {items}, got one {kind}: pass [{kind}_value] to score it")
+        raise TypeError(f"{function}() expects a list of {items}, got one {kind}: wrap it in a list to score it alone")
     if isinstance(values, Mapping) or not isinstance(values, Iterable):
         raise TypeError(f"{function}() expects a list of {items}, got {type(values).__name__}")
     return list(values)

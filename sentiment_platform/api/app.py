@@ -42,7 +42,6 @@ MAX_RANGE = timedelta(days=92)
 #: The range `/trends` covers when the request gives no `start` or `end`.
 DEFAULT_RANGE = timedelta(hours=24)
 IDENTIFIER = r"^[A-Za-z0-9_\-:.]{1,64}$"
-#: A language as the pipeline keeps it (see ``LANGUAGE_TAG``).
 #: A landed image's file name: its SHA-256 and extension (see ``landing_image_key``).
 IMAGE_NAME = r"^[0-9a-f]{64}\.(jpg|jpeg|png|gif|webp)$"
 IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
