@@ -18,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import AfterValidator
 
 from sentiment_platform.api import models, queries
 from sentiment_platform.api.errors import (
@@ -52,6 +53,23 @@ Start = Annotated[datetime, Query(description="Window start, ISO 8601 (UTC if no
 End = Annotated[datetime, Query(description="Window end (exclusive), ISO 8601.")]
 Limit = Annotated[int, Query(ge=1, le=5000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def _lowered(value: str | None) -> str | None:
+    """A topic as the pipeline keeps it: in lower case."""
+    return value.lower() if value is not None else None
+
+
+def _hashtag(value: str | None) -> str | None:
+    """A hashtag as the pipeline keeps it: in lower case, without its ``#``."""
+    if value is None:
+        return None
+    tag = value.removeprefix("#").lower()
+    if not 1 <= len(tag) <= MAX_TERM_CHARS:
+        raise ValueError(f"a hashtag has 1 to {MAX_TERM_CHARS} characters after its #")
+    return tag
+
+
 Topic = Annotated[
     str | None,
     Query(
@@ -60,6 +78,7 @@ Topic = Annotated[
         description=f"One topic, as `/topics` lists it (any Unicode text up to {MAX_TERM_CHARS} characters, "
         "compared in lower case); all topics if absent.",
     ),
+    AfterValidator(_lowered),
 ]
 Hashtag = Annotated[
     str | None,
@@ -68,6 +87,7 @@ Hashtag = Annotated[
         max_length=MAX_TERM_CHARS + 1,
         description=f"Only posts with this hashtag (with or without `#`, up to {MAX_TERM_CHARS} characters).",
     ),
+    AfterValidator(_hashtag),
 ]
 Clock = Callable[[], datetime]
 _JSON = "application/json"
@@ -293,7 +313,6 @@ def create_app(
             end = end or (start + DEFAULT_RANGE if start is not None else clock())
             start = start or end - DEFAULT_RANGE
         start, end = checked_range(start, end)
-        topic = topic.lower() if topic is not None else None
 
         def build() -> dict[str, Any]:
             parameters = {"window": WINDOWS[window], "start": start, "end": end, "topic": topic}
@@ -353,8 +372,6 @@ def create_app(
         responses=responses(422, 503),
     )
     def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 20, topic: Topic = None) -> Response:
-        topic = topic.lower() if topic is not None else None
-
         def build() -> dict[str, Any]:
             rows = fetch(queries.ALERTS, {"limit": limit, "topic": topic}, missing_table_is_empty=True)
             return {"count": len(rows), "rows": rows}
@@ -375,12 +392,6 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
         offset: Offset = 0,
     ) -> Response:
-        topic = topic.lower() if topic is not None else None
-        if hashtag is not None:
-            hashtag = hashtag.removeprefix("#").lower()
-            if not 1 <= len(hashtag) <= MAX_TERM_CHARS:
-                raise HTTPException(422, f"hashtag must have 1 to {MAX_TERM_CHARS} characters after its #")
-
         def build() -> dict[str, Any]:
             parameters = {"topic": topic, "label": label, "hashtag": hashtag, "limit": limit, "offset": offset}
             rows = fetch(queries.POSTS, parameters)
@@ -415,7 +426,7 @@ def create_app(
             if storage.object_size(key) > ImageRules().max_bytes:
                 raise FileNotFoundError(key)
             data = storage.read_bytes(key)
-        except (FileNotFoundError, InvalidLakeKey, IsADirectoryError, PermissionError) as error:
+        except (FileNotFoundError, InvalidLakeKey, PermissionError) as error:
             raise HTTPException(404, f"image {name} not found") from error
         # Content-addressed: the bytes behind a name never change.
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}
