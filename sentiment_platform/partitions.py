@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import os
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 
 from dagster import (
     BackfillPolicy,
@@ -12,8 +14,27 @@ from dagster import (
     TimeWindowPartitionMapping,
 )
 
+#: The variable that sets the first day of the partitions (an ISO date), and its default.
+PARTITIONS_START_SETTING = "SENTIMENT_PARTITIONS_START"
+DEFAULT_PARTITIONS_START = "2026-01-01"
+
+
+def partitions_start(env: Mapping[str, str] | None = None) -> datetime:
+    """Midnight UTC of the ISO date ``SENTIMENT_PARTITIONS_START`` names (the default when unset).
+
+    Read when the definitions are imported: the partitions are part of the graph's shape, so a code
+    location (and every run it launches) sees one start for its lifetime.
+    """
+    text = (os.environ if env is None else env).get(PARTITIONS_START_SETTING) or DEFAULT_PARTITIONS_START
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{PARTITIONS_START_SETTING}={text!r}: expected an ISO date such as 2015-02-01") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 #: First hour the platform holds data for; every hourly asset shares it so backfills chain cleanly.
-PARTITIONS_START = datetime(2026, 1, 1, tzinfo=UTC)
+PARTITIONS_START = partitions_start()
 PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 
 #: ``end_offset=1``: the hour in progress is a partition too, so pushed data (the landing sensor)

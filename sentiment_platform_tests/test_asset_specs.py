@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sentiment_platform.definitions import build_definitions
+from sentiment_platform.partitions import PARTITIONS_START
 
 pytestmark = pytest.mark.materialize
 
@@ -22,7 +23,8 @@ SNAPSHOT = Path(__file__).with_name("asset_specs.json")
 def _partitions(definition) -> str | None:
     if definition is None:
         return None
-    start = f"{definition.start:%Y-%m-%d %H:%M}"
+    # The start is a setting (SENTIMENT_PARTITIONS_START), not part of the graph's shape.
+    start = "PARTITIONS_START" if definition.start == PARTITIONS_START else f"{definition.start:%Y-%m-%d %H:%M}"
     return f"{type(definition).__name__}({start}, {definition.fmt}, end_offset={definition.end_offset})"
 
 

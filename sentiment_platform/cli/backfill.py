@@ -33,6 +33,8 @@ from dagster._core.utils import make_new_backfill_id
 
 from sentiment_platform.cli.progress import QUIET_RUN_CONFIG
 from sentiment_platform.partitions import (
+    PARTITIONS_START,
+    PARTITIONS_START_SETTING,
     daily_partitions,
     hour_partition_key,
     hourly_partitions,
@@ -77,6 +79,11 @@ def partition_range(start: str, end: str) -> list[str]:
     first, last = (_as_hour(value) for value in (start, end))
     if last < first:
         raise ValueError("--end is before --start")
+    if first < PARTITIONS_START:
+        raise ValueError(
+            f"{hour_partition_key(first)} is before the first partition, {PARTITIONS_START:%Y-%m-%d}: "
+            f"set {PARTITIONS_START_SETTING} (an ISO date) here and for the daemon's code location"
+        )
     keys, hour = [], first
     while hour <= last:
         keys.append(hour_partition_key(hour))

@@ -13,7 +13,19 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-RECOMMENDATION_COLUMNS = ("user_id", "rank", "post_id", "topic", "score", "model_score", "topic_affinity", "popularity")
+#: The warehouse's ``recommendations`` and ``popular_posts`` rows (less their ``day``).
+RECOMMENDATIONS_SCHEMA = {
+    "user_id": pl.String,
+    "rank": pl.Int32,
+    "post_id": pl.String,
+    "topic": pl.String,
+    "score": pl.Float64,
+    "model_score": pl.Float64,
+    "topic_affinity": pl.Float64,
+    "popularity": pl.Float64,
+}
+POPULAR_SCHEMA = {"rank": pl.Int32, "post_id": pl.String, "score": pl.Float64, "topic": pl.String}
+RECOMMENDATION_COLUMNS = tuple(RECOMMENDATIONS_SCHEMA)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from dagster import AssetDep, AssetExecutionContext, MaterializeResult, asset
 
 from sentiment_platform.lib.lake_layout import dataset_key
 from sentiment_platform.lib.recommendations import (
+    POPULAR_SCHEMA,
+    RECOMMENDATIONS_SCHEMA,
     RecommendationSettings,
     blend,
     popular_for_users,
@@ -89,18 +91,28 @@ def evaluate(
 def recommend_day(
     storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine, day: datetime, settings: RecommendationSettings
 ) -> dict:
-    """Evaluate, fit and store the recommendations of ``day``; returns its metadata."""
+    """Evaluate, fit and store the recommendations of ``day``; returns its metadata.
+
+    A day without interactions (most archives, most sources) stores no recommendations and, as the
+    popular fallback, the posts with the most likes, replies and reposts their source counted; its
+    metadata says why. Nothing fails because a source lacks a kind of data."""
     hours = [day - timedelta(days=LOOKBACK_DAYS - 1) + timedelta(hours=h) for h in range(24 * LOOKBACK_DAYS)]
     interactions = _read_hours(
         storage, [dataset_key("cleaned_interactions", h) for h in hours], ["user_id", "post_id", "type", "created_at"]
     )
-    posts = _read_hours(storage, [dataset_key("enriched_posts", h) for h in hours], ["post_id", "topic", "score"])
-    if interactions is None or posts is None or interactions.is_empty():
-        raise FileNotFoundError(
-            f"no cleaned_interactions or enriched_posts in the {LOOKBACK_DAYS} days up to {day:%Y-%m-%d}"
-        )
+    posts = _read_hours(
+        storage,
+        [dataset_key("enriched_posts", h) for h in hours],
+        ["post_id", "topic", "score", "like_count", "reply_count", "repost_count"],
+    )
     # Only posts that made it into the analytics zone can be recommended (not quarantined ones).
-    known = interactions.join(posts.select("post_id"), on="post_id", how="semi")
+    known = (
+        interactions.join(posts.select("post_id"), on="post_id", how="semi")
+        if interactions is not None and posts is not None
+        else None
+    )
+    if known is None or known.is_empty():
+        return _store_without_interactions(warehouse, day, posts, settings)
     unknown, interactions = interactions.height - known.height, known
     metrics = evaluate(spark, interactions, posts, settings)
 
@@ -117,17 +129,53 @@ def recommend_day(
     popular = popular_posts(weighted, POPULAR_COUNT).join(
         posts.select("post_id", "topic").unique("post_id"), on="post_id", how="left"
     )
-    day_column = pl.lit(day.date()).alias("day")
-    with warehouse.write() as connection:
-        next_day = (day + timedelta(days=1)).date()
-        replace_range(connection, "recommendations", table.with_columns(day_column), "day", day.date(), next_day)
-        replace_range(connection, "popular_posts", popular.with_columns(day_column), "day", day.date(), next_day)
+    _store_day(warehouse, day, table, popular)
     return {
         **metrics,
         "dagster/row_count": table.height,
         "users": table["user_id"].n_unique(),
         "interactions": interactions.height,
         "interactions_on_unknown_posts": unknown,
+    }
+
+
+def _store_day(warehouse: Warehouse, day: datetime, table: pl.DataFrame, popular: pl.DataFrame) -> None:
+    day_column = pl.lit(day.date()).alias("day")
+    with warehouse.write() as connection:
+        next_day = (day + timedelta(days=1)).date()
+        replace_range(connection, "recommendations", table.with_columns(day_column), "day", day.date(), next_day)
+        replace_range(connection, "popular_posts", popular.with_columns(day_column), "day", day.date(), next_day)
+
+
+def _store_without_interactions(
+    warehouse: Warehouse, day: datetime, posts: pl.DataFrame | None, settings: RecommendationSettings
+) -> dict:
+    """The day's empty recommendations, and its popular posts by the counts on the posts themselves."""
+    table = pl.DataFrame(schema=RECOMMENDATIONS_SCHEMA)
+    popular = pl.DataFrame(schema=POPULAR_SCHEMA)
+    if posts is not None and not posts.is_empty():
+        counted = posts.unique("post_id", keep="last").select(
+            "post_id",
+            "topic",
+            pl.sum_horizontal(
+                pl.col(f"{kind}_count").fill_null(0) * settings.weights[kind] for kind in ("like", "reply", "repost")
+            )
+            .cast(pl.Float64)
+            .alias("score"),
+        )
+        popular = (
+            counted.filter(pl.col("score") > 0)
+            .sort(["score", "post_id"], descending=[True, False])
+            .head(POPULAR_COUNT)
+            .with_row_index("rank", offset=1)
+            .select(pl.col("rank").cast(pl.Int32), "post_id", "score", "topic")
+        )
+    _store_day(warehouse, day, table, popular)
+    return {
+        "dagster/row_count": 0,
+        "skipped": f"no interactions in the {LOOKBACK_DAYS} days up to {day:%Y-%m-%d}: nothing to learn from; "
+        "the API answers with the popular fallback (posts by their own like, reply and repost counts)",
+        "popular_posts": popular.height,
     }
 
 

@@ -24,6 +24,7 @@ from sentiment_platform.lib.cleansing.records import (
     rejected_rows,
     split_lines,
 )
+from sentiment_platform.lib.cleansing.source_text import plain_texts
 from sentiment_platform.lib.scoring.text_input import VISIBLE_CHARACTER
 
 POST_SCHEMA = RecordSchema(
@@ -338,7 +339,8 @@ def outside_hour(hour: datetime) -> Check:
 def prepare_posts(
     lines: pl.DataFrame, rules: CleaningRules = CleaningRules(), hour: datetime | None = None
 ) -> pl.DataFrame:
-    """The row-level rules that decide whether a post is kept: parse, validate, NFKC the text.
+    """The row-level rules that decide whether a post is kept: parse, validate, the source's markup
+    to plain text (:mod:`~sentiment_platform.lib.cleansing.source_text`), NFKC.
     With ``hour`` (the partition's start), a post created outside that hour is ``outside_partition``.
 
     Each line is handled on its own, so these rules run the same on a whole partition (Polars) or
@@ -363,7 +365,10 @@ def prepare_posts(
         parse_lines(lines, POST_SCHEMA)
         .lazy()
         .with_columns(
-            pl.col("text").map_batches(nfkc, return_dtype=pl.String, is_elementwise=True).alias("text_nfkc"),
+            pl.struct("text", "source")
+            .map_batches(plain_texts, return_dtype=pl.String, is_elementwise=True)
+            .map_batches(nfkc, return_dtype=pl.String, is_elementwise=True)
+            .alias("text_nfkc"),
             parse_timestamp("created_at").alias("created_at_ts"),
         )
         .with_columns(first_failed(checks, prior=True))

@@ -24,6 +24,10 @@ ENCODER_LANGUAGES = frozenset(
 #: Below this confidence a detection is not trusted to refuse a text (short texts, emoji, names).
 CONFIDENT = 0.6
 UNDETERMINED = "und"
+#: A text with fewer letters than this is ``und``: the identifier guesses on short replies ("Thanks
+#: so much!" reads as Esperanto or Italian), and a guess must not send a text to another language's
+#: model or trends.
+MIN_LETTERS = 20
 
 # Common words of romanised Hindi (Hinglish): those at least 30 times more frequent in UMSAB's Hindi
 # train split than in the English train texts (UMSAB and TweetEval) and 10 times more than in its
@@ -35,7 +39,7 @@ _HINGLISH = frozenset(
     "hua baar rha kisi teri kabhi hum hoga abhi wala tere thi yar tha mere yeh".split()
 )
 _WORD = re.compile(r"[a-z]+")
-_MENTION_OR_LINK = re.compile(r"@\w+|https?://\S+|#")
+_MENTION_OR_LINK = re.compile(r"@\w+|https?://\S+|\bhttp\b|#")  # "http": a link as cleansing writes it
 
 
 @lru_cache(maxsize=1)
@@ -55,14 +59,15 @@ def hinglish_words(text: str) -> int:
 
 
 def detect_languages(texts: Sequence[str]) -> list[tuple[str, float]]:
-    """``(code, confidence)`` per text; ``("und", 0.0)`` for a text with no letters to go by."""
+    """``(code, confidence)`` per text; ``("und", 0.0)`` for a text with too few letters to go by
+    (under :data:`MIN_LETTERS`, mentions and links left out)."""
     model = _identifier()
     found = []
     for text in texts:
         cleaned = " ".join(_MENTION_OR_LINK.sub(" ", text).split())
         if cleaned.isupper():  # the identifier reads capitals poorly (shouting, captions): "SO SAD" is "sh"
             cleaned = cleaned.lower()
-        if not any(char.isalpha() for char in cleaned):
+        if sum(char.isalpha() for char in cleaned) < MIN_LETTERS:
             found.append((UNDETERMINED, 0.0))
             continue
         labels, probabilities = model.predict(cleaned, k=1)
