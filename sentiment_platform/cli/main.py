@@ -262,6 +262,82 @@ def _backfill_in_process(args: argparse.Namespace, defs, instance) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from sentiment_platform import settings
+    from sentiment_platform.cli.archive_import import cmd_import as run_import
+
+    env = _environment(args)
+    storage = settings.build_resources(env, as_env_vars=False)["storage"]
+    try:
+        return run_import(args, storage, env)
+    except ValueError as error:
+        raise SystemExit(_usage_error(str(error))) from None
+
+
+def cmd_check_landing(args: argparse.Namespace) -> int:
+    from sentiment_platform.cli.progress import console
+    from sentiment_platform.lib.cleansing.landing_contract import check_landing_file
+
+    try:
+        result = check_landing_file(Path(args.file), args.dataset)
+    except ValueError as error:
+        raise SystemExit(_usage_error(str(error))) from None
+    for problem in result.problems[: args.limit]:
+        console.print(f"{args.file}:{problem.line_no}: {problem.reason}", highlight=False, markup=False)
+    if len(result.problems) > args.limit:
+        console.print(f"... and {len(result.problems) - args.limit} more", highlight=False)
+    console.print(result.summary(), highlight=False, markup=False)
+    return 1 if result.problems else 0
+
+
+def _add_import_parser(commands) -> None:
+    parser = commands.add_parser(
+        "import",
+        help="land archives of posts (csv, jsonl or a network's native JSON), of any year, in the landing zone",
+        description="Land archives of posts in the landing zone, per hour, under names derived from their content "
+        "(importing a file twice changes nothing). Rows that cannot be mapped go to the quarantine with their line "
+        "and reason. Prints what landed per day and the backfill command that processes it.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files to import (gzip and zstd are read as streams)")
+    parser.add_argument(
+        "--format", required=True, help="csv, jsonl (both with --map), x-v2, bluesky, mastodon or reddit"
+    )
+    parser.add_argument(
+        "--map",
+        help="csv / jsonl: FIELD=COLUMN pairs, comma-separated: text and created_at required; id, author_id, "
+        "topic, lang, in_reply_to_id, retweet_of_id, like_count, repost_count, reply_count, handle, name, "
+        "followers_count optional; jsonl keys may be dotted (user.id)",
+    )
+    parser.add_argument(
+        "--time-format", help="strptime format of created_at (default: ISO 8601, or seconds since the epoch)"
+    )
+    parser.add_argument("--timezone", default="UTC", help="IANA time zone of times without an offset (default UTC)")
+    parser.add_argument("--topic", help="the topic of every post that has none (a file about one topic)")
+    parser.add_argument("--source", default="import", help="csv / jsonl: the posts' source (default import)")
+    parser.add_argument("--backfill", action="store_true", help="then submit the backfill that processes it")
+    parser.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
+    parser.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
+    parser.add_argument(
+        "--dagster-home",
+        default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),
+        help="--backfill: the Dagster instance folder (default: DAGSTER_HOME, else data/dagster_home)",
+    )
+    parser.set_defaults(func=cmd_import)
+
+    check = commands.add_parser(
+        "check-landing",
+        help="check a landing file against the landing contract, with the rules cleansing applies",
+    )
+    check.add_argument("file", help="a JSON-lines landing batch")
+    check.add_argument(
+        "--dataset",
+        choices=["posts", "users", "interactions"],
+        help="its dataset (default: from its path, landing/<dataset>/YYYY/MM/DD/HH/)",
+    )
+    check.add_argument("--limit", type=int, default=50, help="problems listed at most (default 50)")
+    check.set_defaults(func=cmd_check_landing)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from importlib.metadata import version
 
@@ -335,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="Dagster instance folder that keeps the runs (default: DAGSTER_HOME, else data/dagster_home)",
     )
     backfill.set_defaults(func=cmd_backfill)
+
+    _add_import_parser(commands)
 
     api = commands.add_parser("api", help="serve the read-only REST API over the warehouse")
     api.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
