@@ -6,7 +6,9 @@ memory at a time."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import operator
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,8 +76,10 @@ def _strings(column: pa.Array | pa.ChunkedArray) -> tuple[pl.Series, pl.Series |
 
 class CsvFormat(ArchiveFormat):
     """A CSV file with a header row (RFC 4180: quoted fields may hold commas, quotes and newlines),
-    read by Arrow's multi-threaded streaming reader, only the mapped columns. ``_line`` is the data
-    row's line counted as if no field held a newline (the header is line 1)."""
+    read by Arrow's multi-threaded streaming reader, only the mapped columns. ``_line`` is the row's
+    number among the rows read, the header being 1: the file's line unless a field before it spans
+    lines or a malformed row (wrong number of fields, which has no number: the reader runs on several
+    threads) came before it. The quarantine stores each refused row beside its reason."""
 
     mapped = True
     block_size = 8 << 20
@@ -125,7 +129,7 @@ class CsvFormat(ArchiveFormat):
         invalid = [flags for _, flags in decoded.values() if flags is not None]
         reason = pl.lit(None, pl.String)
         if invalid:
-            reason = pl.when(pl.Series(pl.any_horizontal(invalid))).then(pl.lit("invalid_utf8")).otherwise(reason)
+            reason = pl.when(functools.reduce(operator.or_, invalid)).then(pl.lit("invalid_utf8")).otherwise(reason)
         return fields.with_columns(
             pl.int_range(rows_before + 2, rows_before + 2 + batch.num_rows, dtype=pl.Int64).alias(LINE),
             reason.alias(REASON),
@@ -191,8 +195,8 @@ class JsonlFormat(ArchiveFormat):
             connection.register("lines", frame.select(pl.col(RECORD).alias("line")).to_arrow())
             extracted = connection.sql(
                 f"SELECT {selects}, CASE WHEN line IS NULL THEN NULL WHEN NOT json_valid(line) THEN 'invalid_json' "
-                "WHEN json_type(line) <> 'OBJECT' THEN 'not_an_object' END AS _shape FROM "
-                "(SELECT line, coalesce(json_valid(line) AND json_type(line) = 'OBJECT', false) AS valid FROM lines)"
+                "WHEN NOT valid THEN 'not_an_object' END AS _shape FROM (SELECT line, CASE WHEN json_valid(line) "
+                "THEN json_type(line) = 'OBJECT' ELSE false END AS valid FROM lines)"
             ).pl()
         finally:
             connection.close()
