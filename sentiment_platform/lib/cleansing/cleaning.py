@@ -399,10 +399,19 @@ def prepare_posts(
     )
 
 
+#: Tags that name no language: undetermined, no linguistic content, and the private-use codes X
+#: gives media-only, hashtag-only and mention-only posts (``qme``, ``qht``, ``qam``).
+_NO_LANGUAGE_TAG = r"^(?:und|zxx|q[a-t][a-z])$"
+
+
 def _no_language(lang: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
     """Where the source gave no language (the mock network and the X API give one; pushed files may
     not), or something that is not a language tag."""
-    return lang.is_null() | lang.is_in(["", "und"]) | ~lang.str.contains(LANGUAGE_TAG).fill_null(False)
+    return (
+        lang.is_null()
+        | ~lang.str.contains(LANGUAGE_TAG).fill_null(False)
+        | lang.str.contains(_NO_LANGUAGE_TAG).fill_null(False)
+    )
 
 
 def fill_languages(posts: pl.Series) -> pl.Series:

@@ -77,6 +77,10 @@ class HtmlText(SourceMarkup):
         return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts)).strip()
 
 
+#: A backslash-escaped Markdown sign is set aside as a private-use character while the rules run,
+#: so ``\*not italic\*`` stays literal.
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~^|])")
+_SET_ASIDE = 0xE000
 _MARKDOWN_RULES = [
     (re.compile(r"!?\[([^\]\n]*)\]\(([^)\s]*)[^)]*\)"), r"\1"),  # [text](url) and images: the text
     (re.compile(r"(?m)^ {0,3}(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+(?=\S))"), ""),  # headings, quotes, bullets
@@ -84,7 +88,6 @@ _MARKDOWN_RULES = [
     (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)"), r"\1"),  # *italic*
     (re.compile(r">!(.+?)!<"), r"\1"),  # spoilers
     (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~^|])"), r"\1"),  # backslash escapes
 ]
 
 
@@ -94,10 +97,10 @@ class MarkdownText(SourceMarkup):
     trigger = r"[&*_~`\[\]>#\\!-]"
 
     def to_plain(self, text: str) -> str:
-        text = html.unescape(text)
+        text = _ESCAPED.sub(lambda match: chr(_SET_ASIDE + ord(match.group(1))), html.unescape(text))
         for pattern, replacement in _MARKDOWN_RULES:
             text = pattern.sub(replacement, text)
-        return text
+        return re.sub("[\ue000-\ue07f]", lambda match: chr(ord(match.group(0)) - _SET_ASIDE), text)
 
 
 #: The markup of each source, by the ``source`` its records carry; any other source (X, the mock

@@ -95,7 +95,13 @@ def test_text_is_normalised_and_hashtags_mentions_extracted():
 
 
 def test_missing_optional_fields_get_defaults_and_media_paths_are_kept():
-    record = post(lang=..., topic=..., like_count=..., media=[{"path": "landing/images/a.jpg", "type": "photo"}])
+    record = post(
+        text="What a wonderful morning it has been for everyone here",
+        lang=...,
+        topic=...,
+        like_count=...,
+        media=[{"path": "landing/images/a.jpg", "type": "photo"}],
+    )
     row = clean_posts([("b.jsonl", lines(record))]).cleaned.row(0, named=True)
     assert row["lang"] == "en" and row["lang_source"] == "detected" and row["like_count"] == 0
     assert row["image_keys"] == ["landing/images/a.jpg"] and row["has_image"] is True
