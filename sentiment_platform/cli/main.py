@@ -275,18 +275,18 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check_landing(args: argparse.Namespace) -> int:
-    from sentiment_platform.cli.progress import console
     from sentiment_platform.lib.cleansing.landing_contract import check_landing_file
 
     try:
         result = check_landing_file(Path(args.file), args.dataset)
     except ValueError as error:
         raise SystemExit(_usage_error(str(error))) from None
+    # Plain lines (FILE:LINE: reason), as compilers write them: editors and grep read them.
     for problem in result.problems[: args.limit]:
-        console.print(f"{args.file}:{problem.line_no}: {problem.reason}", highlight=False, markup=False)
+        print(f"{args.file}:{problem.line_no}: {problem.reason}")
     if len(result.problems) > args.limit:
-        console.print(f"... and {len(result.problems) - args.limit} more", highlight=False)
-    console.print(result.summary(), highlight=False, markup=False)
+        print(f"... and {len(result.problems) - args.limit} more")
+    print(result.summary())
     return 1 if result.problems else 0
 
 

@@ -57,3 +57,39 @@ def test_recommendations_are_unseen_posts_evaluated_against_popular_and_served(b
     assert newcomer["source"] == "popular_fallback" and newcomer["personalized"] is False
     assert [r["post_id"] for r in newcomer["rows"]] == popular
     assert client.get("/users/bad%20id/recommendations").status_code == 422
+
+
+@pytest.mark.materialize
+def test_a_day_without_interactions_records_an_empty_result_and_the_popular_fallback(tmp_path):
+    """Most archives and sources have no interactions: the day skips, it does not fail."""
+    from datetime import UTC, datetime
+
+    from sentiment_platform.resources.lake_storage import LocalLakeStorage
+
+    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    hour = datetime(2026, 3, 16, 9, tzinfo=UTC)
+    posts = pl.DataFrame(
+        {
+            "post_id": ["quiet", "liked", "discussed", "ignored"],
+            "topic": ["delta", "delta", "united", "united"],
+            "score": [0.1, 0.5, -0.4, 0.0],
+            "like_count": [0, 5, 1, None],
+            "reply_count": [0, 0, 3, None],
+            "repost_count": [0, 1, 0, None],
+        }
+    )
+    storage.write_parquet(dataset_key("enriched_posts", hour), posts)
+    warehouse = Warehouse(database=str(tmp_path / "recs.duckdb"))
+    resources = {"storage": storage, "warehouse": warehouse, "spark": SparkEngine(master="local[2]")}
+    result = materialize([recommendations], partition_key="2026-03-16", resources=resources)
+    assert result.success
+    metadata = result.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata
+    assert metadata["dagster/row_count"].value == 0 and "no interactions" in metadata["skipped"].value
+    assert warehouse.query("SELECT count(*) AS n FROM recommendations")["n"][0] == 0
+    # like 1, reply 2, repost 3: liked 5 + 3 = 8, discussed 1 + 6 = 7; posts nobody engaged with are left out.
+    popular = warehouse.query("SELECT rank, post_id, score FROM popular_posts ORDER BY rank")
+    assert popular.rows() == [(1, "liked", 8.0), (2, "discussed", 7.0)]
+    answer = TestClient(create_app(warehouse)).get("/users/anyone/recommendations").json()
+    assert answer["source"] == "popular_fallback" and [r["post_id"] for r in answer["rows"]] == ["liked", "discussed"]
+    # A day with no posts at all skips too.
+    assert materialize([recommendations], partition_key="2026-03-20", resources=resources).success
