@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import EnvVar
 
@@ -37,9 +37,11 @@ from sentiment_platform.resources.post_sources import (
     XApiSource,
 )
 from sentiment_platform.resources.scan_limits import LandingScan
-from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 from sentiment_platform.resources.spark_engine import SparkEngine
 from sentiment_platform.resources.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from sentiment_platform.resources.scorers import ImageScorer, TextScorer
 
 LAKE_ROOT = "SENTIMENT_LAKE_ROOT"
 S3_ENDPOINT_URL = "SENTIMENT_S3_ENDPOINT_URL"
@@ -138,6 +140,10 @@ class Settings:
         return LogNotifier(**self.fields({"log_path": ALERTS_LOG}))
 
     def text_scorer(self) -> TextScorer:
+        # Imported here: the scorers pull in torch, which commands that only need the lake
+        # (import, check-landing, mockfeed) start without.
+        from sentiment_platform.resources.scorers import TextScorer
+
         return TextScorer(
             **self.fields(
                 {"backend": TEXT_BACKEND, "model": TEXT_MODEL, "runtime": TEXT_RUNTIME, "cache_dir": MODEL_CACHE_DIR}
@@ -145,6 +151,8 @@ class Settings:
         )
 
     def image_scorer(self) -> ImageScorer:
+        from sentiment_platform.resources.scorers import ImageScorer
+
         return ImageScorer(
             **self.fields({"backend": IMAGE_BACKEND, "model": IMAGE_MODEL, "cache_dir": MODEL_CACHE_DIR})
         )

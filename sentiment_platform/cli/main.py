@@ -267,7 +267,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from sentiment_platform.cli.archive_import import cmd_import as run_import
 
     env = _environment(args)
-    storage = settings.build_resources(env, as_env_vars=False)["storage"]
+    storage = settings.Settings(env, as_env_vars=False).storage()  # only the lake: no models loaded
     try:
         return run_import(args, storage, env)
     except ValueError as error:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import orjson
 import polars as pl
 import pyarrow as pa
@@ -76,13 +77,16 @@ def _strings(column: pa.Array | pa.ChunkedArray) -> tuple[pl.Series, pl.Series |
 
 class CsvFormat(ArchiveFormat):
     """A CSV file with a header row (RFC 4180: quoted fields may hold commas, quotes and newlines),
-    read by Arrow's multi-threaded streaming reader, only the mapped columns. ``_line`` is the row's
-    number among the rows read, the header being 1: the file's line unless a field before it spans
-    lines or a malformed row (wrong number of fields, which has no number: the reader runs on several
-    threads) came before it. The quarantine stores each refused row beside its reason."""
+    read by Arrow's streaming reader, only the mapped columns. ``_line`` is the row's
+    number, the header being 1 (the file's line unless a field before it spans lines); a malformed
+    row (the wrong number of fields) is refused with its number. The quarantine stores each refused
+    row beside its reason."""
 
     mapped = True
-    block_size = 8 << 20
+    #: Arrow reads ahead several blocks: small ones keep its memory small. The blocks' rows are
+    #: gathered into batches of ``rows_per_batch`` so that each hour gets few, large landing files.
+    block_size = 1 << 20
+    rows_per_batch = 200_000
 
     def _header(self, path: Path) -> list[str]:
         with binary_stream(path) as stream:
@@ -107,34 +111,56 @@ class CsvFormat(ArchiveFormat):
 
         reader = pa_csv.open_csv(
             arrow_stream(path),
-            read_options=pa_csv.ReadOptions(block_size=self.block_size),
+            read_options=pa_csv.ReadOptions(block_size=self.block_size, use_threads=False),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid_row),
             convert_options=pa_csv.ConvertOptions(
                 include_columns=columns, column_types=dict.fromkeys(columns, pa.binary()), strings_can_be_null=False
             ),
         )
-        rows_before = 0
+        rows_before, gathered, numbering = 0, [], _RowNumbers()
         for batch in reader:
-            yield self._fields(batch, options, rows_before)
+            numbering.note_malformed(number for number, _ in malformed)
+            gathered.append(self._fields(batch, options, numbering.numbers(rows_before, batch.num_rows)))
             rows_before += batch.num_rows
+            if sum(frame.height for frame in gathered) >= self.rows_per_batch:
+                yield pl.concat(gathered)
+                gathered = []
             if malformed:
                 yield _malformed(malformed)
                 malformed.clear()
+        if gathered:
+            yield pl.concat(gathered)
         if malformed:
             yield _malformed(malformed)
 
-    def _fields(self, batch: pa.RecordBatch, options: ImportOptions, rows_before: int) -> pl.DataFrame:
+    def _fields(self, batch: pa.RecordBatch, options: ImportOptions, numbers: pl.Series) -> pl.DataFrame:
         decoded = {column: _strings(batch.column(column)) for column in dict.fromkeys(options.mapping.values())}
         fields = pl.DataFrame({name: decoded[column][0].alias(name) for name, column in options.mapping.items()})
         invalid = [flags for _, flags in decoded.values() if flags is not None]
         reason = pl.lit(None, pl.String)
         if invalid:
             reason = pl.when(functools.reduce(operator.or_, invalid)).then(pl.lit("invalid_utf8")).otherwise(reason)
-        return fields.with_columns(
-            pl.int_range(rows_before + 2, rows_before + 2 + batch.num_rows, dtype=pl.Int64).alias(LINE),
-            reason.alias(REASON),
-            pl.lit(None, pl.String).alias(RECORD),
-        )
+        return fields.with_columns(numbers.alias(LINE), reason.alias(REASON), pl.lit(None, pl.String).alias(RECORD))
+
+
+class _RowNumbers:
+    """The row number of each data row read (the header is row 1), counting the malformed rows
+    the reader skipped: it reports each one's number as it parses its block, before the block's
+    rows come out."""
+
+    def __init__(self) -> None:
+        self.skipped = 0  # malformed rows before the rows numbered so far
+        self.pending: list[int] = []  # malformed rows not yet passed
+
+    def note_malformed(self, numbers) -> None:
+        self.pending = sorted({*self.pending, *(number for number in numbers if number is not None)})
+
+    def numbers(self, rows_before: int, count: int) -> pl.Series:
+        numbers = np.arange(count, dtype=np.int64) + rows_before + 2 + self.skipped
+        while self.pending and count and self.pending[0] <= numbers[-1]:
+            numbers[numbers >= self.pending.pop(0)] += 1
+            self.skipped += 1
+        return pl.Series(numbers)
 
 
 def _malformed(rows: list[tuple[int | None, str]]) -> pl.DataFrame:

@@ -46,7 +46,7 @@ def refused(storage) -> list[tuple[int | None, str]]:
         for key in storage.list_keys(IMPORT_QUARANTINE)
         for line in storage.read_bytes(key).splitlines()
     ]
-    return sorted((row["line_no"] or 0, row["reason"]) for row in rows)
+    return sorted((row["line_no"], row["reason"]) for row in rows)
 
 
 def csv_import(tmp_path, content: bytes, name="archive.csv", timezone="America/Los_Angeles"):
@@ -71,13 +71,12 @@ def test_a_csv_lands_each_row_at_its_true_utc_hour_and_quarantines_the_rest(tmp_
     assert posts["2"]["text"] == "Lost my bag again!!"
     assert posts["1"]["author_id"] == "joe"  # the handle stands in for the author's id
     assert refused(storage) == [
-        (0, "malformed_csv_row"),
-        # Rows read, the header being 1: the second row's text spans two lines, the malformed row
-        # is not counted (each record is stored beside its reason).
+        # Rows, the header being 1 (the second row's text spans two lines of the file).
         (4, "missing_field:text"),
         (5, "invalid_timestamp:created_at"),
         (6, "before_partitions_start:SENTIMENT_PARTITIONS_START=2015-02-01"),
-        (7, "invalid_timestamp:created_at"),  # 2:30 does not exist on 8 March in Los Angeles
+        (7, "malformed_csv_row"),
+        (8, "invalid_timestamp:created_at"),  # 2:30 does not exist on 8 March in Los Angeles
     ]
     assert report.landed == 3 and report.refused_rows == 5 and report.rows_in == 8
     assert dict(report.landed_per_day) == {
@@ -209,3 +208,28 @@ def test_a_huge_line_is_skipped_not_read_whole(tmp_path, monkeypatch):
     options = ImportOptions(parse_mapping("text=body,created_at=when"))
     report = import_archives(storage, [Path(path)], FORMATS["jsonl"], options, START)
     assert report.landed == 2 and refused(storage) == [(2, "oversize_line")]
+
+
+def test_row_numbers_stay_right_across_blocks_and_malformed_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(FORMATS["csv"], "block_size", 512)
+    monkeypatch.setattr(FORMATS["csv"], "rows_per_batch", 40)
+    lines, expected = ["id,text,created_at"], {}
+    for number in range(2, 302):  # row numbers, the header being 1
+        if number % 37 == 0:
+            lines.append(f"{number},a,malformed,row")
+            expected[number] = "malformed_csv_row"
+        elif number % 11 == 0:
+            lines.append(f"{number},,2015-02-16T08:00:00Z")
+            expected[number] = "missing_field:text"
+        else:
+            lines.append(f"{number},row {number},2015-02-16T08:00:00Z")
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join(lines) + "\n")
+    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    options = ImportOptions(parse_mapping("id=id,text=text,created_at=created_at"))
+    report = import_archives(storage, [path], FORMATS["csv"], options, START)
+    assert dict(refused(storage)) == expected
+    rows = [
+        json.loads(line) for key in storage.list_keys("landing/posts/") for line in storage.read_bytes(key).splitlines()
+    ]
+    assert report.landed == len(rows) == 300 - len(expected)
