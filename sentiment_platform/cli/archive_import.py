@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sentiment_platform.partitions import (
@@ -13,6 +13,8 @@ from sentiment_platform.partitions import (
     PARTITIONS_START,
     PARTITIONS_START_SETTING,
     hour_partition_key,
+    hourly_partitions,
+    partition_hour,
 )
 from sentiment_platform.sources.archives.archive_landing import IMPORT_QUARANTINE, ImportReport, import_archives
 from sentiment_platform.sources.archives.field_mapping import ImportOptions, TimeReading, parse_mapping
@@ -35,10 +37,13 @@ def options_from(args: argparse.Namespace) -> ImportOptions:
     )
 
 
-def backfill_range(report: ImportReport) -> tuple[str, str]:
-    """The whole days the landed rows fall on, as the first and last hourly partition keys."""
+def backfill_range(report: ImportReport, latest: datetime | None = None) -> tuple[str, str]:
+    """The whole days the landed rows fall on, as the first and last hourly partition keys, up to
+    the ``latest`` partition (default: the hour in progress; rows dated later wait for theirs)."""
+    if latest is None:
+        latest = partition_hour(hourly_partitions.get_last_partition_key())
     first = report.first_hour.replace(hour=0)
-    last = report.last_hour.replace(hour=0) + timedelta(hours=23)
+    last = min(report.last_hour.replace(hour=0) + timedelta(hours=23), latest)
     return hour_partition_key(first), hour_partition_key(last)
 
 

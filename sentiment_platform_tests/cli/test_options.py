@@ -51,3 +51,45 @@ def test_the_dagster_home_given_wins_over_the_environment(tmp_path, monkeypatch)
     instance = instance_for(tmp_path / "given")
     assert instance.root_directory == str((tmp_path / "given").resolve())
     assert "run_retries" in (tmp_path / "given" / "dagster.yaml").read_text()
+
+
+def test_the_import_prints_a_backfill_of_whole_days_up_to_the_latest_partition():
+    from datetime import UTC, datetime
+
+    from sentiment_platform.cli.archive_import import backfill_range, processing_command
+    from sentiment_platform.sources.archives.archive_landing import ImportReport
+
+    report = ImportReport()
+    report.note_hours([datetime(2015, 2, 16, 15, tzinfo=UTC), datetime(2015, 2, 22, 3, tzinfo=UTC)])
+    assert backfill_range(report) == ("2015-02-16-00:00", "2015-02-22-23:00")
+    report.note_hours([datetime(2090, 1, 1, tzinfo=UTC)])  # a row dated far ahead waits for its partition
+    latest = datetime(2026, 11, 20, 13, tzinfo=UTC)
+    assert backfill_range(report, latest) == ("2015-02-16-00:00", "2026-11-20-13:00")
+    command = processing_command(report, {"SENTIMENT_PARTITIONS_START": "2015-02-01"}, "s3://bucket/lake")
+    assert command.startswith(
+        "SENTIMENT_SOURCE=landing SENTIMENT_PARTITIONS_START=2015-02-01 SENTIMENT_LAKE_ROOT=s3://bucket/lake "
+    )
+    assert "sentiment-platform backfill --start 2015-02-16-00:00" in command
+    assert "SENTIMENT_PARTITIONS_START" not in processing_command(report, {}, None)
+
+
+def test_import_usage_errors_name_the_option(tmp_path, capsys):
+    archive = tmp_path / "a.csv"
+    archive.write_text("text,when\nhello,2026-03-01T10:00:00Z\n")
+    lake = ["--lake", str(tmp_path / "lake")]
+    cases = [
+        (["import", str(tmp_path / "missing.csv"), "--format", "csv"], "missing.csv: not a file"),
+        (["import", str(archive), "--format", "parquet"], "--format 'parquet': expected one of csv, jsonl, x-v2"),
+        (["import", str(archive), "--format", "reddit", "--map", "text=text"], "--map is for the csv and jsonl"),
+        (["import", str(archive), "--format", "csv", "--map", "text=body,created_at=when"], "no column 'body'"),
+        (
+            ["import", str(archive), "--format", "csv", "--map", "text=text,created_at=when", "--timezone", "PST8"],
+            "IANA",
+        ),
+    ]
+    for argv, message in cases:
+        with pytest.raises(SystemExit) as stopped:
+            main(argv + lake)
+        assert stopped.value.code == 2 and message in capsys.readouterr().err, argv
+    assert not (tmp_path / "lake").exists()
+    assert main(["import", str(archive), "--format", "csv", "--map", "text=text,created_at=when", *lake]) == 0

@@ -21,7 +21,6 @@ from sentiment_platform.lib.lake_layout import landing_prefix
 from sentiment_platform.partitions import PARTITIONS_START
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.sources.archives.field_mapping import (
-    AUTHOR_FIELDS,
     LANDING_POST_COLUMNS,
     LINE,
     REASON,
@@ -33,7 +32,6 @@ from sentiment_platform.sources.archives.formats import ArchiveFormat
 
 #: Where an import's refused rows go (one object per batch, named by its content).
 IMPORT_QUARANTINE = "quarantine/imports/"
-_USER_COLUMNS = ("user_id", "handle", "name", "followers_count")
 
 
 @dataclass
@@ -54,7 +52,8 @@ class ImportReport:
     def refused_rows(self) -> int:
         return sum(self.refused.values())
 
-    def _hours(self, hours: Sequence[datetime]) -> None:
+    def note_hours(self, hours: Sequence[datetime]) -> None:
+        """Widen the range of hours landed to ``hours``."""
         low, high = min(hours), max(hours)
         self.first_hour = low if self.first_hour is None else min(self.first_hour, low)
         self.last_hour = high if self.last_hour is None else max(self.last_hour, high)
@@ -109,21 +108,17 @@ def land_batch(
             report.users += authors.height
     report.landed += kept.height
     report.landed_per_day.update(dict(kept.group_by(pl.col("created_at_ts").dt.date()).len().iter_rows()))
-    report._hours(kept["_hour"].unique().to_list())
+    report.note_hours(kept["_hour"].unique().to_list())
 
 
 def _authors(posts: pl.DataFrame) -> pl.DataFrame:
     """One user record per author the batch names a handle or a name for."""
-    named = posts.filter(pl.any_horizontal(pl.col(name).is_not_null() for name in AUTHOR_FIELDS[:2]))
-    return (
-        named.unique("author_id", keep="first", maintain_order=True)
-        .select(
-            pl.col("author_id").alias("user_id"),
-            pl.coalesce("handle", "author_id").alias("handle"),
-            "name",
-            pl.col("followers_count").cast(pl.Int64, strict=False),
-        )
-        .select(_USER_COLUMNS)
+    named = posts.filter(pl.any_horizontal(pl.col(name).is_not_null() for name in ("handle", "name")))
+    return named.unique("author_id", keep="first", maintain_order=True).select(
+        pl.col("author_id").alias("user_id"),
+        pl.coalesce("handle", "author_id").alias("handle"),
+        "name",
+        pl.col("followers_count").cast(pl.Int64, strict=False),
     )
 
 

@@ -151,7 +151,7 @@ def landing_posts(fields: pl.DataFrame, options: ImportOptions, start: datetime)
         pl.col(f"_{name}_text").cast(pl.Float64, strict=False).cast(pl.Int64, strict=False).alias(name)
         for name in COUNT_FIELDS
     )
-    if "id" not in options.mapping and "id" not in present:
+    if "id" not in present:  # an archive without ids (the native formats always have one)
         frame = frame.with_columns(_derived_ids(frame))
     checks = [
         (pl.col("text").is_null(), "missing_field:text"),
