@@ -102,7 +102,8 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
     # About a third of the mock images are memes: their captions are read, in English, and scored.
     read = images.filter(pl.col("image_text").is_not_null())
     assert 0.15 * images.height < read.height == meta["image_sentiment"]["with_text"] < 0.5 * images.height
-    assert (read["image_text_lang"] == "en").mean() > 0.9 and read["image_text_score"].null_count() == 0
+    # Meme captions are short English: undetermined (never another language's), read by the English model.
+    assert read["image_text_lang"].is_in(["en", "und"]).mean() > 0.9 and read["image_text_score"].null_count() == 0
     assert images.filter(pl.col("image_text").is_null())["image_text_score"].null_count() == images.height - read.height
 
     enriched = lake.read_parquet(dataset_key("enriched_posts", HOUR))

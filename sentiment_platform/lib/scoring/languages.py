@@ -24,10 +24,15 @@ ENCODER_LANGUAGES = frozenset(
 #: Below this confidence a detection is not trusted to refuse a text (short texts, emoji, names).
 CONFIDENT = 0.6
 UNDETERMINED = "und"
-#: A text with fewer letters than this is ``und``: the identifier guesses on short replies ("Thanks
-#: so much!" reads as Esperanto or Italian), and a guess must not send a text to another language's
-#: model or trends.
+#: A text in the Latin script with fewer letters than this is ``und``: the identifier guesses
+#: among the many Latin-script languages on short replies ("Thanks so much!" reads as Spanish, with
+#: 0.99 confidence), and a guess must not send a text to another language's model or trends. Other
+#: scripts name their languages well even in a few characters (a short Japanese or Arabic text).
 MIN_LETTERS = 20
+#: What does not count among a text's letters: mentions, links (``http``: one as cleansing writes
+#: it) and hashtags, whose words say little of the text's language.
+_NOT_WORDS = re.compile(r"@\w+|https?://\S+|\bhttp\b|#\w+")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]")
 
 # Common words of romanised Hindi (Hinglish): those at least 30 times more frequent in UMSAB's Hindi
 # train split than in the English train texts (UMSAB and TweetEval) and 10 times more than in its
@@ -59,15 +64,18 @@ def hinglish_words(text: str) -> int:
 
 
 def detect_languages(texts: Sequence[str]) -> list[tuple[str, float]]:
-    """``(code, confidence)`` per text; ``("und", 0.0)`` for a text with too few letters to go by
-    (under :data:`MIN_LETTERS`, mentions and links left out)."""
+    """``(code, confidence)`` per text; ``("und", 0.0)`` for a text with no letters to go by, or a
+    Latin-script one with under :data:`MIN_LETTERS` (mentions, links and hashtags left out)."""
     model = _identifier()
     found = []
     for text in texts:
         cleaned = " ".join(_MENTION_OR_LINK.sub(" ", text).split())
         if cleaned.isupper():  # the identifier reads capitals poorly (shouting, captions): "SO SAD" is "sh"
             cleaned = cleaned.lower()
-        if sum(char.isalpha() for char in cleaned) < MIN_LETTERS:
+        words = _NOT_WORDS.sub(" ", text)
+        letters = sum(char.isalpha() for char in words)
+        latin = len(_LATIN_LETTER.findall(words))
+        if not letters or (latin * 2 > letters and letters < MIN_LETTERS):
             found.append((UNDETERMINED, 0.0))
             continue
         labels, probabilities = model.predict(cleaned, k=1)
