@@ -98,28 +98,32 @@ def ui_command(dagster_home: Path, env: dict[str, str]) -> str:
     return f"{assignments} {shlex.quote(str(dagster))} dev -m sentiment_platform.definitions"
 
 
+def _mock_config(args: argparse.Namespace):
+    from sentiment_platform.sources.mock_network import MockFeedConfig
+
+    return MockFeedConfig() if args.seed is None else MockFeedConfig(seed=args.seed)
+
+
 def cmd_mockfeed(args: argparse.Namespace) -> int:
     from sentiment_platform import settings
     from sentiment_platform.cli.progress import console
-    from sentiment_platform.sources.mock_network import MockFeedConfig, run_firehose
+    from sentiment_platform.sources.mock_network import run_firehose
 
     if args.serve_x_api:
         from sentiment_platform.sources.mock_network.x_api_server import MockXApiServer
 
-        server = MockXApiServer(
-            MockFeedConfig(seed=args.seed), port=args.port, bearer_token=os.environ.get("X_BEARER_TOKEN")
-        )
+        server = MockXApiServer(_mock_config(args), port=args.port, bearer_token=os.environ.get("X_BEARER_TOKEN"))
         console.print(f"mock X API v2 at {server.url}/2/tweets/search/recent (Ctrl-C stops)")
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         return 0
-    storage = settings.build_resources(_environment(args), as_env_vars=False)["storage"]
+    storage = settings.Settings(_environment(args), as_env_vars=False).storage()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    config = MockFeedConfig(seed=args.seed)
+    config = _mock_config(args)
     if args.since < 0:
         raise SystemExit(_usage_error("--since must not be negative"))
 
@@ -364,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     feed = commands.add_parser("mockfeed", help="run the mock social network as a firehose into the landing zone")
     feed.add_argument("--interval", type=float, default=5.0, help="seconds between batches (default 5)")
     feed.add_argument("--rate", type=float, default=None, help="mean posts per minute (default 20)")
-    feed.add_argument("--seed", type=int, default=7, help="the mock network's seed (default 7)")
+    feed.add_argument("--seed", type=int, help="the mock network's seed (default: its configuration's)")
     feed.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
     feed.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
     feed.add_argument(

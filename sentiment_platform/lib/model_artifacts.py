@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 
 from sentiment_platform.lib.lake_layout import current_model_key, model_artifact_key
 
+#: The local folder where models are exported (ONNX) and the lake's models are copied to.
+MODEL_CACHE_DIR = "data/models"
+
 if TYPE_CHECKING:
     from sentiment_platform.resources.lake_storage import LakeStorage
 

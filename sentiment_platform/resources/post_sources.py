@@ -9,6 +9,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from sentiment_platform.resources.lake_storage import LakeStorage
+from sentiment_platform.sources.mock_network.config import MockFeedConfig
 
 
 class PostSource(ConfigurableResource):
@@ -23,12 +24,16 @@ class PostSource(ConfigurableResource):
 class MockNetworkSource(PostSource):
     """The mock social network, pulled: each hour's content is deterministic from ``seed``."""
 
-    seed: int = Field(default=7, description="Seed of the mock network.")
-    posts_per_hour: int = Field(default=1200, description="Mean posts per hour of the mock network.")
-    malformed_share: float = Field(default=0.01, description="Share of malformed records it sends.")
+    seed: int = Field(default=MockFeedConfig.seed, description="Seed of the mock network.")
+    posts_per_hour: int = Field(
+        default=MockFeedConfig.posts_per_hour, description="Mean posts per hour of the mock network."
+    )
+    malformed_share: float = Field(
+        default=MockFeedConfig.malformed_share, description="Share of malformed records it sends."
+    )
 
     def prepare_hour(self, storage: LakeStorage, hour: datetime) -> dict[str, int]:
-        from sentiment_platform.sources.mock_network import MockFeedConfig, land_hour
+        from sentiment_platform.sources.mock_network import land_hour
 
         config = MockFeedConfig(
             seed=self.seed, posts_per_hour=self.posts_per_hour, malformed_share=self.malformed_share

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from sentiment_platform.lib.model_artifacts import current_model_files
+from sentiment_platform.lib.model_artifacts import MODEL_CACHE_DIR, current_model_files
 from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL, DEFAULT_ENGLISH_CLASSICAL
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_MULTILINGUAL_WEIGHTS, DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.image_head import DEFAULT_IMAGE_HEAD
@@ -109,7 +109,7 @@ class TextScorer(ConfigurableResource):
     max_length: int = Field(default=128, description="Tokens per text; longer texts are truncated and flagged.")
     threads: int = Field(default=2, description="Intra-op threads for torch / ONNX Runtime; 0 = library default.")
     cache_dir: str = Field(
-        default="data/models",
+        default=MODEL_CACHE_DIR,
         description="Where derived model files (ONNX exports, local copies of the lake's models) are kept.",
     )
     trained: dict[str, str] = Field(**_TRAINED_FIELD)
@@ -219,7 +219,7 @@ class ImageScorer(ConfigurableResource):
         default=None, description='clip only: {"negative": [...], "neutral": [...], "positive": [...]} prompts.'
     )
     threads: int = Field(default=2, description="Intra-op threads for ONNX Runtime / torch; 0 = library default.")
-    cache_dir: str = Field(default="data/models", description="Where the backbone's ONNX export is kept.")
+    cache_dir: str = Field(default=MODEL_CACHE_DIR, description="Where the backbone's ONNX export is kept.")
     read_text: bool = Field(default=True, description="Read the text written in images (OCR) and score it.")
     trained: dict[str, str] = Field(**_TRAINED_FIELD)
 

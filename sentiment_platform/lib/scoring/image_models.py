@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import Image
 
+from sentiment_platform.lib.model_artifacts import MODEL_CACHE_DIR
 from sentiment_platform.lib.scoring.labels import LABELS
 from sentiment_platform.lib.scoring.text_models import set_threads, softmax
 
@@ -128,7 +129,7 @@ class VisionImageModel:
     """The pre-trained backbone's features through a trained head (the default)."""
 
     head_path: str | Path
-    cache_dir: str | Path = "data/models"
+    cache_dir: str | Path = MODEL_CACHE_DIR
     threads: int = 2
     runtime: str = "onnx"
     name: str = field(init=False, default="efficientnet-lite0-mvsa")

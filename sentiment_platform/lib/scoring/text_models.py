@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from sentiment_platform.lib.model_artifacts import MODEL_CACHE_DIR
 from sentiment_platform.lib.scoring.batching import length_batches, pad_ids
 from sentiment_platform.lib.scoring.labels import map_model_labels
 from sentiment_platform.lib.scoring.text_input import describe_symbols
@@ -59,7 +60,7 @@ class EncoderTextModel:
     batch_size: int = 32
     max_length: int = 128
     threads: int = 2
-    cache_dir: str | Path = "data/models"
+    cache_dir: str | Path = MODEL_CACHE_DIR
     name: str = field(init=False)
     fingerprint: str = field(init=False)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from sentiment_platform.lib.model_artifacts import MODEL_CACHE_DIR
 from sentiment_platform.lib.scoring.array_files import files_digest
 
 ARCHITECTURE = "efficientnet-lite0"
@@ -102,7 +103,7 @@ def backbone_fingerprint() -> str:
 class VisionBackbone:
     """Features of images through the ONNX graph (``runtime="onnx"``, default) or torch."""
 
-    def __init__(self, cache_dir: str | Path = "data/models", threads: int = 2, runtime: str = "onnx") -> None:
+    def __init__(self, cache_dir: str | Path = MODEL_CACHE_DIR, threads: int = 2, runtime: str = "onnx") -> None:
         if runtime not in ("onnx", "torch"):
             raise ValueError(f"unknown runtime {runtime!r}; expected onnx or torch")
         self.runtime = runtime
