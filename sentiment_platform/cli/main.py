@@ -1,4 +1,4 @@
-"""The ``sentiment-platform`` command: the main job (``demo``) and the mock network's firehose."""
+"""The ``sentiment-platform`` command: the demo, imports, backfills, the API and the mock network."""
 
 from __future__ import annotations
 
@@ -345,7 +345,10 @@ def _add_import_parser(commands) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from importlib.metadata import version
 
-    parser = argparse.ArgumentParser(prog="sentiment-platform", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="sentiment-platform",
+        description="The sentiment platform: the demo, imports of archives, backfills, the API and the mock network.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('sentiment_platform')}")
     commands = parser.add_subparsers(dest="command", required=True)
 
