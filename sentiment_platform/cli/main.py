@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -79,14 +80,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console.print("Open the Dagster UI with:", highlight=False)
     console.print(f"  {ui_command(dagster_home, env)}", highlight=False, soft_wrap=True, markup=False)
     console.print("then browse http://127.0.0.1:3000 (Assets > asset graph)", highlight=False)
+    api = Path(sys.executable).with_name("sentiment-platform")
+    console.print("Serve the REST API and the live dashboard with:", highlight=False)
+    console.print(f"  {shlex.quote(str(api))} api", highlight=False, soft_wrap=True, markup=False)
+    console.print("then browse http://127.0.0.1:8000/dashboard (the API's docs: /docs)", highlight=False)
     return 0
 
 
 def ui_command(dagster_home: Path, env: dict[str, str]) -> str:
     """The command that opens this instance and lake in the Dagster UI, runnable as printed: the
     venv's ``dagster`` by its path, the settings the options changed as variables."""
-    import shlex
-
     from sentiment_platform import settings
 
     variables = {"DAGSTER_HOME": str(dagster_home.resolve())}

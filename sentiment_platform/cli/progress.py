@@ -16,7 +16,19 @@ console = Console()
 
 @contextmanager
 def progress_bar(description: str, total: int | None = None) -> Iterator[Callable[[int, int, str], None]]:
-    """A progress bar on the console while the block runs; yields ``update(done, total, description)``."""
+    """A progress bar on the console while the block runs; yields ``update(done, total, description)``.
+    Off a terminal (output to a file or a pipe) each new description is printed as a line instead,
+    so a log shows the run's progress as it goes."""
+    if not console.is_terminal:
+        last: list[str] = []
+
+        def print_line(done: int, total: int | None, text: str) -> None:
+            if not last or text != last[0]:
+                print(f"{text} ({done}/{total})" if total else text, flush=True)
+                last[:] = [text]
+
+        yield print_line
+        return
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
