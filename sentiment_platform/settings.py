@@ -75,6 +75,31 @@ SPARK_ROW_THRESHOLD = "SENTIMENT_SPARK_ROW_THRESHOLD"
 SPARK_BYTE_THRESHOLD = "SENTIMENT_SPARK_BYTE_THRESHOLD"
 SPARK_CONF = "SENTIMENT_SPARK_CONF"  # JSON object of extra spark.* settings
 
+#: The variables of each resource's fields, by the resource's class name: what settings passes (only
+#: those that are set) and what ``docs/configuration.md`` lists, with each field's default and
+#: description (``python -m sentiment_platform.settings``).
+FIELD_VARIABLES: dict[str, dict[str, str]] = {
+    "LocalLakeStorage": {"root": LAKE_ROOT},
+    "S3LakeStorage": {"root": LAKE_ROOT, "endpoint_url": S3_ENDPOINT_URL, "region_name": S3_REGION},
+    "MockNetworkSource": {"seed": MOCKFEED_SEED, "posts_per_hour": MOCKFEED_POSTS_PER_HOUR},
+    "XApiSource": {"base_url": X_API_BASE_URL, "topics": X_TOPICS, "bearer_token": X_BEARER_TOKEN},
+    "WebhookNotifier": {"webhook_url": ALERTS_WEBHOOK_URL},
+    "SnsNotifier": {"sns_topic_arn": ALERTS_SNS_TOPIC_ARN, "region_name": S3_REGION},
+    "LogNotifier": {"log_path": ALERTS_LOG},
+    "TextScorer": {"backend": TEXT_BACKEND, "model": TEXT_MODEL, "runtime": TEXT_RUNTIME, "cache_dir": MODEL_CACHE_DIR},
+    "ImageScorer": {"backend": IMAGE_BACKEND, "model": IMAGE_MODEL, "cache_dir": MODEL_CACHE_DIR},
+    "SparkEngine": {
+        "engine": ENGINE,
+        "master": SPARK_MASTER,
+        "driver_memory": SPARK_DRIVER_MEMORY,
+        "row_threshold": SPARK_ROW_THRESHOLD,
+        "byte_threshold": SPARK_BYTE_THRESHOLD,
+    },
+    "Warehouse": {"database": WAREHOUSE_PATH},
+    "LabeledTweets": {"path": DATASET_DIR, "umsab_path": UMSAB_DIR},
+    "ImageDatasets": {"mvsa_path": MVSA_DIR, "oasis_path": OASIS_DIR, "memotion_path": MEMOTION_DIR},
+}
+
 #: The variant of each switchable resource, by the value of its variable (first: the default).
 SOURCES: dict[str, type[PostSource]] = {"mockfeed": MockNetworkSource, "landing": LandingSource, "x_api": XApiSource}
 NOTIFIERS: dict[str, type[AlertNotifier]] = {"log": LogNotifier, "webhook": WebhookNotifier, "sns": SnsNotifier}
@@ -91,15 +116,17 @@ class Settings:
         self.env = os.environ if env is None else env
         self.as_env_vars = as_env_vars
 
-    def fields(
-        self, text: Mapping[str, str] | None = None, integers: Mapping[str, str] | None = None
-    ) -> dict[str, Any]:
-        """``{field: value}`` for the variables (``{field: variable}``) that are set, and only those."""
+    def fields(self, resource: type) -> dict[str, Any]:
+        """``{field: value}`` of ``resource``'s variables (:data:`FIELD_VARIABLES`) that are set, and
+        only those; an integer field's value is read as an integer."""
         values: dict[str, Any] = {}
-        for mapping, reference, convert in ((text, EnvVar, str), (integers, EnvVar.int, int)):
-            for field, name in (mapping or {}).items():
-                if self.env.get(name):
-                    values[field] = reference(name) if self.as_env_vars else convert(self.env[name])
+        for field, name in FIELD_VARIABLES[resource.__name__].items():
+            if self.env.get(name):
+                integer = resource.model_fields[field].annotation is int
+                if self.as_env_vars:
+                    values[field] = EnvVar.int(name) if integer else EnvVar(name)
+                else:
+                    values[field] = int(self.env[name]) if integer else str(self.env[name])
         return values
 
     def variant(self, name: str, variants: Mapping[str, type]) -> type:
@@ -111,57 +138,42 @@ class Settings:
 
     def storage(self) -> LakeStorage:
         if (self.env.get(LAKE_ROOT) or "").startswith("s3://"):
-            return S3LakeStorage(
-                **self.fields({"root": LAKE_ROOT, "endpoint_url": S3_ENDPOINT_URL, "region_name": S3_REGION})
-            )
-        return LocalLakeStorage(**self.fields({"root": LAKE_ROOT}))
+            return S3LakeStorage(**self.fields(S3LakeStorage))
+        return LocalLakeStorage(**self.fields(LocalLakeStorage))
 
     def source(self) -> PostSource:
         variant = self.variant(SOURCE_KIND, SOURCES)
         if variant is MockNetworkSource:
-            return MockNetworkSource(
-                **self.fields(integers={"seed": MOCKFEED_SEED, "posts_per_hour": MOCKFEED_POSTS_PER_HOUR})
-            )
+            return MockNetworkSource(**self.fields(MockNetworkSource))
         if variant is XApiSource:
             if not self.env.get(X_BEARER_TOKEN):
                 raise ValueError(f"the x_api source needs the {X_BEARER_TOKEN} environment variable")
             # The token is only ever passed as an EnvVar reference (or read at run time): never stored.
-            return XApiSource(
-                **self.fields({"base_url": X_API_BASE_URL, "topics": X_TOPICS, "bearer_token": X_BEARER_TOKEN})
-            )
+            return XApiSource(**self.fields(XApiSource))
         return variant()
 
     def notifier(self) -> AlertNotifier:
         variant = self.variant(NOTIFIER_KIND, NOTIFIERS)
         if variant is WebhookNotifier:
-            return WebhookNotifier(**self.fields({"webhook_url": ALERTS_WEBHOOK_URL}))
+            return WebhookNotifier(**self.fields(WebhookNotifier))
         if variant is SnsNotifier:
-            return SnsNotifier(**self.fields({"sns_topic_arn": ALERTS_SNS_TOPIC_ARN, "region_name": S3_REGION}))
-        return LogNotifier(**self.fields({"log_path": ALERTS_LOG}))
+            return SnsNotifier(**self.fields(SnsNotifier))
+        return LogNotifier(**self.fields(LogNotifier))
 
     def text_scorer(self) -> TextScorer:
         # Imported here: the scorers pull in torch, which commands that only need the lake
         # (import, check-landing, mockfeed) start without.
         from sentiment_platform.resources.scorers import TextScorer
 
-        return TextScorer(
-            **self.fields(
-                {"backend": TEXT_BACKEND, "model": TEXT_MODEL, "runtime": TEXT_RUNTIME, "cache_dir": MODEL_CACHE_DIR}
-            )
-        )
+        return TextScorer(**self.fields(TextScorer))
 
     def image_scorer(self) -> ImageScorer:
         from sentiment_platform.resources.scorers import ImageScorer
 
-        return ImageScorer(
-            **self.fields({"backend": IMAGE_BACKEND, "model": IMAGE_MODEL, "cache_dir": MODEL_CACHE_DIR})
-        )
+        return ImageScorer(**self.fields(ImageScorer))
 
     def spark(self) -> SparkEngine:
-        fields = self.fields(
-            {"engine": ENGINE, "master": SPARK_MASTER, "driver_memory": SPARK_DRIVER_MEMORY},
-            {"row_threshold": SPARK_ROW_THRESHOLD, "byte_threshold": SPARK_BYTE_THRESHOLD},
-        )
+        fields = self.fields(SparkEngine)
         if self.env.get(SPARK_CONF):  # settings, not secrets: read here so they can be a nested dict
             fields["spark_config"] = json.loads(self.env[SPARK_CONF])
         return SparkEngine(**fields)
@@ -173,15 +185,13 @@ class Settings:
             "source": self.source(),
             "text_scorer": self.text_scorer(),
             "image_scorer": self.image_scorer(),
-            "warehouse": Warehouse(**self.fields({"database": WAREHOUSE_PATH})),
+            "warehouse": Warehouse(**self.fields(Warehouse)),
             "notifier": self.notifier(),
             "spark": self.spark(),
             "landing_scan": LandingScan(),
             "clock": Clock(),
-            "labeled_tweets": LabeledTweets(**self.fields({"path": DATASET_DIR, "umsab_path": UMSAB_DIR})),
-            "image_datasets": ImageDatasets(
-                **self.fields({"mvsa_path": MVSA_DIR, "oasis_path": OASIS_DIR, "memotion_path": MEMOTION_DIR})
-            ),
+            "labeled_tweets": LabeledTweets(**self.fields(LabeledTweets)),
+            "image_datasets": ImageDatasets(**self.fields(ImageDatasets)),
         }
 
 
