@@ -32,8 +32,8 @@ from sentiment_platform.api.errors import (
 )
 from sentiment_platform.api.snapshot_cache import CachedAnswers, SnapshotCache, request_key
 from sentiment_platform.api.trend_series import EMPTY, TrendSeries, on_boundary, series_by_topic
-from sentiment_platform.lib.cleansing.cleaning import LANGUAGE_TAG, MAX_TERM_CHARS
 from sentiment_platform.lib.cleansing.image_validation import ImageRules
+from sentiment_platform.lib.cleansing.text_features import LANGUAGE_TAG, MAX_TERM_CHARS
 from sentiment_platform.lib.lake_layout import InvalidLakeKey, landing_image_key
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.warehouse import SharedReader, Warehouse

@@ -15,9 +15,9 @@ from sentiment_platform.lib.cleansing.cleaning import (
     CleaningResult,
     CleaningRules,
     prepare_posts,
-    with_text_features,
 )
 from sentiment_platform.lib.cleansing.records import REJECT_COLUMNS, split_lines
+from sentiment_platform.lib.cleansing.text_features import with_text_features
 from sentiment_platform.lib.lake_layout import LakeObject
 
 if TYPE_CHECKING:

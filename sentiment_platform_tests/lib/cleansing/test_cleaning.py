@@ -170,7 +170,7 @@ def test_odd_lines_never_crash_the_batch(bad):
 
 
 def test_selective_nfkc_equals_full_nfkc():
-    from sentiment_platform.lib.cleansing.cleaning import _NOT_NFKC_STABLE, nfkc
+    from sentiment_platform.lib.cleansing.text_features import _NOT_NFKC_STABLE, nfkc
 
     samples = [
         "plain ascii",
@@ -196,7 +196,7 @@ def test_selective_nfkc_equals_full_nfkc():
 
 
 def test_fast_tag_matching_agrees_with_the_unicode_word_boundary():
-    from sentiment_platform.lib.cleansing.cleaning import (
+    from sentiment_platform.lib.cleansing.text_features import (
         _ASCII_BOUNDARY,
         _UNICODE_BOUNDARY,
         _text_features,
@@ -224,7 +224,7 @@ def test_first_of_each_key_is_found_even_when_two_keys_share_a_hash(monkeypatch)
 
 
 def test_fast_timestamp_parsing_gives_what_the_full_format_gives():
-    from sentiment_platform.lib.cleansing.cleaning import (
+    from sentiment_platform.lib.cleansing.timestamps import (
         _TIMESTAMP_FORMAT,
         EARLIEST_TIMESTAMP,
         LATEST_TIMESTAMP,
@@ -282,7 +282,7 @@ def test_fast_timestamp_parsing_gives_what_the_full_format_gives():
     ],
 )
 def test_timestamps_outside_the_sane_range_are_invalid(text):
-    from sentiment_platform.lib.cleansing.cleaning import parse_timestamps
+    from sentiment_platform.lib.cleansing.timestamps import parse_timestamps
 
     assert parse_timestamps(pl.Series("t", [text, "2026-11-20T13:00:00Z"])).is_null().to_list() == [True, False]
     result = clean_posts([("b.jsonl", lines(post(id="far", created_at=text), post(id="fine")))])

@@ -3,14 +3,14 @@
 from pathlib import Path
 
 from sentiment_platform import settings
-from sentiment_platform.configuration_page import configuration_markdown
+from sentiment_platform.cli.configuration_page import configuration_markdown
 
-PAGE = Path(__file__).parents[1] / "docs" / "configuration.md"
+PAGE = Path(__file__).parents[2] / "docs" / "configuration.md"
 
 
 def test_the_configuration_page_is_generated_from_the_code():
     assert PAGE.read_text() == configuration_markdown(), (
-        "regenerate: python -m sentiment_platform.configuration_page > docs/configuration.md"
+        "regenerate: python -m sentiment_platform.cli.configuration_page > docs/configuration.md"
     )
 
 
