@@ -10,8 +10,10 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
+
+from sentiment_platform.cli.arguments import build_parser
 
 # Only the standard library at import time, so `--help` answers at once: each command imports
 # what it needs (Dagster, the settings, the models) when it runs.
@@ -27,12 +29,6 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     if getattr(args, "endpoint_url", None):
         env[settings.S3_ENDPOINT_URL] = args.endpoint_url
     return env
-
-
-def _instant(text: str) -> datetime:
-    """An ISO-8601 time from the command line (``Z`` or an offset; naive is UTC)."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -297,146 +293,21 @@ def cmd_check_landing(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
-def _add_import_parser(commands) -> None:
-    parser = commands.add_parser(
-        "import",
-        help="land archives of posts (csv, jsonl or a network's native JSON), of any year, in the landing zone",
-        description="Land archives of posts in the landing zone, per hour, under names derived from their content "
-        "(importing a file twice changes nothing). Rows that cannot be mapped go to the quarantine with their line "
-        "and reason. Prints what landed per day and the backfill command that processes it.",
-    )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files to import (gzip and zstd are read as streams)")
-    parser.add_argument(
-        "--format", required=True, help="csv, jsonl (both with --map), x-v2, bluesky, mastodon or reddit"
-    )
-    parser.add_argument(
-        "--map",
-        help="csv / jsonl: FIELD=COLUMN pairs, comma-separated: text and created_at required; id, author_id, "
-        "topic, lang, in_reply_to_id, retweet_of_id, like_count, repost_count, reply_count, handle, name, "
-        "followers_count optional; jsonl keys may be dotted (user.id)",
-    )
-    parser.add_argument(
-        "--time-format", help="strptime format of created_at (default: ISO 8601, or seconds since the epoch)"
-    )
-    parser.add_argument("--timezone", default="UTC", help="IANA time zone of times without an offset (default UTC)")
-    parser.add_argument("--topic", help="the topic of every post that has none (a file about one topic)")
-    parser.add_argument("--source", default="import", help="csv / jsonl: the posts' source (default import)")
-    parser.add_argument("--backfill", action="store_true", help="then submit the backfill that processes it")
-    parser.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
-    parser.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
-    parser.add_argument(
-        "--dagster-home",
-        default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),
-        help="--backfill: the Dagster instance folder (default: DAGSTER_HOME, else data/dagster_home)",
-    )
-    parser.set_defaults(func=cmd_import)
-
-    check = commands.add_parser(
-        "check-landing",
-        help="check a landing file against the landing contract, with the rules cleansing applies",
-    )
-    check.add_argument("file", help="a JSON-lines landing batch")
-    check.add_argument(
-        "--dataset",
-        choices=["posts", "users", "interactions"],
-        help="its dataset (default: from its path, landing/<dataset>/YYYY/MM/DD/HH/)",
-    )
-    check.add_argument("--limit", type=int, default=50, help="problems listed at most (default 50)")
-    check.set_defaults(func=cmd_check_landing)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from importlib.metadata import version
-
-    parser = argparse.ArgumentParser(
-        prog="sentiment-platform",
-        description="The sentiment platform: the demo, imports of archives, backfills, the API and the mock network.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version('sentiment_platform')}")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    demo = commands.add_parser("demo", help="land the last hours of mock data and materialize the asset graph")
-    demo.add_argument("--hours", type=int, default=6, help="how many past hours (default 6)")
-    demo.add_argument(
-        "--until",
-        type=_instant,
-        help="ISO time the hours end before (default now): the complete hours before it are materialized",
-    )
-    demo.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
-    demo.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
-    demo.add_argument(
-        "--dagster-home",
-        default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),
-        help="Dagster instance folder that keeps the runs (default: DAGSTER_HOME, else data/dagster_home)",
-    )
-    demo.set_defaults(func=cmd_demo)
-
-    feed = commands.add_parser("mockfeed", help="run the mock social network as a firehose into the landing zone")
-    feed.add_argument("--interval", type=float, default=5.0, help="seconds between batches (default 5)")
-    feed.add_argument("--rate", type=float, default=None, help="mean posts per minute (default 20)")
-    feed.add_argument("--seed", type=int, help="the mock network's seed (default: its configuration's)")
-    feed.add_argument("--lake", help="lake root: a folder or s3://bucket/prefix (default data/lake)")
-    feed.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
-    feed.add_argument(
-        "--since",
-        type=float,
-        default=0.0,
-        help="first batch also lands what was sent in the last N minutes (default 0)",
-    )
-    feed.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
-    feed.add_argument(
-        "--serve-x-api",
-        action="store_true",
-        help="instead, serve the network as the X API v2 recent search on 127.0.0.1",
-    )
-    feed.add_argument("--port", type=int, default=8700, help="port of --serve-x-api (default 8700)")
-    feed.set_defaults(func=cmd_mockfeed)
-
-    backfill = commands.add_parser(
-        "backfill",
-        help="backfill a range of hours: submitted to the instance's daemon (shown in the UI), or --in-process",
-    )
-    backfill.add_argument("--start", help="first hour: a partition key (2026-11-20-00:00) or ISO time")
-    backfill.add_argument("--end", help="last hour, inclusive")
-    backfill.add_argument("--assets", help="comma-separated partitioned assets (default: every hourly and daily asset)")
-    backfill.add_argument("--resume", metavar="ID", help="submit what a failed or canceled backfill left undone")
-    backfill.add_argument("--detach", action="store_true", help="submit and return without following it")
-    backfill.add_argument(
-        "--in-process",
-        action="store_true",
-        help="no daemon: run each hour's hourly assets in this process, one run per hour",
-    )
-    backfill.add_argument(
-        "--id", help="--in-process: the id to resume under (default: derived from the range and assets)"
-    )
-    backfill.add_argument(
-        "--lake",
-        help="--in-process: lake root, a folder or s3://bucket/prefix (default data/lake; "
-        "a daemon's runs use its code location's settings)",
-    )
-    backfill.add_argument("--endpoint-url", help="--in-process: S3-compatible endpoint URL")
-    backfill.add_argument(
-        "--dagster-home",
-        default=os.environ.get("DAGSTER_HOME", "data/dagster_home"),
-        help="Dagster instance folder that keeps the runs (default: DAGSTER_HOME, else data/dagster_home)",
-    )
-    backfill.set_defaults(func=cmd_backfill)
-
-    _add_import_parser(commands)
-
-    api = commands.add_parser("api", help="serve the read-only REST API over the warehouse")
-    api.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    api.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    api.add_argument("--warehouse", help="DuckDB file (default data/warehouse.duckdb)")
-    api.add_argument("--workers", type=int, default=2, help="server processes (default 2: one per core here)")
-    api.set_defaults(func=cmd_api)
-    return parser
+#: What each command runs, by its name on the command line.
+COMMANDS = {
+    "demo": cmd_demo,
+    "mockfeed": cmd_mockfeed,
+    "backfill": cmd_backfill,
+    "import": cmd_import,
+    "check-landing": cmd_check_landing,
+    "api": cmd_api,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    return COMMANDS[args.command](args)
 
 
 if __name__ == "__main__":
