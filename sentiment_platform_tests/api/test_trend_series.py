@@ -7,9 +7,10 @@ import polars as pl
 import pytest
 
 from sentiment_platform.api import queries
-from sentiment_platform.api.app import WINDOWS, _encode
 from sentiment_platform.api.errors import EARLIEST, LATEST
+from sentiment_platform.api.parameters import WINDOWS
 from sentiment_platform.api.trend_series import on_boundary, series_by_topic
+from sentiment_platform.api.warehouse_reads import encode as _encode
 from sentiment_platform_tests.conftest import HOUR, HOURS
 
 pytestmark = pytest.mark.materialize
