@@ -233,3 +233,17 @@ def test_row_numbers_stay_right_across_blocks_and_malformed_rows(tmp_path, monke
         json.loads(line) for key in storage.list_keys("landing/posts/") for line in storage.read_bytes(key).splitlines()
     ]
     assert report.landed == len(rows) == 300 - len(expected)
+
+
+@pytest.mark.integration
+def test_an_import_into_an_s3_lake_lands_the_same_objects_and_repeats_as_a_no_op(tmp_path, s3_lake):
+    path = tmp_path / "archive.csv"
+    path.write_text(CSV)
+    options = ImportOptions(parse_mapping(CSV_MAP), TimeReading("%m/%d/%Y %H:%M", "America/Los_Angeles"))
+    first = import_archives(s3_lake, [path], FORMATS["csv"], options, START)
+    (tmp_path / "local").mkdir()
+    local, _ = csv_import(tmp_path / "local", CSV.encode())
+    assert sorted(s3_lake.list_keys("")) == sorted(local.list_keys(""))
+    assert landed_posts(s3_lake).drop("source_file").equals(landed_posts(local).drop("source_file"))
+    again = import_archives(s3_lake, [path], FORMATS["csv"], options, START)
+    assert again.objects_written == 0 and again.objects_unchanged == first.objects_written
