@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from sentiment_platform.lib.lake_layout import landing_prefix
 from sentiment_platform.partitions import PARTITIONS_START
@@ -28,7 +29,7 @@ from sentiment_platform.sources.archives.field_mapping import (
     ImportOptions,
     landing_posts,
 )
-from sentiment_platform.sources.archives.formats import ArchiveFormat
+from sentiment_platform.sources.archives.formats import ArchiveError, ArchiveFormat
 
 #: Where an import's refused rows go (one object per batch, named by its content).
 IMPORT_QUARANTINE = "quarantine/imports/"
@@ -155,8 +156,11 @@ def import_archives(
     if archive_format.source != "import":
         options = ImportOptions(options.mapping, options.time, options.topic, archive_format.source)
     for path in paths:
-        for fields in archive_format.field_batches(path, options):
-            land_batch(storage, fields, options, path.name, report, start)
-            if on_batch:
-                on_batch(report)
+        try:
+            for fields in archive_format.field_batches(path, options):
+                land_batch(storage, fields, options, path.name, report, start)
+                if on_batch:
+                    on_batch(report)
+        except (OSError, pa.ArrowInvalid) as error:  # a file cut short, a compressed stream that breaks
+            raise ArchiveError(f"{path}: unreadable past this point ({error}); what came before landed") from None
     return report

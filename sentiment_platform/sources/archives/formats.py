@@ -103,6 +103,14 @@ class CsvFormat(ArchiveFormat):
         if absent:
             raise ArchiveError(f"{path}: no column {', '.join(map(repr, absent))}; its columns are {', '.join(header)}")
         columns = list(dict.fromkeys(options.mapping.values()))
+        try:
+            yield from self._batches(path, options, columns)
+        except pa.ArrowInvalid as error:  # beyond a bad row: an unterminated quote, a broken stream
+            raise ArchiveError(
+                f"{path}: not readable as CSV past this point ({error}); what came before landed"
+            ) from None
+
+    def _batches(self, path: Path, options: ImportOptions, columns: list[str]) -> Iterator[pl.DataFrame]:
         malformed: list[tuple[int | None, str]] = []
 
         def on_invalid_row(row) -> str:

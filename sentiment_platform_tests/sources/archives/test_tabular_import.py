@@ -247,3 +247,27 @@ def test_an_import_into_an_s3_lake_lands_the_same_objects_and_repeats_as_a_no_op
     assert landed_posts(s3_lake).drop("source_file").equals(landed_posts(local).drop("source_file"))
     again = import_archives(s3_lake, [path], FORMATS["csv"], options, START)
     assert again.objects_written == 0 and again.objects_unchanged == first.objects_written
+
+
+def test_a_csv_broken_past_repair_stops_with_a_clear_error_after_landing_what_came_before(tmp_path, monkeypatch):
+    monkeypatch.setattr(FORMATS["csv"], "block_size", 256)
+    monkeypatch.setattr(FORMATS["csv"], "rows_per_batch", 5)
+    rows = "".join(f"{n},row {n},2015-02-16T08:00:00Z\n" for n in range(40))
+    path = tmp_path / "broken.csv"
+    path.write_text("id,text,created_at\n" + rows + '41,"an unterminated quote,2015-02-16T08:00:00Z\n' + "x" * 300)
+    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    options = ImportOptions(parse_mapping("id=id,text=text,created_at=created_at"))
+    with pytest.raises(ArchiveError, match="not readable as CSV past this point"):
+        import_archives(storage, [path], FORMATS["csv"], options, START)
+    assert len(landed_posts(storage)) > 0  # the rows before the break landed; a fixed file re-imports them as a no-op
+
+
+def test_a_compressed_file_cut_short_stops_with_a_clear_error(tmp_path):
+    rows = b"".join(b"%d,row %d,2015-02-16T08:00:00Z\n" % (n, n) for n in range(50_000))
+    whole = gzip.compress(b"id,text,created_at\n" + rows)
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    for name, mapping in (("csv", "id=id,text=text,created_at=created_at"), ("jsonl", "text=text,created_at=t")):
+        with pytest.raises(ArchiveError, match="cut.csv.gz: "):
+            import_archives(storage, [path], FORMATS[name], ImportOptions(parse_mapping(mapping)), START)
