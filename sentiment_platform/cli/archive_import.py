@@ -63,6 +63,30 @@ def processing_command(report: ImportReport, env: dict[str, str], lake: str | No
     return f"{assignments} {shlex.quote(str(command))} backfill --start {start} --end {end}"
 
 
+def print_report(report: ImportReport, storage, files: int) -> None:
+    """What an import landed per day and refused, and where the refused rows are."""
+    from sentiment_platform.cli.progress import console
+
+    console.print(
+        f"read {report.rows_in} posts from {files} file(s): {report.landed} landed in "
+        f"{storage.uri('landing/posts/')}, {report.refused_rows} refused "
+        f"({report.objects_written} objects written, {report.objects_unchanged} already there)",
+        highlight=False,
+    )
+    for day, count in sorted(report.landed_per_day.items()):
+        console.print(f"  {day:%Y-%m-%d}: {count}", highlight=False)
+    if report.refused:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in report.refused.most_common())
+        console.print(f"refused: {reasons}; each with its line in {storage.uri(IMPORT_QUARANTINE)}", highlight=False)
+    if report.refused.get("before_partitions_start"):
+        console.print(
+            f"{report.refused['before_partitions_start']} rows are before the first partition "
+            f"({PARTITIONS_START:%Y-%m-%d}): set {PARTITIONS_START_SETTING} to an earlier ISO date "
+            "(here and for the daemon) and import again",
+            highlight=False,
+        )
+
+
 def cmd_import(args: argparse.Namespace, storage, env: dict[str, str]) -> int:
     """Land the archives; print what landed per day, what was refused, and the command that goes on."""
     from sentiment_platform.cli.progress import console, progress_bar
@@ -84,24 +108,7 @@ def cmd_import(args: argparse.Namespace, storage, env: dict[str, str]) -> int:
             )
         except ArchiveError as error:
             raise ValueError(str(error)) from None
-    console.print(
-        f"read {report.rows_in} posts from {len(paths)} file(s): {report.landed} landed in "
-        f"{storage.uri('landing/posts/')}, {report.refused_rows} refused "
-        f"({report.objects_written} objects written, {report.objects_unchanged} already there)",
-        highlight=False,
-    )
-    for day, count in sorted(report.landed_per_day.items()):
-        console.print(f"  {day:%Y-%m-%d}: {count}", highlight=False)
-    if report.refused:
-        reasons = ", ".join(f"{reason} {count}" for reason, count in report.refused.most_common())
-        console.print(f"refused: {reasons}; each with its line in {storage.uri(IMPORT_QUARANTINE)}", highlight=False)
-    if report.refused.get("before_partitions_start"):
-        console.print(
-            f"{report.refused['before_partitions_start']} rows are before the first partition "
-            f"({PARTITIONS_START:%Y-%m-%d}): set {PARTITIONS_START_SETTING} to an earlier ISO date "
-            "(here and for the daemon) and import again",
-            highlight=False,
-        )
+    print_report(report, storage, len(paths))
     if not report.landed:
         return 1
     command = processing_command(report, env, getattr(args, "lake", None))
