@@ -26,7 +26,7 @@ def english_model_f1(model, texts: list[str], labels: list[int]) -> tuple[int, f
     """How many of ``texts`` are detected as English, and the English model's macro F1 on them."""
     from sklearn.metrics import f1_score
 
-    from sentiment_platform.lib.scoring.languages import detect_languages
+    from sentiment_platform.lib.cleansing.languages import detect_languages
 
     rows = [i for i, (code, _) in enumerate(detect_languages(texts)) if code == "en"]
     if len(rows) < 30:  # too few for a macro F1 worth printing

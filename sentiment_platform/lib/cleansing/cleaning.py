@@ -25,9 +25,13 @@ from sentiment_platform.lib.cleansing.records import (
     split_lines,
 )
 from sentiment_platform.lib.cleansing.source_text import plain_texts
-from sentiment_platform.lib.cleansing.text_features import MAX_TERM_CHARS, nfkc, with_text_features
+from sentiment_platform.lib.cleansing.text_features import (
+    MAX_TERM_CHARS,
+    VISIBLE_CHARACTER,
+    nfkc,
+    with_text_features,
+)
 from sentiment_platform.lib.cleansing.timestamps import parse_timestamp
-from sentiment_platform.lib.scoring.text_input import VISIBLE_CHARACTER
 
 POST_SCHEMA = RecordSchema(
     "posts",

@@ -8,6 +8,14 @@ import polars as pl
 #: Longest topic or hashtag the pipeline keeps, and so the longest the API takes as a parameter: a
 #: post with a longer topic is quarantined (``oversize_topic``), a longer hashtag is not extracted.
 MAX_TERM_CHARS = 200
+#: A character that shows: not whitespace, a control or format character (zero-width spaces and
+#: joiners, direction marks, BOM, tags), a variation selector or a blank filler. The same pattern
+#: reads in Python's ``re`` and in Rust's regex (Polars), so cleansing and scoring agree on it.
+VISIBLE_CHARACTER = (
+    r"[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F"
+    r"\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB"
+    r"\U0001D173-\U0001D17A\U000E0000-\U000E0FFF]"
+)
 #: A language as the pipeline keeps it: a BCP 47 tag in lower case (``en``, ``pt-br``, ``und``).
 #: Anything else a source gives (``<img>``, ``english``) counts as no language and is detected.
 LANGUAGE_TAG = r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$"
@@ -112,7 +120,7 @@ def _no_language(lang: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
 def fill_languages(posts: pl.Series) -> pl.Series:
     """Each post's ``lang`` (a struct of ``lang`` and ``text``), detected offline from the text
     where the source gave none; only those texts are looked at."""
-    from sentiment_platform.lib.scoring.languages import detect_languages
+    from sentiment_platform.lib.cleansing.languages import detect_languages
 
     given = posts.struct.field("lang")
     missing = _no_language(given).arg_true()

@@ -103,7 +103,7 @@ def image_score_counts(frame: pl.DataFrame) -> dict[str, int]:
 def with_image_text_scores(frame: pl.DataFrame, text_model: TextModel, cache: ScoreCache | None = None) -> pl.DataFrame:
     """``frame`` (with ``image_text``) plus the :data:`IMAGE_TEXT_SCHEMA` columns from the text
     scorer (its score cache shared with the posts')."""
-    from sentiment_platform.lib.scoring.languages import detect_languages
+    from sentiment_platform.lib.cleansing.languages import detect_languages
 
     texts = frame["image_text"].to_list()
     scores, _ = score_text_values(texts, text_model, cache)

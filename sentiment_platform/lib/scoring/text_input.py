@@ -14,20 +14,14 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from sentiment_platform.lib.cleansing.text_features import VISIBLE_CHARACTER
+
 OK, EMPTY, NOT_TEXT, INVALID_ENCODING = "ok", "empty", "not_text", "invalid_encoding"
 #: A text in a language or script no installed model covers: no label, never a guess.
 UNSUPPORTED_LANGUAGE = "unsupported_language"
 
 _WHITESPACE = re.compile(r"\s+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-#: A character that shows: not whitespace, a control or format character (zero-width spaces and
-#: joiners, direction marks, BOM, tags), a variation selector or a blank filler. The same pattern
-#: reads in Python's ``re`` and in Rust's regex (Polars), so cleansing and scoring agree on it.
-VISIBLE_CHARACTER = (
-    r"[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F"
-    r"\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB"
-    r"\U0001D173-\U0001D17A\U000E0000-\U000E0FFF]"
-)
 _VISIBLE = re.compile(VISIBLE_CHARACTER)
 # Pictographs, dingbats and other symbols; modifiers, joiners and variation selectors are dropped.
 _SYMBOLS = re.compile(r"[\u2190-\u2bff\U0001f000-\U0001faff\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")

@@ -227,7 +227,7 @@ class MultilingualTextModel:
 
     def routes(self, texts: Sequence[str]) -> list[str]:
         """``english``, ``multilingual`` or ``unsupported`` per text."""
-        from sentiment_platform.lib.scoring.languages import (
+        from sentiment_platform.lib.cleansing.languages import (
             CONFIDENT,
             ENCODER_LANGUAGES,
             UNDETERMINED,

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 
 from sentiment_platform.lib.cleansing.cleaning import clean_posts
+from sentiment_platform.lib.cleansing.languages import MIN_LETTERS, detect_languages
 from sentiment_platform.lib.cleansing.source_text import HtmlText, MarkdownText, plain_texts
-from sentiment_platform.lib.scoring.languages import MIN_LETTERS, detect_languages
 
 
 def cleaned(*posts: dict) -> dict[str, dict]:

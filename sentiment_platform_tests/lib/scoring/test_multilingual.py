@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from sentiment_platform.lib.cleansing.languages import detect_languages
 from sentiment_platform.lib.scoring.e5_encoder import E5Tokenizer, dequantize_q4, load_e5_encoder
 from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS, EncoderSentiment, TrainedPart, mean_pool
-from sentiment_platform.lib.scoring.languages import detect_languages
 from sentiment_platform.lib.scoring.metrics import classification_report, mean_macro_f1
 from sentiment_platform.lib.scoring.text_models import EncoderTextModel, MultilingualTextModel
 from sentiment_platform.lib.scoring.text_scoring import score_text_values

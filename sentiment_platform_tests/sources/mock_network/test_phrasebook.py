@@ -3,7 +3,7 @@ from collections import Counter
 
 import pytest
 
-from sentiment_platform.lib.scoring.languages import MIN_LETTERS, detect_languages
+from sentiment_platform.lib.cleansing.languages import MIN_LETTERS, detect_languages
 from sentiment_platform.sources.mock_network.phrasebook import PHRASES, SUBJECTS, compose_sentence
 from sentiment_platform.sources.mock_network.world import SENTIMENTS, TOPICS
 
