@@ -37,29 +37,6 @@ def test_the_library_part_never_imports_dagster_wiring():
     assert offenders == []
 
 
-def _imported(path: Path) -> set[str]:
-    """The ``sentiment_platform`` modules a file imports, anywhere in it."""
-    import ast
-
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return {name for name in found if name.startswith("sentiment_platform")}
-
-
-def test_cleansing_sits_below_scoring():
-    # Scoring reads cleansing's rules (what shows, the image checks, languages); never the reverse,
-    # so the two parts of lib/ form no cycle.
-    offenders = {
-        str(path.relative_to(PACKAGE)): sorted(name for name in _imported(path) if ".lib.scoring" in name)
-        for path in (PACKAGE / "lib" / "cleansing").rglob("*.py")
-    }
-    assert {path: names for path, names in offenders.items() if names} == {}
-
-
 @pytest.mark.integration
 def test_importing_the_package_reads_no_setting_and_loads_neither_torch_nor_spark():
     code = (

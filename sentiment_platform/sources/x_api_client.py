@@ -18,19 +18,21 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from sentiment_platform.lib.cleansing.image_validation import ImageRules
 from sentiment_platform.lib.lake_layout import landing_image_key, landing_prefix
-from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.sources.http_client import (
     HttpClient,
     HttpLimits,
     OutboundError,
     seconds_header,
 )
+
+if TYPE_CHECKING:  # the lake is a resource: the sources only type-hint it
+    from sentiment_platform.resources.lake_storage import LakeStorage
 
 SEARCH_PATH = "/2/tweets/search/recent"
 SEARCH_FIELDS = {

@@ -39,6 +39,7 @@ from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.labeled_images import ImageDatasets
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
+from sentiment_platform.sources.mock_network.images import held_out_images
 
 EVALUATION_PREFIX = "reports/sentiment_model_evaluation/"
 
@@ -383,7 +384,7 @@ def sentiment_model_evaluation(
     text_reports = [evaluate_text_model(model, test) for model in models]
     language_reports = [evaluate_by_language(model, umsab) for model in models]
     image_model = image_scorer.load()
-    image_report = evaluate_image_model(image_model)
+    image_report = evaluate_image_model(image_model, *held_out_images())
     image_models = [image_model] + ([AffectImageModel()] if image_scorer.backend != "affect" else [])
     image_sets = image_datasets.sets()
     real_images = [evaluate_image_on_sets(model, image_sets) for model in image_models]

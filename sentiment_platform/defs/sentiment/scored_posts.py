@@ -1,5 +1,6 @@
 """Group ``sentiment``: text and image sentiment per hour, and posts enriched with both."""
 
+import functools
 import time
 from datetime import datetime
 
@@ -110,8 +111,9 @@ def post_sentiment(
     cache = ScoreCache.load(storage, model.fingerprint)
     started = time.perf_counter()
     if choice.engine == "spark":
-        settings = {**text_scorer.model_dump(), "threads": spark.task_threads}
-        results = score_posts_spark(spark.spark_session, storage, inputs, model, settings, cache)
+        # The scorer's class and settings, by reference: each worker builds its own.
+        build = functools.partial(type(text_scorer), **{**text_scorer.model_dump(), "threads": spark.task_threads})
+        results = score_posts_spark(spark.spark_session, storage, inputs, model, build, cache)
     else:
         results = {hour: _score_hour(storage, hour, model, cache) for hour in hours}
     seconds = time.perf_counter() - started
@@ -194,8 +196,8 @@ def image_sentiment(
     started = time.perf_counter()
     if choice.engine == "spark":
         keys = [key for manifest in manifests.values() for key in manifest["image_key"].to_list()]
-        settings = {**image_scorer.model_dump(), "threads": spark.task_threads}
-        everything = score_images_spark(spark.spark_session, storage, keys, settings)
+        build = functools.partial(type(image_scorer), **{**image_scorer.model_dump(), "threads": spark.task_threads})
+        everything = score_images_spark(spark.spark_session, storage, keys, build)
         offsets = np.cumsum([0, *(m.height for m in manifests.values())])
         scores = {hour: everything.slice(offsets[i], manifests[hour].height) for i, hour in enumerate(hours)}
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Mapping, Sequence
 
@@ -12,7 +11,6 @@ from sentiment_platform.lib.scoring.datasets import LabeledTexts
 from sentiment_platform.lib.scoring.image_datasets import LabeledImages
 from sentiment_platform.lib.scoring.image_head import image_figures
 from sentiment_platform.lib.scoring.image_models import ImageModel
-from sentiment_platform.lib.scoring.labels import LABELS
 from sentiment_platform.lib.scoring.metrics import classification_report
 from sentiment_platform.lib.scoring.post_fusion import PostFusion
 from sentiment_platform.lib.scoring.text_models import TextModel
@@ -54,26 +52,11 @@ def evaluate_by_language(model: TextModel, parts: Mapping[str, LabeledTexts]) ->
     }
 
 
-def evaluate_image_model(model: ImageModel, per_class: int = 150, seed: int = 20270101) -> dict:
-    """The classification report of ``model`` on freshly drawn mock images (a third of them memes).
-
-    The seed is not one the platform or the model's design used, so the images are held out. They
-    are synthetic: the sentiment is in the drawn objects (sun and flowers, storm and rain, houses),
-    never in the colours, and the image model sees only the pixels (a meme's caption is for the
-    text reader, not counted here).
-    """
-    from sentiment_platform.lib.scoring.image_scoring import decode_rgb
-    from sentiment_platform.sources.mock_network.images import meme_caption, render_image
-
-    rng = random.Random(seed)
-    images, labels = [], []
-    for label_index, label in enumerate(LABELS):
-        for i in range(per_class):
-            data, _ = render_image(label, rng, caption=meme_caption(label, rng) if i % 3 == 0 else None)
-            images.append(decode_rgb(data))
-            labels.append(label_index)
-    report = classification_report(labels, model.predict(images).argmax(axis=1))
-    return {**report, "model": model.name, "data": f"mock images, seed {seed}, {per_class} per class"}
+def evaluate_image_model(model: ImageModel, images: Sequence[np.ndarray], labels: Sequence[int], data: str) -> dict:
+    """The classification report of ``model`` on decoded ``images`` with their label indexes;
+    ``data`` says what the images are (the mock network's held-out ones, in the model asset)."""
+    report = classification_report(list(labels), model.predict(list(images)).argmax(axis=1))
+    return {**report, "model": model.name, "data": data}
 
 
 def _image_probabilities(model: ImageModel, data: LabeledImages) -> np.ndarray:

@@ -8,7 +8,7 @@ path, so both give the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -28,12 +28,10 @@ SCORED_IMAGE_ARROW = pa.schema(
 BATCH_IMAGES = 64
 
 
-def _score_batches(storage_variant: type, storage_settings: dict[str, Any], scorer_settings: dict[str, Any]):
+def _score_batches(storage_variant: type, storage_settings: dict[str, Any], build_scorer: Callable[[], Any]):
     def run(batches: Iterator[Any]) -> Iterator[Any]:
-        from sentiment_platform.resources.scorers import ImageScorer
-
         lake = storage_variant(**storage_settings)
-        scorer = ImageScorer(**scorer_settings)
+        scorer = build_scorer()
         model, reader = scorer.load(), scorer.load_text_reader()  # once per Python worker
         for batch in batches:
             keys, rows = batch["image_key"].tolist(), batch["row"].tolist()
@@ -48,10 +46,10 @@ def _score_batches(storage_variant: type, storage_settings: dict[str, Any], scor
 
 
 def score_images_spark(
-    spark: Any, storage: LakeStorage, image_keys: Sequence[str], scorer_settings: dict[str, Any]
+    spark: Any, storage: LakeStorage, image_keys: Sequence[str], build_scorer: Callable[[], Any]
 ) -> pl.DataFrame:
     """The rows :func:`score_image_files` gives for the files at ``image_keys``, in that order,
-    computed by Spark tasks (``scorer_settings`` rebuild the driver's ``ImageScorer`` there)."""
+    computed by Spark tasks (``build_scorer``, picklable, builds the driver's scorer there)."""
     if not image_keys:
         return pl.DataFrame(schema=IMAGE_SCORE_SCHEMA)
     parallelism = spark.sparkContext.defaultParallelism
@@ -59,7 +57,7 @@ def score_images_spark(
         list(enumerate(image_keys)), numSlices=max(1, min(len(image_keys), parallelism))
     ).toDF("row long, image_key string")
     scored = listing.mapInPandas(
-        _score_batches(type(storage), storage.settings(), scorer_settings), spark_schema(SCORED_IMAGE_ARROW)
+        _score_batches(type(storage), storage.settings(), build_scorer), spark_schema(SCORED_IMAGE_ARROW)
     )
     frame = to_polars(scored.toArrow(), {"row": pl.Int64, **IMAGE_SCORE_SCHEMA})
     return frame.sort("row").drop("row")

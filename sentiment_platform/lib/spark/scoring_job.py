@@ -8,7 +8,7 @@ into the same cache the single-machine path uses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -75,11 +75,9 @@ def _check_posts(storage: LakeStorage, objects: list[tuple[str, datetime]]) -> p
     return pl.concat(frames)
 
 
-def _score_batches(scorer_settings: dict[str, Any]):
+def _score_batches(build_scorer: Callable[[], Any]):
     def run(batches: Iterator[Any]) -> Iterator[Any]:
-        from sentiment_platform.resources.scorers import TextScorer
-
-        model = TextScorer(**scorer_settings).load()  # once per Python worker, reused across batches
+        model = build_scorer().load()  # once per Python worker, reused across batches
         for batch in batches:
             probabilities, truncated = model.predict(batch["checked_text"].tolist())
             frame = score_frame(batch["text_key"].tolist(), np.asarray(probabilities), np.asarray(truncated))
@@ -93,14 +91,15 @@ def score_posts_spark(
     storage: LakeStorage,
     cleaned: Mapping[datetime, Sequence[LakeObject]],
     model: TextModel,
-    scorer_settings: dict[str, Any],
+    build_scorer: Callable[[], Any],
     cache: ScoreCache,
 ) -> dict[datetime, tuple[pl.DataFrame, dict[str, int]]]:
     """Score the cleaned posts of every hour in ``cleaned`` as one Spark job.
 
     Returns per hour the same frame and counts as the single-machine path (post columns + the
     ``SCORE_SCHEMA`` columns, in the cleaned file's order) and adds the new scores to ``cache``
-    (the caller saves it). ``scorer_settings`` rebuild the driver's ``TextScorer`` in the workers.
+    (the caller saves it). ``build_scorer`` (picklable: the driver's scorer class and settings)
+    builds the scorer in the workers.
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
@@ -129,7 +128,7 @@ def score_posts_spark(
             .repartition(spark.sparkContext.defaultParallelism, "text_key")
         )
         new_scores = to_polars(
-            missing.mapInPandas(_score_batches(scorer_settings), spark_schema(SCORES_ARROW)).toArrow(), CACHE_SCHEMA
+            missing.mapInPandas(_score_batches(build_scorer), spark_schema(SCORES_ARROW)).toArrow(), CACHE_SCHEMA
         )
     finally:
         checked.unpersist()

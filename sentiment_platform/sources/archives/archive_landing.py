@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow as pa
 
 from sentiment_platform.lib.lake_layout import landing_prefix
 from sentiment_platform.partitions import PARTITIONS_START
-from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.sources.archives.field_mapping import (
     LANDING_POST_COLUMNS,
     LINE,
@@ -30,6 +30,9 @@ from sentiment_platform.sources.archives.field_mapping import (
     landing_posts,
 )
 from sentiment_platform.sources.archives.formats import ArchiveError, ArchiveFormat
+
+if TYPE_CHECKING:  # the lake is a resource: the sources only type-hint it
+    from sentiment_platform.resources.lake_storage import LakeStorage
 
 #: Where an import's refused rows go (one object per batch, named by its content).
 IMPORT_QUARANTINE = "quarantine/imports/"

@@ -168,3 +168,25 @@ def corrupt_image(rng: random.Random, good: bytes, extension: str) -> tuple[byte
     if kind == "bomb":
         return decompression_bomb_png(), "png", kind
     return b"", "jpg", kind
+
+
+def held_out_images(per_class: int = 150, seed: int = 20270101) -> tuple[list, list[int], str]:
+    """Freshly drawn mock images, decoded, with their label indexes (a third of them memes) and a
+    line saying what they are: the image model's held-out test.
+
+    The seed is not one the platform or the model's design used, so the images are held out. They
+    are synthetic: the sentiment is in the drawn objects (sun and flowers, storm and rain, houses),
+    never in the colours, and the image model sees only the pixels (a meme's caption is for the
+    text reader, not counted here).
+    """
+    from sentiment_platform.lib.scoring.image_scoring import decode_rgb
+    from sentiment_platform.lib.scoring.labels import LABELS
+
+    rng = random.Random(seed)
+    images, labels = [], []
+    for label_index, label in enumerate(LABELS):
+        for i in range(per_class):
+            data, _ = render_image(label, rng, caption=meme_caption(label, rng) if i % 3 == 0 else None)
+            images.append(decode_rgb(data))
+            labels.append(label_index)
+    return images, labels, f"mock images, seed {seed}, {per_class} per class"

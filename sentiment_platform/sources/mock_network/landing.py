@@ -7,12 +7,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sentiment_platform.lib.lake_layout import LANDING_DATASETS, landing_prefix
 from sentiment_platform.partitions import floor_hour
-from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.sources.mock_network.config import MockFeedConfig
 from sentiment_platform.sources.mock_network.generator import generate_hour
+
+if TYPE_CHECKING:  # the lake is a resource: the sources only type-hint it
+    from sentiment_platform.resources.lake_storage import LakeStorage
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from sentiment_platform.lib.scoring.image_models import (
 from sentiment_platform.lib.scoring.image_scoring import image_score_counts, score_image_files
 from sentiment_platform.sources.mock_network.images import (
     decompression_bomb_png,
+    held_out_images,
     render_image,
 )
 from sentiment_platform_tests.lib.scoring.tiny_models import tiny_clip
@@ -55,7 +56,7 @@ def test_corrupt_truncated_missing_and_bomb_images_get_a_status_not_a_score():
 
 
 def test_the_mock_images_carry_no_colour_cue_a_colour_rule_could_learn():
-    report = evaluate_image_model(AffectImageModel(), per_class=40)
+    report = evaluate_image_model(AffectImageModel(), *held_out_images(per_class=40))
     assert report["n"] == 120 and report["macro_recall"] < 0.5
 
 
