@@ -86,8 +86,8 @@ def _pipeline(engine: str, root: str, backend: str, queue) -> None:
     from sentiment_platform.lib.enrichment import enrich_posts
     from sentiment_platform.lib.lake_layout import dataset_key, landing_prefix
     from sentiment_platform.lib.scoring.post_fusion import DEFAULT_POST_FUSION, PostFusion
-    from sentiment_platform.lib.scoring.score_cache import ScoreCache
-    from sentiment_platform.lib.scoring.text_scoring import score_text_values
+    from sentiment_platform.lib.scoring.text.score_cache import ScoreCache
+    from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
     from sentiment_platform.lib.trends import sentiment_trends_15m
     from sentiment_platform.resources.lake_storage import LocalLakeStorage
     from sentiment_platform.resources.scorers import TextScorer

@@ -45,7 +45,7 @@ def _peak_rss_mib() -> float:
 
 def _texts(stream: str, directory: str, posts: int) -> tuple[list[str], list[int], list[str]]:
     """Texts, labels and languages of the first ``posts`` of a stream."""
-    from sentiment_platform.lib.scoring.datasets import load_split, load_umsab
+    from sentiment_platform.lib.scoring.fitting.datasets import load_split, load_umsab
 
     if stream == "english":
         test = load_split(directory, "test")
@@ -66,7 +66,7 @@ def _naive_predict(texts: list[str]):
     import torch
     from transformers import pipeline
 
-    from sentiment_platform.lib.scoring.encoder_model import (
+    from sentiment_platform.lib.scoring.text.encoder_model import (
         DEFAULT_WEIGHTS,
         EncoderSentiment,
         TrainedPart,
@@ -92,10 +92,10 @@ def _naive_predict(texts: list[str]):
 
 
 def _run(mode: str, stream: str, directory: str, posts: int, cache_dir: str, queue) -> None:
-    from sentiment_platform.lib.scoring.evaluation import predicted_classes
-    from sentiment_platform.lib.scoring.metrics import classification_report, mean_macro_f1
-    from sentiment_platform.lib.scoring.score_cache import ScoreCache
-    from sentiment_platform.lib.scoring.text_scoring import (
+    from sentiment_platform.lib.scoring.fitting.evaluation import predicted_classes
+    from sentiment_platform.lib.scoring.fitting.metrics import classification_report, mean_macro_f1
+    from sentiment_platform.lib.scoring.text.score_cache import ScoreCache
+    from sentiment_platform.lib.scoring.text.text_scoring import (
         class_probabilities,
         score_text_values,
     )
@@ -157,8 +157,8 @@ def _run_images(mode: str, mvsa_dir: str, images: int, cache_dir: str, queue) ->
     """Images/s of the image path on MVSA images (files read and decoded inside the timing)."""
     from PIL import Image
 
-    from sentiment_platform.lib.scoring.image_datasets import load_mvsa
-    from sentiment_platform.lib.scoring.vision_backbone import VisionBackbone, image_batches
+    from sentiment_platform.lib.scoring.fitting.image_datasets import load_mvsa
+    from sentiment_platform.lib.scoring.images.vision_backbone import VisionBackbone, image_batches
     from sentiment_platform.resources.scorers import ImageScorer
 
     sets = load_mvsa(mvsa_dir)
@@ -210,8 +210,8 @@ def measure(mode: str, *args, target=_run) -> dict:
 
 
 def main() -> None:
-    from sentiment_platform.lib.scoring.datasets import DEFAULT_DATASET_DIR, DEFAULT_UMSAB_DIR
-    from sentiment_platform.lib.scoring.image_datasets import DEFAULT_MVSA_DIR
+    from sentiment_platform.lib.scoring.fitting.datasets import DEFAULT_DATASET_DIR, DEFAULT_UMSAB_DIR
+    from sentiment_platform.lib.scoring.fitting.image_datasets import DEFAULT_MVSA_DIR
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=10_000)

@@ -39,14 +39,14 @@ def ngram_cv_f1(texts: list[str], labels: list[int]) -> float:
     """3-fold cross-validated macro F1 of the classical pipeline (default grid point) on one split."""
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-    from sentiment_platform.lib.scoring.classical import classical_pipeline
+    from sentiment_platform.lib.scoring.text.classical import classical_pipeline
 
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
     return float(cross_val_score(classical_pipeline(), texts, labels, cv=folds, scoring="f1_macro").mean())
 
 
 def main() -> None:
-    from sentiment_platform.lib.scoring.datasets import DEFAULT_UMSAB_DIR, load_umsab
+    from sentiment_platform.lib.scoring.fitting.datasets import DEFAULT_UMSAB_DIR, load_umsab
     from sentiment_platform.resources.scorers import TextScorer
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

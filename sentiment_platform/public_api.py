@@ -41,8 +41,8 @@ def score_texts(texts: Sequence[str | None], scorer: TextScorer | None = None) -
     Empty or non-text inputs get their status and null scores, never a guess; a string that cannot
     be encoded (a lone surrogate) is ``invalid_encoding``, shown with U+FFFD in ``text``. Raises
     ``TypeError`` when ``texts`` is not a list (one string is not a list of texts)."""
-    from sentiment_platform.lib.scoring.text_input import displayable
-    from sentiment_platform.lib.scoring.text_scoring import score_text_values
+    from sentiment_platform.lib.scoring.text.text_input import displayable
+    from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
     from sentiment_platform.settings import Settings
 
     texts = _as_list(texts, "score_texts", "texts")
@@ -59,7 +59,7 @@ def score_images(
     the text read in the image (``image_text``), those of ``IMAGE_TEXT_SCHEMA`` from the text
     scorer; a file that is not a valid image gets status ``invalid:<reason>`` and null scores.
     Raises ``TypeError`` when ``images`` is not a list (one file's bytes are not a list of files)."""
-    from sentiment_platform.lib.scoring.image_scoring import score_image_files, with_image_text_scores
+    from sentiment_platform.lib.scoring.images.image_scoring import score_image_files, with_image_text_scores
     from sentiment_platform.settings import Settings
 
     images = _as_list(images, "score_images", "image files (bytes)")

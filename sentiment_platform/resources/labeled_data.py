@@ -7,7 +7,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from sentiment_platform.lib.scoring.datasets import (
+from sentiment_platform.lib.scoring.fitting.datasets import (
     DEFAULT_DATASET_DIR,
     DEFAULT_UMSAB_DIR,
     LabeledTexts,

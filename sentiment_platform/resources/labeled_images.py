@@ -5,7 +5,7 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from sentiment_platform.lib.scoring.image_datasets import (
+from sentiment_platform.lib.scoring.fitting.image_datasets import (
     DEFAULT_MEMOTION_DIR,
     DEFAULT_MVSA_DIR,
     DEFAULT_OASIS_DIR,

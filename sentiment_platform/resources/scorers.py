@@ -15,24 +15,24 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from sentiment_platform.lib.model_artifacts import MODEL_CACHE_DIR, current_model_files
-from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL, DEFAULT_ENGLISH_CLASSICAL
-from sentiment_platform.lib.scoring.encoder_model import DEFAULT_MULTILINGUAL_WEIGHTS, DEFAULT_WEIGHTS
-from sentiment_platform.lib.scoring.image_head import DEFAULT_IMAGE_HEAD
-from sentiment_platform.lib.scoring.image_models import (
+from sentiment_platform.lib.scoring.images.image_head import DEFAULT_IMAGE_HEAD
+from sentiment_platform.lib.scoring.images.image_models import (
     DEFAULT_PROMPTS,
     IMAGE_BACKENDS,
     ImageModel,
     load_image_model,
 )
-from sentiment_platform.lib.scoring.image_text import ImageTextReader
+from sentiment_platform.lib.scoring.images.image_text import ImageTextReader
 from sentiment_platform.lib.scoring.post_fusion import DEFAULT_POST_FUSION
-from sentiment_platform.lib.scoring.text_models import (
+from sentiment_platform.lib.scoring.text.classical import DEFAULT_CLASSICAL, DEFAULT_ENGLISH_CLASSICAL
+from sentiment_platform.lib.scoring.text.encoder_model import DEFAULT_MULTILINGUAL_WEIGHTS, DEFAULT_WEIGHTS
+from sentiment_platform.lib.scoring.text.text_models import (
     TEXT_BACKENDS,
     TextModel,
     file_digest,
     load_text_model,
 )
-from sentiment_platform.lib.scoring.use_head import DEFAULT_USE_HEAD
+from sentiment_platform.lib.scoring.text.use_head import DEFAULT_USE_HEAD
 
 if TYPE_CHECKING:
     from sentiment_platform.resources.lake_storage import LakeStorage

@@ -32,12 +32,12 @@ from sentiment_platform.defs.sentiment.scored_posts import (
 )
 from sentiment_platform.lib.lake_layout import dataset_key
 from sentiment_platform.lib.model_artifacts import current_model
-from sentiment_platform.lib.scoring.classical import DEFAULT_CLASSICAL, DEFAULT_ENGLISH_CLASSICAL
-from sentiment_platform.lib.scoring.datasets import UMSAB_LANGUAGES
-from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS
-from sentiment_platform.lib.scoring.image_head import head_digest
-from sentiment_platform.lib.scoring.score_cache import cache_prefix
-from sentiment_platform.lib.scoring.use_head import DEFAULT_USE_HEAD
+from sentiment_platform.lib.scoring.fitting.datasets import UMSAB_LANGUAGES
+from sentiment_platform.lib.scoring.images.image_head import head_digest
+from sentiment_platform.lib.scoring.text.classical import DEFAULT_CLASSICAL, DEFAULT_ENGLISH_CLASSICAL
+from sentiment_platform.lib.scoring.text.encoder_model import DEFAULT_WEIGHTS
+from sentiment_platform.lib.scoring.text.score_cache import cache_prefix
+from sentiment_platform.lib.scoring.text.use_head import DEFAULT_USE_HEAD
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.post_sources import MockNetworkSource
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
@@ -140,7 +140,7 @@ def test_default_backend_scores_a_partition_offline_and_reruns_identically(lake,
 
 
 def test_default_model_outcomes_for_bad_and_clear_inputs(model_cache):
-    from sentiment_platform.lib.scoring.text_scoring import score_text_values
+    from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
 
     model = TextScorer(cache_dir=model_cache).load()
     values = [
@@ -238,7 +238,7 @@ def test_sentiment_model_trains_selects_on_val_and_publishes_to_the_lake_where_t
     probabilities, _ = scorer.load().predict(["I love it"])
     assert probabilities.shape == (1, 3)
     # The default depth: the encoder's first 4 layers, the top 2 of them trained.
-    from sentiment_platform.lib.scoring.encoder_model import EncoderSentiment, TrainedPart
+    from sentiment_platform.lib.scoring.text.encoder_model import EncoderSentiment, TrainedPart
 
     trained = TrainedPart.load(weights)
     assert (trained.encoder_layers, trained.trainable_layers) == (4, 2)
@@ -338,7 +338,7 @@ def test_the_multilingual_classical_and_use_models_are_trained_by_their_assets(t
         ("use_sentiment_model", scorer.use_path()),
     ):
         assert path.read_bytes() == lake.read_bytes(current_model(lake, model).key)
-    from sentiment_platform.lib.scoring.encoder_model import TrainedPart
+    from sentiment_platform.lib.scoring.text.encoder_model import TrainedPart
 
     assert TrainedPart.load(scorer.multilingual_weights_path()).encoder == "e5"
     for backend in ("classical", "use"):

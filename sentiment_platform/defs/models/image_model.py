@@ -4,16 +4,16 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataVa
 from pydantic import Field
 
 from sentiment_platform.defs.models.published_models import published_result, staging_path
-from sentiment_platform.lib.scoring.image_head import (
+from sentiment_platform.lib.scoring.images.image_head import (
     DEFAULT_C_VALUES,
     ImageHead,
     cross_fitted_probabilities,
     train_image_head,
 )
-from sentiment_platform.lib.scoring.image_scoring import image_text_probabilities
-from sentiment_platform.lib.scoring.image_text import file_texts
+from sentiment_platform.lib.scoring.images.image_scoring import image_text_probabilities
+from sentiment_platform.lib.scoring.images.image_text import file_texts
+from sentiment_platform.lib.scoring.images.vision_backbone import VisionBackbone, file_features
 from sentiment_platform.lib.scoring.post_fusion import DEFAULT_FUSION_C, fit_post_fusion
-from sentiment_platform.lib.scoring.vision_backbone import VisionBackbone, file_features
 from sentiment_platform.resources.labeled_images import ImageDatasets
 from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.scorers import TEXT_MODEL_ASSETS, ImageScorer, TextScorer

@@ -15,26 +15,26 @@ from pydantic import Field
 
 from sentiment_platform.defs.models.image_model import image_sentiment_model, post_fusion_model
 from sentiment_platform.defs.models.published_models import published_result, staging_path
-from sentiment_platform.lib.scoring.classical import DEFAULT_C_VALUES as DEFAULT_CLASSICAL_C_VALUES
-from sentiment_platform.lib.scoring.classical import DEFAULT_CHAR_NGRAM_MAX
-from sentiment_platform.lib.scoring.confusion_chart import confusion_png
-from sentiment_platform.lib.scoring.datasets import LabeledTexts, joined_texts
-from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS
-from sentiment_platform.lib.scoring.evaluation import (
+from sentiment_platform.lib.scoring.fitting.confusion_chart import confusion_png
+from sentiment_platform.lib.scoring.fitting.datasets import LabeledTexts, joined_texts
+from sentiment_platform.lib.scoring.fitting.evaluation import (
     evaluate_by_language,
     evaluate_fusion,
     evaluate_image_model,
     evaluate_image_on_sets,
     evaluate_text_model,
 )
-from sentiment_platform.lib.scoring.image_models import AffectImageModel
-from sentiment_platform.lib.scoring.image_text import file_texts
+from sentiment_platform.lib.scoring.fitting.language_chart import language_f1_png
+from sentiment_platform.lib.scoring.fitting.training import TrainConfig, train_multilingual_model, train_sentiment_model
+from sentiment_platform.lib.scoring.images.image_models import AffectImageModel
+from sentiment_platform.lib.scoring.images.image_text import file_texts
 from sentiment_platform.lib.scoring.labels import LABELS
-from sentiment_platform.lib.scoring.language_chart import language_f1_png
 from sentiment_platform.lib.scoring.post_fusion import PostFusion
-from sentiment_platform.lib.scoring.text_models import VaderTextModel
-from sentiment_platform.lib.scoring.training import TrainConfig, train_multilingual_model, train_sentiment_model
-from sentiment_platform.lib.scoring.use_head import DEFAULT_C_VALUES as DEFAULT_USE_C_VALUES
+from sentiment_platform.lib.scoring.text.classical import DEFAULT_C_VALUES as DEFAULT_CLASSICAL_C_VALUES
+from sentiment_platform.lib.scoring.text.classical import DEFAULT_CHAR_NGRAM_MAX
+from sentiment_platform.lib.scoring.text.encoder_model import DEFAULT_WEIGHTS
+from sentiment_platform.lib.scoring.text.text_models import VaderTextModel
+from sentiment_platform.lib.scoring.text.use_head import DEFAULT_C_VALUES as DEFAULT_USE_C_VALUES
 from sentiment_platform.resources.labeled_data import LabeledTweets
 from sentiment_platform.resources.labeled_images import ImageDatasets
 from sentiment_platform.resources.lake_storage import LakeStorage
@@ -188,7 +188,7 @@ def _classical_result(
     log: Callable[[str], None],
 ) -> MaterializeResult:
     """Grid-search the classical pipeline on ``train`` and publish it as ``model``."""
-    from sentiment_platform.lib.scoring.classical import classical_grid, save_classical, train_classical
+    from sentiment_platform.lib.scoring.text.classical import classical_grid, save_classical, train_classical
 
     grid = classical_grid(config.c_values, config.char_ngram_max)
     pipeline, info = train_classical(train, data, grid, config.folds)
@@ -270,7 +270,7 @@ def use_sentiment_model(
     """The USE model's head (logistic regression on Universal Sentence Encoder embeddings), its C
     chosen by cross-validation on UMSAB train, published to the lake, from where the `use` backend
     and the default's multilingual route load it."""
-    from sentiment_platform.lib.scoring.use_head import train_use_head
+    from sentiment_platform.lib.scoring.text.use_head import train_use_head
 
     train = joined_texts(labeled_tweets.umsab("train", config.limit).values())
     head = train_use_head(train, config.c_values, config.folds, text_scorer.threads)

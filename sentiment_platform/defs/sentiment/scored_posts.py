@@ -27,10 +27,14 @@ from sentiment_platform.defs.engine_runs import (
 )
 from sentiment_platform.lib.enrichment import enrich_posts
 from sentiment_platform.lib.lake_layout import dataset_key
-from sentiment_platform.lib.scoring.image_scoring import image_score_counts, score_image_files, with_image_text_scores
-from sentiment_platform.lib.scoring.score_cache import ScoreCache
-from sentiment_platform.lib.scoring.text_input import UNSUPPORTED_LANGUAGE
-from sentiment_platform.lib.scoring.text_scoring import score_text_values
+from sentiment_platform.lib.scoring.images.image_scoring import (
+    image_score_counts,
+    score_image_files,
+    with_image_text_scores,
+)
+from sentiment_platform.lib.scoring.text.score_cache import ScoreCache
+from sentiment_platform.lib.scoring.text.text_input import UNSUPPORTED_LANGUAGE
+from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
 from sentiment_platform.lib.spark.image_scoring_job import score_images_spark
 from sentiment_platform.lib.spark.scoring_job import score_posts_spark
 from sentiment_platform.partitions import (

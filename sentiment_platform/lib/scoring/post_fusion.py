@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
 from sentiment_platform.lib.scoring.array_files import ArrayFile
-from sentiment_platform.lib.scoring.metrics import classification_report
+from sentiment_platform.lib.scoring.fitting.metrics import classification_report
+from sentiment_platform.lib.scoring.shipped_weights import WEIGHTS_DIR
 
 #: The fusion shipped in the package (MVSA train).
-DEFAULT_POST_FUSION = Path(__file__).parent / "weights" / "post_fusion.npz"
+DEFAULT_POST_FUSION = WEIGHTS_DIR / "post_fusion.npz"
 DEFAULT_FUSION_C = (0.01, 0.1, 1.0, 10.0)
 _FLOOR = 1e-6
 
@@ -50,7 +50,7 @@ class PostFusion(ArrayFile):
     def fuse(self, text: np.ndarray, image: np.ndarray, image_text: np.ndarray | None = None) -> np.ndarray:
         """(n, 3) probabilities of whole posts from (n, 3) text, image and image-text
         probabilities (NaN rows where a post has no scored text, image or text in its images)."""
-        from sentiment_platform.lib.scoring.text_models import softmax
+        from sentiment_platform.lib.scoring.text.text_models import softmax
 
         text, image = np.asarray(text, dtype=np.float64), np.asarray(image, dtype=np.float64)
         image_text = np.full_like(image, np.nan) if image_text is None else np.asarray(image_text, dtype=np.float64)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import pyarrow as pa
 
-from sentiment_platform.lib.scoring.image_scoring import IMAGE_SCORE_SCHEMA, score_image_files
+from sentiment_platform.lib.scoring.images.image_scoring import IMAGE_SCORE_SCHEMA, score_image_files
 from sentiment_platform.lib.spark.lake_io import spark_schema, to_arrow, to_polars
 
 if TYPE_CHECKING:

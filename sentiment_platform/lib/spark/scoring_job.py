@@ -20,9 +20,9 @@ from sentiment_platform.lib.lake_layout import LakeObject
 
 if TYPE_CHECKING:
     from sentiment_platform.resources.lake_storage import LakeStorage
-from sentiment_platform.lib.scoring.score_cache import CACHE_SCHEMA, ScoreCache
-from sentiment_platform.lib.scoring.text_models import TextModel
-from sentiment_platform.lib.scoring.text_scoring import (
+from sentiment_platform.lib.scoring.text.score_cache import CACHE_SCHEMA, ScoreCache
+from sentiment_platform.lib.scoring.text.text_models import TextModel
+from sentiment_platform.lib.scoring.text.text_scoring import (
     assemble_scores,
     check_texts,
     score_counts,

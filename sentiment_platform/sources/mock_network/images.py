@@ -179,7 +179,7 @@ def held_out_images(per_class: int = 150, seed: int = 20270101) -> tuple[list, l
     never in the colours, and the image model sees only the pixels (a meme's caption is for the
     text reader, not counted here).
     """
-    from sentiment_platform.lib.scoring.image_scoring import decode_rgb
+    from sentiment_platform.lib.scoring.images.image_scoring import decode_rgb
     from sentiment_platform.lib.scoring.labels import LABELS
 
     rng = random.Random(seed)

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from sentiment_platform.lib.scoring.classical import (
+from sentiment_platform.lib.scoring.fitting.datasets import LabeledTexts
+from sentiment_platform.lib.scoring.text.classical import (
     DEFAULT_CLASSICAL,
     DEFAULT_ENGLISH_CLASSICAL,
     ClassicalTextModel,
@@ -10,8 +11,7 @@ from sentiment_platform.lib.scoring.classical import (
     save_classical,
     train_classical,
 )
-from sentiment_platform.lib.scoring.datasets import LabeledTexts
-from sentiment_platform.lib.scoring.text_scoring import score_text_values
+from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
 
 ROWS = [
     ("I love this, wonderful day", 2),

@@ -4,15 +4,15 @@ import random
 import polars as pl
 from PIL import Image
 
-from sentiment_platform.lib.scoring.image_models import AffectImageModel
-from sentiment_platform.lib.scoring.image_scoring import (
+from sentiment_platform.lib.scoring.images.image_models import AffectImageModel
+from sentiment_platform.lib.scoring.images.image_scoring import (
     IMAGE_TEXT_SCHEMA,
     image_score_counts,
     score_image_files,
     with_image_text_scores,
 )
-from sentiment_platform.lib.scoring.image_text import ImageTextReader, file_texts, split_run_together
-from sentiment_platform.lib.scoring.text_models import VaderTextModel
+from sentiment_platform.lib.scoring.images.image_text import ImageTextReader, file_texts, split_run_together
+from sentiment_platform.lib.scoring.text.text_models import VaderTextModel
 from sentiment_platform.sources.mock_network.images import MEME_CAPTIONS, meme_caption, render_image
 
 

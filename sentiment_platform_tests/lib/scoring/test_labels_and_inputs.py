@@ -1,13 +1,13 @@
 import pytest
 
+from sentiment_platform.lib.scoring.fitting.metrics import classification_report
 from sentiment_platform.lib.scoring.labels import (
     NEGATIVE,
     NEUTRAL,
     POSITIVE,
     map_model_labels,
 )
-from sentiment_platform.lib.scoring.metrics import classification_report
-from sentiment_platform.lib.scoring.text_input import (
+from sentiment_platform.lib.scoring.text.text_input import (
     EMPTY,
     INVALID_ENCODING,
     NOT_TEXT,

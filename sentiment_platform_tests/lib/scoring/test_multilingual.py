@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from sentiment_platform.lib.cleansing.languages import detect_languages
-from sentiment_platform.lib.scoring.e5_encoder import E5Tokenizer, dequantize_q4, load_e5_encoder
-from sentiment_platform.lib.scoring.encoder_model import DEFAULT_WEIGHTS, EncoderSentiment, TrainedPart, mean_pool
-from sentiment_platform.lib.scoring.metrics import classification_report, mean_macro_f1
-from sentiment_platform.lib.scoring.text_models import EncoderTextModel, MultilingualTextModel
-from sentiment_platform.lib.scoring.text_scoring import score_text_values
+from sentiment_platform.lib.scoring.fitting.metrics import classification_report, mean_macro_f1
+from sentiment_platform.lib.scoring.text.e5_encoder import E5Tokenizer, dequantize_q4, load_e5_encoder
+from sentiment_platform.lib.scoring.text.encoder_model import DEFAULT_WEIGHTS, EncoderSentiment, TrainedPart, mean_pool
+from sentiment_platform.lib.scoring.text.text_models import EncoderTextModel, MultilingualTextModel
+from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
 
 
 def test_q4_blocks_hold_a_scale_and_two_nibbles_per_byte():
@@ -84,12 +84,12 @@ def test_each_text_goes_to_the_model_of_its_language_and_uncovered_ones_are_decl
 
 
 def test_each_route_averages_in_its_own_partners(routed):
-    from sentiment_platform.lib.scoring.classical import (
+    from sentiment_platform.lib.scoring.text.classical import (
         DEFAULT_CLASSICAL,
         DEFAULT_ENGLISH_CLASSICAL,
         ClassicalTextModel,
     )
-    from sentiment_platform.lib.scoring.use_head import DEFAULT_USE_HEAD, UseTextModel
+    from sentiment_platform.lib.scoring.text.use_head import DEFAULT_USE_HEAD, UseTextModel
 
     classical, use = ClassicalTextModel(DEFAULT_CLASSICAL), UseTextModel(DEFAULT_USE_HEAD)
     english = ClassicalTextModel(DEFAULT_ENGLISH_CLASSICAL)

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sentiment_platform.lib.scoring.evaluation import evaluate_image_model
-from sentiment_platform.lib.scoring.image_models import (
+from sentiment_platform.lib.scoring.fitting.evaluation import evaluate_image_model
+from sentiment_platform.lib.scoring.images.image_models import (
     AffectImageModel,
     ClipImageModel,
     colour_features,
 )
-from sentiment_platform.lib.scoring.image_scoring import image_score_counts, score_image_files
+from sentiment_platform.lib.scoring.images.image_scoring import image_score_counts, score_image_files
 from sentiment_platform.sources.mock_network.images import (
     decompression_bomb_png,
     held_out_images,

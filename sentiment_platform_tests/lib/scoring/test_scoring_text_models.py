@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from sentiment_platform.lib.scoring.score_cache import ScoreCache
-from sentiment_platform.lib.scoring.text_models import (
+from sentiment_platform.lib.scoring.text.score_cache import ScoreCache
+from sentiment_platform.lib.scoring.text.text_models import (
     TransformersTextModel,
     VaderTextModel,
 )
-from sentiment_platform.lib.scoring.text_scoring import score_text_values
+from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
 from sentiment_platform_tests.lib.scoring.tiny_models import tiny_text_classifier
 
 

@@ -3,9 +3,9 @@ scored like any backend."""
 
 import numpy as np
 
-from sentiment_platform.lib.scoring.datasets import LabeledTexts
-from sentiment_platform.lib.scoring.text_scoring import score_text_values
-from sentiment_platform.lib.scoring.use_head import (
+from sentiment_platform.lib.scoring.fitting.datasets import LabeledTexts
+from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
+from sentiment_platform.lib.scoring.text.use_head import (
     DEFAULT_USE_HEAD,
     UseHead,
     UseTextModel,

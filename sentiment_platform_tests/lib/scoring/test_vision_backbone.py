@@ -4,9 +4,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sentiment_platform.lib.scoring.image_datasets import LabeledImages, stratified_split
-from sentiment_platform.lib.scoring.image_head import DEFAULT_IMAGE_HEAD, ImageHead, fit_image_head, image_figures
-from sentiment_platform.lib.scoring.vision_backbone import CROP, FEATURES, VisionBackbone, file_features, preprocess
+from sentiment_platform.lib.scoring.fitting.image_datasets import LabeledImages, stratified_split
+from sentiment_platform.lib.scoring.images.image_head import (
+    DEFAULT_IMAGE_HEAD,
+    ImageHead,
+    fit_image_head,
+    image_figures,
+)
+from sentiment_platform.lib.scoring.images.vision_backbone import (
+    CROP,
+    FEATURES,
+    VisionBackbone,
+    file_features,
+    preprocess,
+)
 
 
 def test_preprocessing_resizes_the_shorter_side_crops_the_centre_and_normalises():

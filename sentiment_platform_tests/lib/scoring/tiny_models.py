@@ -17,7 +17,7 @@ def tiny_text_classifier(folder: Path, id2label: dict[int, str], favour: int | N
         BertTokenizerFast,
     )
 
-    from sentiment_platform.lib.scoring.encoder_model import base_model_dir
+    from sentiment_platform.lib.scoring.text.encoder_model import base_model_dir
 
     config = BertConfig(
         vocab_size=30522,

@@ -28,7 +28,7 @@ from PIL import Image
 
 from sentiment_platform.lib.model_artifacts import MODEL_CACHE_DIR
 from sentiment_platform.lib.scoring.labels import LABELS
-from sentiment_platform.lib.scoring.text_models import set_threads, softmax
+from sentiment_platform.lib.scoring.text.text_models import set_threads, softmax
 
 DEFAULT_PROMPTS: dict[str, tuple[str, ...]] = {
     "negative": ("a sad, gloomy photo", "a photo of something bad or upsetting"),
@@ -136,8 +136,8 @@ class VisionImageModel:
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        from sentiment_platform.lib.scoring.image_head import ImageHead, head_digest
-        from sentiment_platform.lib.scoring.vision_backbone import VisionBackbone, backbone_fingerprint
+        from sentiment_platform.lib.scoring.images.image_head import ImageHead, head_digest
+        from sentiment_platform.lib.scoring.images.vision_backbone import VisionBackbone, backbone_fingerprint
 
         self._head = ImageHead.load(self.head_path)
         self._backbone = VisionBackbone(self.cache_dir, self.threads, self.runtime)

@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentiment_platform.lib.scoring.datasets import SHARED_DATASETS
+from sentiment_platform.lib.scoring.fitting.datasets import SHARED_DATASETS
 from sentiment_platform.lib.scoring.labels import LABELS
 
 DEFAULT_MVSA_DIR = SHARED_DATASETS / "mvsa_single"

@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 
 from sentiment_platform.lib.scoring.array_files import load_arrays, save_arrays
-from sentiment_platform.lib.scoring.datasets import LabeledTexts
+from sentiment_platform.lib.scoring.fitting.datasets import LabeledTexts
+from sentiment_platform.lib.scoring.shipped_weights import WEIGHTS_DIR
 
 MODEL_NAME = "tfidf-logreg"
 #: The model shipped in the package (UMSAB train, all eight languages): the default's partner of E5.
-DEFAULT_CLASSICAL = Path(__file__).parent / "weights" / "classical_sentiment.npz"
+DEFAULT_CLASSICAL = WEIGHTS_DIR / "classical_sentiment.npz"
 #: The English one (TweetEval train): the default's partner of MiniLM.
-DEFAULT_ENGLISH_CLASSICAL = Path(__file__).parent / "weights" / "english_classical_sentiment.npz"
+DEFAULT_ENGLISH_CLASSICAL = WEIGHTS_DIR / "english_classical_sentiment.npz"
 #: Searched by default: the logistic regression's inverse regularisation, and the longest
 #: character n-gram (from 2).
 DEFAULT_C_VALUES = (0.5, 2.0)
@@ -148,7 +149,7 @@ class ClassicalTextModel:
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        from sentiment_platform.lib.scoring.text_models import file_digest
+        from sentiment_platform.lib.scoring.text.text_models import file_digest
 
         path = Path(self.path)
         self._pipeline, self.info = load_classical(path)

@@ -11,12 +11,12 @@ import polars as pl
 from PIL import Image
 
 from sentiment_platform.lib.cleansing.image_validation import ImageRules, validate_image
-from sentiment_platform.lib.scoring.image_models import ImageModel
-from sentiment_platform.lib.scoring.image_text import ImageTextReader
+from sentiment_platform.lib.scoring.images.image_models import ImageModel
+from sentiment_platform.lib.scoring.images.image_text import ImageTextReader
 from sentiment_platform.lib.scoring.labels import LABELS
-from sentiment_platform.lib.scoring.score_cache import ScoreCache
-from sentiment_platform.lib.scoring.text_models import TextModel
-from sentiment_platform.lib.scoring.text_scoring import SCORE_SCHEMA, class_probabilities, score_text_values
+from sentiment_platform.lib.scoring.text.score_cache import ScoreCache
+from sentiment_platform.lib.scoring.text.text_models import TextModel
+from sentiment_platform.lib.scoring.text.text_scoring import SCORE_SCHEMA, class_probabilities, score_text_values
 
 IMAGE_SCORE_SCHEMA = {
     **{name: dtype for name, dtype in SCORE_SCHEMA.items() if name != "truncated"},

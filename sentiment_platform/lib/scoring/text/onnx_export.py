@@ -19,7 +19,7 @@ def _stock_graph(model):
     in the graph shape ONNX Runtime's optimizer recognises (it fuses each layer's attention)."""
     import torch
 
-    from sentiment_platform.lib.scoring.encoder_model import load_encoder, mean_pool
+    from sentiment_platform.lib.scoring.text.encoder_model import load_encoder, mean_pool
 
     frozen = len(model.bottom)
     encoder = load_encoder(frozen + len(model.top.layers), model.encoder_name)

@@ -108,7 +108,7 @@ class ImageTextReader:
 def file_texts(reader: ImageTextReader, paths: Sequence[Path], cache_dir: str | Path | None = None) -> list[str | None]:
     """The text in each image file, kept under ``cache_dir`` (keyed by the reader and the files)
     so that retraining the fusion does not read the images twice."""
-    from sentiment_platform.lib.scoring.vision_backbone import image_batches
+    from sentiment_platform.lib.scoring.images.vision_backbone import image_batches
 
     cached = Path(cache_dir) / "image_texts" / f"{files_digest(reader.fingerprint, paths)}.json" if cache_dir else None
     if cached is not None and cached.exists():

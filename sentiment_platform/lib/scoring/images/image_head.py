@@ -17,12 +17,13 @@ from typing import ClassVar
 import numpy as np
 
 from sentiment_platform.lib.scoring.array_files import ArrayFile
-from sentiment_platform.lib.scoring.image_datasets import LabeledImages
-from sentiment_platform.lib.scoring.metrics import classification_report
-from sentiment_platform.lib.scoring.training import choose_logit_offsets
+from sentiment_platform.lib.scoring.fitting.image_datasets import LabeledImages
+from sentiment_platform.lib.scoring.fitting.metrics import classification_report
+from sentiment_platform.lib.scoring.fitting.training import choose_logit_offsets
+from sentiment_platform.lib.scoring.shipped_weights import WEIGHTS_DIR
 
 #: The head shipped in the package: the offline default image model's trained part.
-DEFAULT_IMAGE_HEAD = Path(__file__).parent / "weights" / "image_head.npz"
+DEFAULT_IMAGE_HEAD = WEIGHTS_DIR / "image_head.npz"
 #: Strong regularisation: 1280 features, a few thousand noisy labels.
 DEFAULT_C_VALUES = (3e-5, 1e-4, 3e-4, 1e-3)
 
@@ -47,7 +48,7 @@ class ImageHead(ArrayFile):
         return standard @ self.coef.T + self.intercept + self.offsets
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        from sentiment_platform.lib.scoring.text_models import softmax
+        from sentiment_platform.lib.scoring.text.text_models import softmax
 
         return softmax(self.logits(features)).astype(np.float32)
 

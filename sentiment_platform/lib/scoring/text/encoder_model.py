@@ -20,7 +20,9 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "minilm_sentiment.safetensors"
+from sentiment_platform.lib.scoring.shipped_weights import WEIGHTS_DIR
+
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "minilm_sentiment.safetensors"
 DEFAULT_MULTILINGUAL_WEIGHTS = DEFAULT_WEIGHTS.with_name("e5_sentiment.safetensors")
 MODEL_NAME = "minilm-tweeteval"
 
@@ -76,12 +78,12 @@ class E5Encoder:
     describes_symbols = False  # XLM-R's vocabulary has the emoji themselves
 
     def load(self, layers: int | None = None) -> nn.Module:
-        from sentiment_platform.lib.scoring.e5_encoder import load_e5_encoder
+        from sentiment_platform.lib.scoring.text.e5_encoder import load_e5_encoder
 
         return load_e5_encoder(layers=layers)
 
     def tokenizer(self) -> Any:
-        from sentiment_platform.lib.scoring.e5_encoder import E5Tokenizer
+        from sentiment_platform.lib.scoring.text.e5_encoder import E5Tokenizer
 
         return E5Tokenizer()
 

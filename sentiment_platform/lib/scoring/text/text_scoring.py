@@ -9,13 +9,13 @@ import numpy as np
 import polars as pl
 
 from sentiment_platform.lib.scoring.labels import LABELS
-from sentiment_platform.lib.scoring.score_cache import (
+from sentiment_platform.lib.scoring.text.score_cache import (
     CACHE_SCHEMA,
     ScoreCache,
     text_key,
 )
-from sentiment_platform.lib.scoring.text_input import OK, UNSUPPORTED_LANGUAGE, check_text
-from sentiment_platform.lib.scoring.text_models import TextModel
+from sentiment_platform.lib.scoring.text.text_input import OK, UNSUPPORTED_LANGUAGE, check_text
+from sentiment_platform.lib.scoring.text.text_models import TextModel
 
 SCORE_SCHEMA = {
     "status": pl.String,

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-#: ``../shared/datasets`` beside the checkout (this file is sentiment_platform/lib/scoring/datasets.py).
-SHARED_DATASETS = Path(__file__).resolve().parents[4] / "shared" / "datasets"
+#: ``../shared/datasets`` beside the checkout (this file is sentiment_platform/lib/scoring/fitting/datasets.py).
+SHARED_DATASETS = Path(__file__).resolve().parents[5] / "shared" / "datasets"
 DEFAULT_DATASET_DIR = SHARED_DATASETS / "tweeteval_sentiment"
 DEFAULT_UMSAB_DIR = SHARED_DATASETS / "umsab_sentiment"
 SPLITS = ("train", "val", "test")

@@ -108,12 +108,12 @@ class VisionBackbone:
             raise ValueError(f"unknown runtime {runtime!r}; expected onnx or torch")
         self.runtime = runtime
         if runtime == "torch":
-            from sentiment_platform.lib.scoring.text_models import set_threads
+            from sentiment_platform.lib.scoring.text.text_models import set_threads
 
             set_threads(threads)
             self._torch, self._session = load_torch_extractor(), None
         else:
-            from sentiment_platform.lib.scoring.onnx_export import open_session
+            from sentiment_platform.lib.scoring.text.onnx_export import open_session
 
             path = Path(cache_dir) / f"{backbone_fingerprint()}.onnx"
             if not path.exists():

@@ -19,11 +19,12 @@ from typing import ClassVar
 import numpy as np
 
 from sentiment_platform.lib.scoring.array_files import ArrayFile
-from sentiment_platform.lib.scoring.datasets import LabeledTexts
+from sentiment_platform.lib.scoring.fitting.datasets import LabeledTexts
+from sentiment_platform.lib.scoring.shipped_weights import WEIGHTS_DIR
 
 MODEL_NAME = "use-m3-logreg"
 #: The head shipped in the package (UMSAB train, all eight languages): a partner of E5 in the default.
-DEFAULT_USE_HEAD = Path(__file__).parent / "weights" / "use_sentiment.npz"
+DEFAULT_USE_HEAD = WEIGHTS_DIR / "use_sentiment.npz"
 #: Inverse regularisations searched by cross-validation on the train split.
 DEFAULT_C_VALUES = (0.25, 0.5, 1.0, 2.0)
 
@@ -53,7 +54,7 @@ class UseHead(ArrayFile):
     info: dict = field(default_factory=dict)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        from sentiment_platform.lib.scoring.text_models import softmax
+        from sentiment_platform.lib.scoring.text.text_models import softmax
 
         return softmax(embeddings @ self.coef.T + self.intercept).astype(np.float32)
 
@@ -106,7 +107,7 @@ class UseTextModel:
     def __post_init__(self) -> None:
         from importlib.metadata import version
 
-        from sentiment_platform.lib.scoring.text_models import file_digest
+        from sentiment_platform.lib.scoring.text.text_models import file_digest
 
         self._head = UseHead.load(self.path)
         self.info = self._head.info

@@ -19,14 +19,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from sentiment_platform.lib.scoring.datasets import LabeledTexts, load_split, load_umsab
-from sentiment_platform.lib.scoring.encoder_model import (
+from sentiment_platform.lib.scoring.fitting.datasets import LabeledTexts, load_split, load_umsab
+from sentiment_platform.lib.scoring.fitting.metrics import classification_report, mean_macro_f1
+from sentiment_platform.lib.scoring.text.encoder_model import (
     EncoderSentiment,
     SentimentTop,
     TrainedPart,
     load_tokenizer,
 )
-from sentiment_platform.lib.scoring.metrics import classification_report, mean_macro_f1
 
 Log = Callable[[str], None]
 #: Scores a candidate's val predictions (higher is better); model selection maximises it.

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from sentiment_platform.lib.model_artifacts import MODEL_CACHE_DIR
-from sentiment_platform.lib.scoring.batching import length_batches, pad_ids
 from sentiment_platform.lib.scoring.labels import map_model_labels
-from sentiment_platform.lib.scoring.text_input import describe_symbols
+from sentiment_platform.lib.scoring.text.batching import length_batches, pad_ids
+from sentiment_platform.lib.scoring.text.text_input import describe_symbols
 
 
 class TextModel(Protocol):
@@ -65,7 +65,7 @@ class EncoderTextModel:
     fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        from sentiment_platform.lib.scoring.encoder_model import (
+        from sentiment_platform.lib.scoring.text.encoder_model import (
             EncoderSentiment,
             TrainedPart,
             encoder_named,
@@ -84,7 +84,7 @@ class EncoderTextModel:
             self.fingerprint = f"{self.name}-{digest}-{self.runtime}"
             self._torch_model, self._session = EncoderSentiment.build(trained), None
         else:
-            from sentiment_platform.lib.scoring.onnx_export import (
+            from sentiment_platform.lib.scoring.text.onnx_export import (
                 EXPORT_VERSION,
                 export_int8,
                 open_session,
@@ -280,8 +280,8 @@ def load_text_model(backend: str, **options: Any) -> TextModel:
     ``english_classical_weight``, ``classical_path``, ``classical_weight``, ``use_path``,
     ``use_weight`` and the encoder options), ``minilm``/``e5`` (one encoder: ``weights_path``, ...), ``classical``
     (``path``), ``use`` (``path``, ``threads``), ``transformers`` (``model``, ...) or ``vader``."""
-    from sentiment_platform.lib.scoring.classical import ClassicalTextModel
-    from sentiment_platform.lib.scoring.use_head import UseTextModel
+    from sentiment_platform.lib.scoring.text.classical import ClassicalTextModel
+    from sentiment_platform.lib.scoring.text.use_head import UseTextModel
 
     if backend == "multilingual":
         english, multilingual = options.pop("english_weights"), options.pop("multilingual_weights")

@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sentiment_platform.lib.scoring.datasets import LabeledTexts
-from sentiment_platform.lib.scoring.image_datasets import LabeledImages
-from sentiment_platform.lib.scoring.image_head import image_figures
-from sentiment_platform.lib.scoring.image_models import ImageModel
-from sentiment_platform.lib.scoring.metrics import classification_report
+from sentiment_platform.lib.scoring.fitting.datasets import LabeledTexts
+from sentiment_platform.lib.scoring.fitting.image_datasets import LabeledImages
+from sentiment_platform.lib.scoring.fitting.metrics import classification_report
+from sentiment_platform.lib.scoring.images.image_head import image_figures
+from sentiment_platform.lib.scoring.images.image_models import ImageModel
 from sentiment_platform.lib.scoring.post_fusion import PostFusion
-from sentiment_platform.lib.scoring.text_models import TextModel
+from sentiment_platform.lib.scoring.text.text_models import TextModel
 
 
 def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
@@ -60,7 +60,7 @@ def evaluate_image_model(model: ImageModel, images: Sequence[np.ndarray], labels
 
 
 def _image_probabilities(model: ImageModel, data: LabeledImages) -> np.ndarray:
-    from sentiment_platform.lib.scoring.vision_backbone import image_batches
+    from sentiment_platform.lib.scoring.images.vision_backbone import image_batches
 
     probabilities = np.zeros((len(data), 3), dtype=np.float32)
     for start, images in image_batches(data.paths):
@@ -77,7 +77,7 @@ def evaluate_fusion(
 ) -> dict:
     """Macro recall of whole posts (text, image and the text read in it fused), of the text alone
     and of the image alone."""
-    from sentiment_platform.lib.scoring.image_scoring import image_text_probabilities
+    from sentiment_platform.lib.scoring.images.image_scoring import image_text_probabilities
 
     text, _ = text_model.predict(data.texts)
     image = _image_probabilities(image_model, data)

@@ -1,0 +1,1 @@
+"""Training and evaluation of the models, the labeled datasets they read, and their report charts."""
