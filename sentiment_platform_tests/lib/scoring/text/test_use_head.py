@@ -12,7 +12,7 @@ from sentiment_platform.lib.scoring.text.use_head import (
     embed_texts,
     train_use_head,
 )
-from sentiment_platform_tests.lib.scoring.test_classical import ROWS
+from sentiment_platform_tests.lib.scoring.text.test_classical import ROWS
 
 
 def test_translations_embed_closer_than_unrelated_texts():
