@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from sentiment_platform.resources.warehouse import Warehouse
 from sentiment_platform_tests.conftest import HOUR, PARTITION, free_port
@@ -17,6 +18,8 @@ from sentiment_platform_tests.conftest import HOUR, PARTITION, free_port
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The code location the workspace file names (the one the dg project declares).
+LOCATION = yaml.safe_load((ROOT / "workspace.yaml").read_text())["load_from"][0]["python_module"]["location_name"]
 ASSETS = [
     "raw_posts",
     "raw_users",
@@ -103,7 +106,7 @@ def test_materialize_a_partition_through_graphql_and_read_the_rows(dagster_dev):
     job = next(j["name"] for j in repository["jobs"] if j["name"].startswith("__ASSET_JOB"))
     params = {
         "selector": {
-            "repositoryLocationName": "sentiment_platform",
+            "repositoryLocationName": LOCATION,
             "repositoryName": repository["name"],
             "jobName": job,
             "assetSelection": [{"path": [name]} for name in ASSETS],
