@@ -44,6 +44,8 @@ from sentiment_platform.partitions import (
 BACKFILL_TAG = "sentiment/backfill"
 #: A daemon whose backfill heartbeat is older than this is taken as not running.
 DAEMON_HEARTBEAT_SECONDS = 120
+#: How long a followed backfill waits for a daemon that is still starting before saying none runs.
+DAEMON_START_SECONDS = 60
 
 
 @dataclass
@@ -225,6 +227,20 @@ def daemon_is_running(instance: DagsterInstance, now: float | None = None) -> bo
     heartbeat = instance.get_daemon_heartbeats().get("BACKFILL")
     moment = now if now is not None else time.time()
     return heartbeat is not None and moment - heartbeat.timestamp < DAEMON_HEARTBEAT_SECONDS
+
+
+def wait_for_daemon(
+    instance: DagsterInstance, seconds: float, sleep: Callable[[float], None] = time.sleep, poll: float = 2.0
+) -> bool:
+    """Whether a daemon is running within ``seconds`` (one started just before, as the README's
+    ``dagster dev ... &`` is, sends its first heartbeat a few seconds later)."""
+    waited = 0.0
+    while not daemon_is_running(instance):
+        if waited >= seconds:
+            return False
+        sleep(poll)
+        waited += poll
+    return True
 
 
 def follow_backfill(

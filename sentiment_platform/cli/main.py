@@ -200,11 +200,12 @@ def _usage_error(message: str) -> int:
 
 def _backfill_on_daemon(args: argparse.Namespace, defs, instance) -> int:
     from sentiment_platform.cli.backfill import (
-        daemon_is_running,
+        DAEMON_START_SECONDS,
         follow_backfill,
         partition_range,
         resume_backfill,
         submit_backfill,
+        wait_for_daemon,
     )
     from sentiment_platform.cli.progress import console, progress_bar
 
@@ -216,7 +217,7 @@ def _backfill_on_daemon(args: argparse.Namespace, defs, instance) -> int:
     except ValueError as error:
         raise SystemExit(_usage_error(str(error))) from None
     console.print(f"backfill {identifier} submitted (the UI's Backfills tab shows it)")
-    if not daemon_is_running(instance):
+    if not wait_for_daemon(instance, 0 if args.detach else DAEMON_START_SECONDS):
         console.print(
             "No daemon is running for this instance: its runs start once `dagster dev` or `dagster-daemon run` "
             "runs with the same DAGSTER_HOME (or use --in-process)."

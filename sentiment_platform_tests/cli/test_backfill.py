@@ -48,3 +48,19 @@ def test_an_interrupted_backfill_resumes_without_redoing_finished_partitions(tmp
         assert again.skipped == partitions and not again.succeeded
     with pytest.raises(ValueError):
         run_backfill_in_process(defs, DagsterInstance.ephemeral(), partitions, ["sentiment_report"])
+
+
+def test_a_followed_backfill_waits_for_a_daemon_that_is_still_starting():
+    import time
+    from types import SimpleNamespace
+
+    from sentiment_platform.cli.backfill import wait_for_daemon
+
+    beats: list[dict] = [{}, {}, {"BACKFILL": SimpleNamespace(timestamp=time.time())}]
+    instance = SimpleNamespace(get_daemon_heartbeats=lambda: beats.pop(0) if len(beats) > 1 else beats[0])
+    slept: list[float] = []
+    assert wait_for_daemon(instance, 60, sleep=slept.append) and slept == [2.0, 2.0]
+    never = SimpleNamespace(get_daemon_heartbeats=dict)
+    slept.clear()
+    assert not wait_for_daemon(never, 5, sleep=slept.append) and sum(slept) == 6.0
+    assert not wait_for_daemon(never, 0, sleep=slept.append)  # --detach: one look
