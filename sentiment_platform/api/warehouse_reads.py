@@ -105,9 +105,16 @@ class WarehouseReads:
         with self._series_locks.setdefault(key, threading.Lock()):
             by_topic = self._series.get(version, key)
             if by_topic is None:
-                everything = parameters | {"start": EARLIEST, "end": LATEST, "topic": None, "limit": 1 << 62}
+                everything = {
+                    **parameters,
+                    "start": EARLIEST,
+                    "end": LATEST,
+                    "topic": None,
+                    "limit": 1 << 62,
+                    "offset": 0,
+                }
                 with self.reading() as connection:
-                    table = connection.sql(sql, params=everything | {"offset": 0}).to_arrow_table()
+                    table = connection.sql(sql, params=everything).to_arrow_table()
                     by_topic = series_by_topic(pl.from_arrow(table))
                 self._series.put(version, key, by_topic)
         return by_topic.get(parameters["topic"], EMPTY)

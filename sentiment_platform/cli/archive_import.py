@@ -115,21 +115,14 @@ def cmd_import(args: argparse.Namespace, storage, env: dict[str, str]) -> int:
     console.print("Process it with (the daemon's `dagster dev` needs the same variables):", highlight=False)
     console.print(f"  {command}", highlight=False, soft_wrap=True, markup=False)
     if args.backfill:
+        from sentiment_platform.cli.arguments import build_parser
         from sentiment_platform.cli.main import cmd_backfill
 
         start, end = backfill_range(report)
-        return cmd_backfill(
-            argparse.Namespace(
-                start=start,
-                end=end,
-                assets=None,
-                resume=None,
-                detach=False,
-                in_process=False,
-                id=None,
-                lake=getattr(args, "lake", None),
-                endpoint_url=getattr(args, "endpoint_url", None),
-                dagster_home=args.dagster_home,
-            )
-        )
+        # The backfill command's own arguments, so its defaults stay its own.
+        argv = ["backfill", "--start", start, "--end", end, "--dagster-home", args.dagster_home]
+        for option in ("lake", "endpoint_url"):
+            if getattr(args, option, None):
+                argv += [f"--{option.replace('_', '-')}", getattr(args, option)]
+        return cmd_backfill(build_parser().parse_args(argv))
     return 0

@@ -5,30 +5,23 @@ descriptions, so the page cannot drift from the code (a test compares them):
 from __future__ import annotations
 
 import os
+import pkgutil
 from importlib import import_module
 from pathlib import Path
 
 from pydantic_core import PydanticUndefined
 
-from sentiment_platform import settings
+from sentiment_platform import resources, settings
 from sentiment_platform.partitions import DEFAULT_PARTITIONS_START, PARTITIONS_START_SETTING
 
-#: Where each resource class of :data:`settings.FIELD_VARIABLES` lives.
-_MODULES = {
-    "LocalLakeStorage": "lake_storage",
-    "S3LakeStorage": "lake_storage",
-    "MockNetworkSource": "post_sources",
-    "XApiSource": "post_sources",
-    "WebhookNotifier": "notifiers",
-    "SnsNotifier": "notifiers",
-    "LogNotifier": "notifiers",
-    "TextScorer": "scorers",
-    "ImageScorer": "scorers",
-    "SparkEngine": "spark_engine",
-    "Warehouse": "warehouse",
-    "LabeledTweets": "labeled_data",
-    "ImageDatasets": "labeled_images",
-}
+
+def _resource(name: str) -> type:
+    """The resource class named ``name``, from whichever module of ``resources/`` defines it."""
+    for module in pkgutil.iter_modules(resources.__path__):
+        found = getattr(import_module(f"{resources.__name__}.{module.name}"), name, None)
+        if found is not None:
+            return found
+    raise LookupError(f"no resource class {name!r}")
 
 
 #: The checkout's root: absolute defaults below its folder are shown relative to it.
@@ -81,7 +74,7 @@ def configuration_markdown() -> str:
         "| --- | --- | --- | --- |",
     ]
     for name, variables in settings.FIELD_VARIABLES.items():
-        resource = getattr(import_module(f"sentiment_platform.resources.{_MODULES[name]}"), name)
+        resource = _resource(name)
         for field_name, variable in variables.items():
             field = resource.model_fields[field_name]
             description = " ".join((field.description or "").split()).replace("|", "\\|")

@@ -29,9 +29,10 @@ UNDETERMINED = "und"
 #: 0.99 confidence), and a guess must not send a text to another language's model or trends. Other
 #: scripts name their languages well even in a few characters (a short Japanese or Arabic text).
 MIN_LETTERS = 20
-#: What does not count among a text's letters: mentions, links (``http``: one as cleansing writes
-#: it) and hashtags, whose words say little of the text's language.
-_NOT_WORDS = re.compile(r"@\w+|https?://\S+|\bhttp\b|#\w+")
+_MENTION_OR_LINK = r"@\w+|https?://\S+|\bhttp\b"  # "http": a link as cleansing writes it
+#: What does not count among a text's letters: mentions, links and hashtags, whose words say little
+#: of the text's language.
+_NOT_WORDS = re.compile(_MENTION_OR_LINK + r"|#\w+")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]")
 
 # Common words of romanised Hindi (Hinglish): those at least 30 times more frequent in UMSAB's Hindi
@@ -44,7 +45,8 @@ _HINGLISH = frozenset(
     "hua baar rha kisi teri kabhi hum hoga abhi wala tere thi yar tha mere yeh".split()
 )
 _WORD = re.compile(r"[a-z]+")
-_MENTION_OR_LINK = re.compile(r"@\w+|https?://\S+|\bhttp\b|#")  # "http": a link as cleansing writes it
+#: What the identifier reads: the text without mentions, links and the hashtags' signs.
+_NOT_READ = re.compile(_MENTION_OR_LINK + "|#")
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +71,7 @@ def detect_languages(texts: Sequence[str]) -> list[tuple[str, float]]:
     model = _identifier()
     found = []
     for text in texts:
-        cleaned = " ".join(_MENTION_OR_LINK.sub(" ", text).split())
+        cleaned = " ".join(_NOT_READ.sub(" ", text).split())
         if cleaned.isupper():  # the identifier reads capitals poorly (shouting, captions): "SO SAD" is "sh"
             cleaned = cleaned.lower()
         words = _NOT_WORDS.sub(" ", text)

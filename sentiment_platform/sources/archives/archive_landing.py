@@ -11,7 +11,7 @@ import hashlib
 import io
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -156,8 +156,8 @@ def import_archives(
     Raises :class:`~sentiment_platform.sources.archives.formats.ArchiveError` for a file that
     cannot be read at all (before anything of that file lands)."""
     report = ImportReport()
-    if archive_format.source != "import":
-        options = ImportOptions(options.mapping, options.time, options.topic, archive_format.source)
+    if archive_format.source:
+        options = replace(options, source=archive_format.source)
     for path in paths:
         try:
             for fields in archive_format.field_batches(path, options):

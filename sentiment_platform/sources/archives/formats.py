@@ -40,8 +40,8 @@ class ArchiveError(ValueError):
 class ArchiveFormat:
     """A way of reading an archive file into batches of post fields."""
 
-    #: The ``source`` its posts record (the tabular formats take ``--source``).
-    source: str = "import"
+    #: The ``source`` its posts record; None for the tabular formats, which take ``--source``.
+    source: str | None = None
     #: Whether the format needs ``--map`` (the tabular ones); native formats know their fields.
     mapped: bool = False
 
