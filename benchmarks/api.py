@@ -271,8 +271,8 @@ def rebuild_benchmark(posts_per_hour: int) -> None:
         warehouse_posts,
     )
     from sentiment_platform.lib.lake_layout import dataset_key
+    from sentiment_platform.lib.lake_store import LocalLakeStore
     from sentiment_platform.partitions import hour_partition_key
-    from sentiment_platform.resources.lake_storage import LocalLakeStorage
     from sentiment_platform.resources.notifiers import LogNotifier
     from sentiment_platform.resources.post_sources import MockNetworkSource
     from sentiment_platform.resources.scorers import ImageScorer, TextScorer
@@ -281,7 +281,7 @@ def rebuild_benchmark(posts_per_hour: int) -> None:
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     day = datetime(2026, 11, 20, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as folder:
-        storage = LocalLakeStorage(root=f"{folder}/lake")
+        storage = LocalLakeStore(f"{folder}/lake")
         resources = {
             "storage": storage,
             "source": MockNetworkSource(),
@@ -349,4 +349,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from results_page import results_page
+
+    with results_page(__file__):
+        main()

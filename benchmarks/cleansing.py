@@ -127,4 +127,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from results_page import results_page
+
+    with results_page(__file__):
+        main()

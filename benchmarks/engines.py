@@ -35,9 +35,9 @@ def land(root: str, posts: int) -> int:
     from cleansing import build_hour
 
     from sentiment_platform.lib.lake_layout import landing_prefix
-    from sentiment_platform.resources.lake_storage import LocalLakeStorage
+    from sentiment_platform.lib.lake_store import LocalLakeStore
 
-    lake = LocalLakeStorage(root=root)
+    lake = LocalLakeStore(root)
     lines = build_hour(posts).splitlines()
     total = 0
     for index in range(0, len(lines), LINES_PER_FILE):
@@ -78,23 +78,30 @@ class PeakMemory:
         return self.peak / 2**20
 
 
+def _stored(lake, dataset: str) -> dict:
+    """The benchmark hour's one object of ``dataset``, as the Spark jobs take their inputs."""
+    from sentiment_platform.lib.lake_layout import dataset_key
+
+    key = dataset_key(dataset, HOUR)
+    return {HOUR: [obj for obj in lake.iter_objects(key.rsplit("/", 1)[0] + "/") if obj.key == key]}
+
+
 def _pipeline(engine: str, root: str, backend: str, queue) -> None:
     import polars as pl
 
-    from sentiment_platform.defs.engine_runs import existing_objects
     from sentiment_platform.lib.cleansing.cleaning import clean_posts
     from sentiment_platform.lib.enrichment import enrich_posts
     from sentiment_platform.lib.lake_layout import dataset_key, landing_prefix
+    from sentiment_platform.lib.lake_store import LocalLakeStore
     from sentiment_platform.lib.scoring.post_fusion import DEFAULT_POST_FUSION, PostFusion
     from sentiment_platform.lib.scoring.text.score_cache import ScoreCache
     from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
     from sentiment_platform.lib.trends import sentiment_trends_15m
-    from sentiment_platform.resources.lake_storage import LocalLakeStorage
     from sentiment_platform.resources.scorers import TextScorer
     from sentiment_platform.resources.spark_engine import SparkEngine
 
     memory = PeakMemory()
-    lake = LocalLakeStorage(root=root)
+    lake = LocalLakeStore(root)
     scorer = TextScorer(backend=backend)
     model = scorer.load()
     cache = ScoreCache(model.fingerprint)
@@ -137,9 +144,8 @@ def _pipeline(engine: str, root: str, backend: str, queue) -> None:
 
     mark = time.perf_counter()
     if engine == "spark":
-        settings = {**scorer.model_dump(), "threads": spark.task_threads}
-        inputs = existing_objects(lake, {HOUR: dataset_key("cleaned_posts", HOUR)})
-        scores, counts = score_posts_spark(session, lake, inputs, model, settings, cache)[HOUR]
+        load = scorer.model_load(threads=spark.task_threads)
+        scores, counts = score_posts_spark(session, lake, _stored(lake, "cleaned_posts"), model, load, cache)[HOUR]
     else:
         posts = cleaned.cleaned.select("post_id", "created_at", "topic", "text")
         frame, counts = score_text_values(posts["text"].to_list(), model, cache)
@@ -155,7 +161,7 @@ def _pipeline(engine: str, root: str, backend: str, queue) -> None:
 
     mark = time.perf_counter()
     if engine == "spark":
-        trends = trends_15m_spark(session, lake, existing_objects(lake, {HOUR: dataset_key("enriched_posts", HOUR)}))
+        trends = trends_15m_spark(session, lake, _stored(lake, "enriched_posts"))
     else:
         trends = sentiment_trends_15m(lake.read_parquet(dataset_key("enriched_posts", HOUR)))
     stages["trends"] = time.perf_counter() - mark
@@ -231,4 +237,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from results_page import results_page
+
+    with results_page(__file__):
+        main()

@@ -300,4 +300,7 @@ def _print_images(images: list[dict]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from results_page import results_page
+
+    with results_page(__file__):
+        main()

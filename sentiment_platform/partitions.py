@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from dagster import (
     BackfillPolicy,
@@ -14,28 +12,35 @@ from dagster import (
     TimeWindowPartitionMapping,
 )
 
-#: The variable that sets the first day of the partitions (an ISO date), and its default.
-PARTITIONS_START_SETTING = "SENTIMENT_PARTITIONS_START"
-DEFAULT_PARTITIONS_START = "2026-01-01"
+from sentiment_platform.lib.partition_hours import (
+    DEFAULT_PARTITIONS_START,
+    PARTITION_KEY_FORMAT,
+    PARTITIONS_START,
+    PARTITIONS_START_SETTING,
+    floor_hour,
+    hour_partition_key,
+    last_complete_hours,
+    partition_hour,
+    partitions_start,
+)
 
-
-def partitions_start(env: Mapping[str, str] | None = None) -> datetime:
-    """Midnight UTC of the ISO date ``SENTIMENT_PARTITIONS_START`` names (the default when unset).
-
-    Read when the definitions are imported: the partitions are part of the graph's shape, so a code
-    location (and every run it launches) sees one start for its lifetime.
-    """
-    text = (os.environ if env is None else env).get(PARTITIONS_START_SETTING) or DEFAULT_PARTITIONS_START
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"{PARTITIONS_START_SETTING}={text!r}: expected an ISO date such as 2015-02-01") from None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-#: First hour the platform holds data for; every hourly asset shares it so backfills chain cleanly.
-PARTITIONS_START = partitions_start()
-PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
+__all__ = [  # the hours' arithmetic, beside the definitions built on it
+    "DEFAULT_PARTITIONS_START",
+    "PARTITIONS_START",
+    "PARTITIONS_START_SETTING",
+    "PARTITION_KEY_FORMAT",
+    "daily_partitions",
+    "floor_hour",
+    "hour_partition_key",
+    "hourly_freshness",
+    "hourly_partitions",
+    "last_complete_hours",
+    "partition_hour",
+    "partitions_start",
+    "run_hours",
+    "single_run",
+    "trailing_partitions",
+]
 
 #: ``end_offset=1``: the hour in progress is a partition too, so pushed data (the landing sensor)
 #: is processed as it arrives, not only once the hour has closed.
@@ -58,29 +63,6 @@ def trailing_partitions(count: int) -> TimeWindowPartitionMapping:
     windows before it (counted in downstream partitions: a day and 6 before it is 168 hourly
     partitions). Partitions before the first one simply do not exist, as for the first day of data."""
     return TimeWindowPartitionMapping(start_offset=-count, end_offset=0, allow_nonexistent_upstream_partitions=True)
-
-
-def partition_hour(partition_key: str) -> datetime:
-    """The UTC start of the hour a partition key names."""
-    return datetime.strptime(partition_key, PARTITION_KEY_FORMAT).replace(tzinfo=UTC)
-
-
-def hour_partition_key(moment: datetime) -> str:
-    """The partition key of the hour that contains ``moment`` (naive datetimes are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return floor_hour(moment).strftime(PARTITION_KEY_FORMAT)
-
-
-def floor_hour(moment: datetime) -> datetime:
-    """``moment`` in UTC with minutes, seconds and microseconds cut off."""
-    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def last_complete_hours(count: int, now: datetime) -> list[datetime]:
-    """The ``count`` hours that have fully ended by ``now`` (the caller's clock), oldest first."""
-    current = floor_hour(now)
-    return [current - timedelta(hours=offset) for offset in range(count, 0, -1)]
 
 
 #: Something must be materialized in every hour up to half past (evaluated by the daemon; the

@@ -31,7 +31,7 @@ def _as_list(values: Any, function: str, items: str) -> list:
 
 def _default_scorers(settings) -> tuple[TextScorer, ImageScorer]:
     """The scorers of the environment's settings, with the models trained into its lake."""
-    storage = settings.storage()
+    storage = settings.storage().store()
     return settings.text_scorer().with_lake_models(storage), settings.image_scorer().with_lake_models(storage)
 
 

@@ -10,11 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sentiment_platform.resources.lake_storage import (
-    LakeStorage,
-    LocalLakeStorage,
-    S3LakeStorage,
-)
+from sentiment_platform.lib.lake_store import LakeStore, LocalLakeStore
+from sentiment_platform.resources.lake_storage import S3LakeStorage
 
 HOUR = datetime(2026, 11, 20, 13, tzinfo=UTC)
 PARTITION = "2026-11-20-13:00"
@@ -69,8 +66,8 @@ def write_image_sets(root: Path, per_class: int = 4):
 
 
 @pytest.fixture
-def lake(tmp_path) -> LakeStorage:
-    return LocalLakeStorage(root=str(tmp_path / "lake"))
+def lake(tmp_path) -> LakeStore:
+    return LocalLakeStore(str(tmp_path / "lake"))
 
 
 @pytest.fixture(scope="session")
@@ -86,20 +83,20 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def s3_lake(s3_endpoint, monkeypatch) -> LakeStorage:
+def s3_lake(s3_endpoint, monkeypatch) -> LakeStore:
     """A lake rooted in a fresh bucket of the local S3 server."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     storage = S3LakeStorage(
         root=f"s3://lake-{uuid.uuid4().hex[:12]}/prefix", endpoint_url=s3_endpoint, region_name="us-east-1"
-    )
+    ).store()
     storage.client.create_bucket(Bucket=storage.root[5:].split("/")[0])
     return storage
 
 
 @pytest.fixture(params=["local", "s3"])
-def any_lake(request) -> LakeStorage:
+def any_lake(request) -> LakeStore:
     """The same tests over the local lake and the S3 lake."""
     return request.getfixturevalue("lake" if request.param == "local" else "s3_lake")
 
@@ -149,7 +146,7 @@ def _trend_graph():
 UPSTREAM, HOURLY_TRENDS = _trend_graph()
 
 
-def quick_resources(root: Path, storage: LakeStorage, source) -> dict:
+def quick_resources(root: Path, storage: LakeStore, source) -> dict:
     """The resources of a quick graph under ``root``: VADER for texts, the affect model for images
     (the text in images is covered by the default-backend and engine tests), a log notifier."""
     from sentiment_platform.resources.notifiers import LogNotifier
@@ -179,7 +176,7 @@ def built(tmp_path_factory):
     from sentiment_platform.resources.post_sources import MockNetworkSource
 
     root = tmp_path_factory.mktemp("trends")
-    resources = quick_resources(root, LocalLakeStorage(root=str(root / "lake")), MockNetworkSource())
+    resources = quick_resources(root, LocalLakeStore(str(root / "lake")), MockNetworkSource())
     for hour in HOURS:
         assert materialize(
             UPSTREAM + HOURLY_TRENDS, partition_key=hour_partition_key(hour), resources=resources
@@ -216,7 +213,7 @@ def hostile_built(tmp_path_factory):
     from sentiment_platform.sources.mock_network.images import render_image
 
     root = tmp_path_factory.mktemp("hostile")
-    storage = LocalLakeStorage(root=str(root / "lake"))
+    storage = LocalLakeStore(str(root / "lake"))
     rng = random.Random(11)
     texts = [
         "I love this, what a wonderful day #fútbol #climate",

@@ -16,7 +16,7 @@ from sentiment_platform.api import image_routes, page_routes, post_routes, topic
 from sentiment_platform.api.errors import Utf8Query, install_error_handlers
 from sentiment_platform.api.snapshot_cache import CachedAnswers, SnapshotCache
 from sentiment_platform.api.warehouse_reads import Clock, WarehouseReads
-from sentiment_platform.resources.lake_storage import LakeStorage
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.resources.warehouse import Warehouse
 
 #: The routers, in the order the docs list them.
@@ -25,7 +25,7 @@ ROUTERS = (page_routes, topic_routes, trend_routes, post_routes, image_routes, u
 
 def create_app(
     warehouse: Warehouse,
-    storage: LakeStorage | None = None,
+    storage: LakeStore | None = None,
     clock: Clock = lambda: datetime.now(UTC),
     cache_entries: int | None = None,
     cache_bytes: int | None = None,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -95,3 +95,8 @@ class Utf8Query:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def json_route(router: APIRouter, path: str, summary: str, model: type, errors: tuple[int, ...] = (422, 503)):
+    """``router.get`` for a JSON answer of ``model``, documenting the error statuses it may return."""
+    return router.get(path, summary=summary, response_model=model, responses=responses(*errors))

@@ -8,18 +8,18 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from sentiment_platform.api import models, queries
-from sentiment_platform.api.errors import responses
+from sentiment_platform.api.errors import json_route
 from sentiment_platform.api.parameters import IDENTIFIER, Hashtag, Offset, Topic, page
 from sentiment_platform.api.warehouse_reads import Reads
 
 router = APIRouter()
 
 
-@router.get(
+@json_route(
+    router,
     "/posts",
-    summary="The latest posts, optionally of one topic, one hashtag and one post-level sentiment",
-    response_model=models.PostsPage,
-    responses=responses(422, 503),
+    "The latest posts, optionally of one topic, one hashtag and one post-level sentiment",
+    models.PostsPage,
 )
 def posts(
     request: Request,
@@ -39,12 +39,7 @@ def posts(
     return reads.cached(request, build)
 
 
-@router.get(
-    "/posts/{post_id}",
-    summary="One post with its sentiment",
-    response_model=models.Post,
-    responses=responses(404, 422, 503),
-)
+@json_route(router, "/posts/{post_id}", "One post with its sentiment", models.Post, (404, 422, 503))
 def post(request: Request, reads: Reads, post_id: Annotated[str, Path(pattern=IDENTIFIER)]) -> Response:
     return reads.cached(
         request, lambda: reads.fetch_one(queries.POST, {"post_id": post_id}, f"post {post_id} not found")

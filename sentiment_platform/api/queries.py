@@ -1,6 +1,9 @@
-"""The API's SQL: parameterised statements only (values are never formatted into SQL text)."""
+"""The API's SQL: parameterised statements only (values are never formatted into SQL text; the
+table names come from the warehouse's schema, shared with the assets that write the tables)."""
 
 from __future__ import annotations
+
+from sentiment_platform.lib import warehouse_schema as tables
 
 # Aggregating 15-minute rows to a coarser window: counts add up, shares and means are recomputed
 # from the counts (weighted by the posts they were computed over). Two tables share the statement:
@@ -33,76 +36,76 @@ FROM windows
 ORDER BY window_start, {keys}
 LIMIT $limit OFFSET $offset
 """
-TRENDS = _TRENDS.format(table="sentiment_trends_15m", keys="topic", filters="")
-LANGUAGE_TRENDS = _TRENDS.format(table="language_trends_15m", keys="topic, lang", filters=" AND lang = $lang")
+TRENDS = _TRENDS.format(table=tables.SENTIMENT_TRENDS, keys="topic", filters="")
+LANGUAGE_TRENDS = _TRENDS.format(table=tables.LANGUAGE_TRENDS, keys="topic, lang", filters=" AND lang = $lang")
 
-TOPICS = """
+TOPICS = f"""
 SELECT topic, sum(posts) AS posts, min(window_start) AS first_window, max(window_start) AS last_window
-FROM sentiment_trends_15m GROUP BY topic ORDER BY topic
+FROM {tables.SENTIMENT_TRENDS} GROUP BY topic ORDER BY topic
 """
 
-LANGUAGES = """
+LANGUAGES = f"""
 SELECT lang, sum(posts) AS posts, sum(unsupported) AS unsupported,
        sum(positive) / nullif(sum(positive + neutral + negative), 0) AS positive_share,
        sum(negative) / nullif(sum(positive + neutral + negative), 0) AS negative_share
-FROM language_trends_15m
+FROM {tables.LANGUAGE_TRENDS}
 WHERE window_start >= $start AND window_start < $end
 GROUP BY lang ORDER BY posts DESC, lang
 """
 
 _HASHTAGS = """
-WITH latest AS (SELECT max(hour) AS hour FROM hashtag_trends)
+WITH latest AS (SELECT max(hour) AS hour FROM {table})
 SELECT hashtag, sum(posts) AS posts, sum(mean_score * posts) / sum(posts) AS mean_score,
        sum(negative_share * posts) / sum(posts) AS negative_share,
        sum(posts_change_vs_24h) AS posts_change_vs_24h
-FROM hashtag_trends, latest
-WHERE hashtag_trends.hour > latest.hour - to_hours(CAST($hours AS BIGINT))
+FROM {table}, latest
+WHERE {table}.hour > latest.hour - to_hours(CAST($hours AS BIGINT))
 GROUP BY hashtag
 ORDER BY posts_change_vs_24h {direction}, posts DESC, hashtag
 LIMIT $limit
 """
-TRENDING_HASHTAGS = _HASHTAGS.format(direction="DESC")
-FALLING_HASHTAGS = _HASHTAGS.format(direction="ASC")
+TRENDING_HASHTAGS = _HASHTAGS.format(table=tables.HASHTAG_TRENDS, direction="DESC")
+FALLING_HASHTAGS = _HASHTAGS.format(table=tables.HASHTAG_TRENDS, direction="ASC")
 
-ALERTS = """
+ALERTS = f"""
 SELECT alert_id, kind, topic, window_start, value, baseline, z, threshold, sent_at
-FROM alerts_sent
+FROM {tables.ALERTS_SENT}
 WHERE $topic IS NULL OR topic = $topic
 ORDER BY window_start DESC, alert_id
 LIMIT $limit
 """
 
 # The latest posts, optionally of one topic, one hashtag and one post-level label, with the match count.
-POSTS = """
+POSTS = f"""
 SELECT *, count(*) OVER () AS total_rows
-FROM posts
+FROM {tables.POSTS}
 WHERE ($topic IS NULL OR topic = $topic) AND ($label IS NULL OR post_label = $label)
     AND ($hashtag IS NULL OR list_contains(hashtags, $hashtag))
 ORDER BY created_at DESC, post_id
 LIMIT $limit OFFSET $offset
 """
 
-POST = "SELECT * FROM posts WHERE post_id = $post_id"
+POST = f"SELECT * FROM {tables.POSTS} WHERE post_id = $post_id"
 
-USER_SENTIMENT = "SELECT * FROM user_sentiment_profile WHERE user_id = $user_id"
+USER_SENTIMENT = f"SELECT * FROM {tables.USER_SENTIMENT_PROFILE} WHERE user_id = $user_id"
 
 TABLE_COUNTS = """
 SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name
 """
 
 # A user's recommendations from the latest day they were computed for.
-RECOMMENDATIONS = """
+RECOMMENDATIONS = f"""
 SELECT day, rank, post_id, topic, score, model_score, topic_affinity
-FROM recommendations
-WHERE user_id = $user_id AND day = (SELECT max(day) FROM recommendations WHERE user_id = $user_id)
+FROM {tables.RECOMMENDATIONS}
+WHERE user_id = $user_id AND day = (SELECT max(day) FROM {tables.RECOMMENDATIONS} WHERE user_id = $user_id)
 ORDER BY rank
 LIMIT $limit
 """
 
-POPULAR_POSTS = """
+POPULAR_POSTS = f"""
 SELECT day, rank, post_id, topic, score
-FROM popular_posts
-WHERE day = (SELECT max(day) FROM popular_posts)
+FROM {tables.POPULAR_POSTS}
+WHERE day = (SELECT max(day) FROM {tables.POPULAR_POSTS})
 ORDER BY rank
 LIMIT $limit
 """

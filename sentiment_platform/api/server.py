@@ -24,4 +24,4 @@ def app_from_environment() -> FastAPI:
         for option, variable in (("cache_entries", CACHE_ENTRIES), ("cache_bytes", CACHE_BYTES))
         if os.environ.get(variable)
     }
-    return create_app(resources["warehouse"], storage=resources["storage"], **options)
+    return create_app(resources["warehouse"], storage=resources["storage"].store(), **options)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from sentiment_platform.api import models, queries
-from sentiment_platform.api.errors import responses
+from sentiment_platform.api.errors import json_route, responses
 from sentiment_platform.api.parameters import (
     DEFAULT_RANGE,
     WINDOWS,
@@ -70,11 +70,11 @@ def trends(
     return reads.cached(request, build, f"{start.isoformat()}/{end.isoformat()}" if from_clock else "")
 
 
-@router.get(
+@json_route(
+    router,
     "/languages",
-    summary="Languages of the posts in a time range, with their volume and sentiment shares",
-    response_model=models.LanguagesPage,
-    responses=responses(422, 503),
+    "Languages of the posts in a time range, with their volume and sentiment shares",
+    models.LanguagesPage,
 )
 def languages(request: Request, reads: Reads, start: Start, end: End) -> Response:
     start, end = checked_range(start, end)
@@ -86,11 +86,11 @@ def languages(request: Request, reads: Reads, start: Start, end: End) -> Respons
     return reads.cached(request, build)
 
 
-@router.get(
+@json_route(
+    router,
     "/hashtags/trending",
-    summary="Hashtags rising (or falling) most against their trailing 24 hours",
-    response_model=models.HashtagsPage,
-    responses=responses(422, 503),
+    "Hashtags rising (or falling) most against their trailing 24 hours",
+    models.HashtagsPage,
 )
 def trending_hashtags(
     request: Request,
@@ -108,12 +108,7 @@ def trending_hashtags(
     return reads.cached(request, build)
 
 
-@router.get(
-    "/alerts",
-    summary="The latest alerts sent, newest first",
-    response_model=models.AlertsPage,
-    responses=responses(422, 503),
-)
+@json_route(router, "/alerts", "The latest alerts sent, newest first", models.AlertsPage)
 def alerts(
     request: Request, reads: Reads, limit: Annotated[int, Query(ge=1, le=200)] = 20, topic: Topic = None
 ) -> Response:

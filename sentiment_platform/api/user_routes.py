@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from sentiment_platform.api import models, queries
-from sentiment_platform.api.errors import responses
+from sentiment_platform.api.errors import json_route
 from sentiment_platform.api.parameters import IDENTIFIER
 from sentiment_platform.api.warehouse_reads import Reads
 
@@ -16,23 +16,19 @@ router = APIRouter()
 UserId = Annotated[str, Path(pattern=IDENTIFIER)]
 
 
-@router.get(
-    "/users/{user_id}/sentiment",
-    summary="A user's sentiment profile",
-    response_model=models.UserProfile,
-    responses=responses(404, 422, 503),
-)
+@json_route(router, "/users/{user_id}/sentiment", "A user's sentiment profile", models.UserProfile, (404, 422, 503))
 def user_sentiment(request: Request, reads: Reads, user_id: UserId) -> Response:
     return reads.cached(
         request, lambda: reads.fetch_one(queries.USER_SENTIMENT, {"user_id": user_id}, f"user {user_id} not found")
     )
 
 
-@router.get(
+@json_route(
+    router,
     "/users/{user_id}/recommendations",
-    summary="Posts recommended to a user; the most popular posts when the user has no history",
-    response_model=models.Recommendations,
-    responses=responses(404, 422, 503),
+    "Posts recommended to a user; the most popular posts when the user has no history",
+    models.Recommendations,
+    (404, 422, 503),
 )
 def user_recommendations(
     request: Request, reads: Reads, user_id: UserId, limit: Annotated[int, Query(ge=1, le=10)] = 10

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from sentiment_platform.api.errors import EARLIEST, LATEST
 from sentiment_platform.api.snapshot_cache import SnapshotCache, request_key
 from sentiment_platform.api.trend_series import EMPTY, TrendSeries, series_by_topic
-from sentiment_platform.resources.lake_storage import LakeStorage
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.resources.warehouse import SharedReader, Warehouse
 
 #: Whole trend series kept per snapshot (one per table, language and window size asked for).
@@ -44,7 +44,7 @@ class WarehouseReads:
     """What every route reads through: ``warehouse``'s latest snapshot, the answer ``cache``, the
     lake ``storage`` the images come from (None: no images), and the ``clock``."""
 
-    def __init__(self, warehouse: Warehouse, cache: SnapshotCache, storage: LakeStorage | None, clock: Clock):
+    def __init__(self, warehouse: Warehouse, cache: SnapshotCache, storage: LakeStore | None, clock: Clock):
         self.warehouse, self.cache, self.storage, self.clock = warehouse, cache, storage, clock
         self.reader = SharedReader(warehouse)
         self._series = SnapshotCache(SERIES_ENTRIES)

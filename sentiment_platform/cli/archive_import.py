@@ -112,7 +112,7 @@ def cmd_import(args: argparse.Namespace, storage, env: dict[str, str]) -> int:
     if not report.landed:
         return 1
     command = processing_command(report, env, getattr(args, "lake", None))
-    console.print("Process it with (the daemon's `dagster dev` needs the same variables):", highlight=False)
+    console.print("Process it with (the daemon of `dg dev` needs the same variables):", highlight=False)
     console.print(f"  {command}", highlight=False, soft_wrap=True, markup=False)
     if args.backfill:
         from sentiment_platform.cli.arguments import build_parser

@@ -54,7 +54,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         update(len(report.partitions), len(report.partitions), "done")
 
-    storage = resources["storage"]
+    storage = resources["storage"].store()
     totals: dict[str, int] = {}
     for assets in report.materializations.values():
         for name in ("cleaned_posts", "raw_images"):
@@ -84,17 +84,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def ui_command(dagster_home: Path, env: dict[str, str]) -> str:
-    """The command that opens this instance and lake in the Dagster UI, runnable as printed: the
-    venv's ``dagster`` by its path, the settings the options changed as variables."""
+    """The command that opens this instance and lake in the Dagster UI, runnable as printed from
+    anywhere: ``dg dev`` of the project (its root, the venv's ``dg`` by its path), the settings the
+    options changed as variables."""
     from sentiment_platform import settings
 
     variables = {"DAGSTER_HOME": str(dagster_home.resolve())}
     for name in (settings.LAKE_ROOT, settings.S3_ENDPOINT_URL, settings.SOURCE_KIND):
         if env.get(name) and env.get(name) != os.environ.get(name):
             variables[name] = env[name]
-    dagster = Path(sys.executable).with_name("dagster")
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
-    return f"{assignments} {shlex.quote(str(dagster))} dev -m sentiment_platform.definitions"
+    project = Path(__file__).resolve().parents[2]
+    if (project / "pyproject.toml").is_file():  # a checkout: the dg project
+        dg = shlex.quote(str(Path(sys.executable).with_name("dg")))
+        return f"cd {shlex.quote(str(project))} && {assignments} {dg} dev"
+    dagster = shlex.quote(str(Path(sys.executable).with_name("dagster")))  # an installed package
+    return f"{assignments} {dagster} dev -m sentiment_platform.definitions"
 
 
 def _mock_config(args: argparse.Namespace):
@@ -118,7 +123,7 @@ def cmd_mockfeed(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         return 0
-    storage = settings.Settings(_environment(args), as_env_vars=False).storage()
+    storage = settings.Settings(_environment(args), as_env_vars=False).storage().store()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -271,7 +276,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from sentiment_platform.cli.archive_import import cmd_import as run_import
 
     env = _environment(args)
-    storage = settings.Settings(env, as_env_vars=False).storage()  # only the lake: no models loaded
+    storage = settings.Settings(env, as_env_vars=False).storage().store()  # only the lake: no models loaded
     try:
         return run_import(args, storage, env)
     except ValueError as error:

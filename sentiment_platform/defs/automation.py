@@ -1,5 +1,8 @@
 """When assets materialize by themselves (evaluated by Dagster's automation sensor)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from dagster import (
     AssetKey,
     AssetSelection,
@@ -7,7 +10,10 @@ from dagster import (
     AutomationConditionSensorDefinition,
     AutomationContext,
     AutomationResult,
+    DefaultScheduleStatus,
     DefaultSensorStatus,
+    ScheduleDefinition,
+    schedule,
 )
 
 #: The trained models are not followed: a retrained model marks every score stale (its data version
@@ -89,3 +95,14 @@ automation_sensor = AutomationConditionSensorDefinition(
     minimum_interval_seconds=30,
     description="Materializes assets whose automation condition is true.",
 )
+
+
+def stopped_schedule(job: Any, cron_schedule: str, name: str) -> Callable[..., ScheduleDefinition]:
+    """``@schedule`` on UTC time, off until it is turned on in the UI (a fresh install launches nothing)."""
+    return schedule(
+        job=job,
+        cron_schedule=cron_schedule,
+        execution_timezone="UTC",
+        name=name,
+        default_status=DefaultScheduleStatus.STOPPED,
+    )

@@ -28,14 +28,14 @@ from sentiment_platform.lib.lake_layout import (
     LakeObject,
     landing_prefix,
 )
-from sentiment_platform.partitions import (
+from sentiment_platform.lib.partition_hours import (
     PARTITIONS_START,
     floor_hour,
     hour_partition_key,
 )
 
 if TYPE_CHECKING:
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 
 #: The metadata entry in which the ingestion assets record the digest of the landing they read.
 LANDING_DIGEST = "landing_digest"
@@ -54,7 +54,7 @@ def hour_of_key(key: str) -> datetime | None:
         return None
 
 
-def hour_batches(storage: LakeStorage, dataset: str, hour: datetime) -> tuple[list[LakeObject], list[str]]:
+def hour_batches(storage: LakeStore, dataset: str, hour: datetime) -> tuple[list[LakeObject], list[str]]:
     """The landed batches of ``dataset`` for ``hour`` in key order, and the keys under its folder
     that are not batches of it (nested folders, other extensions), which nothing reads."""
     batches, ignored = [], []
@@ -141,7 +141,7 @@ def _hours_to_list(
 
 
 def scan_landing(
-    storage: LakeStorage,
+    storage: LakeStore,
     cursor: ScanCursor,
     now: datetime,
     lookback_hours: int = 48,

@@ -20,7 +20,7 @@ from sentiment_platform.lib.lake_layout import current_model_key, model_artifact
 MODEL_CACHE_DIR = "data/models"
 
 if TYPE_CHECKING:
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 
 #: Where local copies of the lake's artifacts are kept, under a scorer's ``cache_dir``.
 LOCAL_COPIES = "lake_models"
@@ -43,7 +43,7 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def publish_model(storage: LakeStorage, model: str, path: Path) -> ModelArtifact:
+def publish_model(storage: LakeStore, model: str, path: Path) -> ModelArtifact:
     """Store the file at ``path`` as ``model``'s artifact and make it the current one. Publishing
     the same bytes again changes nothing but the pointer."""
     data = path.read_bytes()
@@ -56,7 +56,7 @@ def publish_model(storage: LakeStorage, model: str, path: Path) -> ModelArtifact
     return artifact
 
 
-def current_model(storage: LakeStorage, model: str) -> ModelArtifact | None:
+def current_model(storage: LakeStore, model: str) -> ModelArtifact | None:
     """The artifact scorers load for ``model``, or None when the lake holds none (a fresh install)."""
     key = current_model_key(model)
     if not storage.exists(key):
@@ -65,7 +65,7 @@ def current_model(storage: LakeStorage, model: str) -> ModelArtifact | None:
     return ModelArtifact(model, pointer["key"], pointer["digest"])
 
 
-def local_model_file(storage: LakeStorage, artifact: ModelArtifact, cache_dir: str | Path) -> Path:
+def local_model_file(storage: LakeStore, artifact: ModelArtifact, cache_dir: str | Path) -> Path:
     """A local file with the artifact's bytes (downloaded once; its name is its digest, so a copy
     is never stale)."""
     target = Path(cache_dir) / LOCAL_COPIES / artifact.model / artifact.file_name
@@ -80,7 +80,7 @@ def local_model_file(storage: LakeStorage, artifact: ModelArtifact, cache_dir: s
     return target
 
 
-def current_model_files(storage: LakeStorage, models: tuple[str, ...], cache_dir: str | Path) -> dict[str, str]:
+def current_model_files(storage: LakeStore, models: tuple[str, ...], cache_dir: str | Path) -> dict[str, str]:
     """Local copies of the current artifacts of ``models`` that the lake holds, by model."""
     files = {}
     for model in models:

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from sentiment_platform.lib.warehouse_schema import USER_SENTIMENT_HOURLY, USER_SENTIMENT_PROFILE
+
 WINDOW = "15m"
 #: The post's sentiment as a whole (text and images fused where it has both; see ``enrichment``):
 #: what every trend table counts and averages.
@@ -239,8 +241,8 @@ def user_sentiment_hourly(enriched: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-USER_PROFILE_VIEW = """
-CREATE OR REPLACE VIEW user_sentiment_profile AS
+USER_PROFILE_VIEW = f"""
+CREATE OR REPLACE VIEW {USER_SENTIMENT_PROFILE} AS
 SELECT author_id AS user_id,
        arg_max(handle, last_seen) AS handle,
        sum(posts) AS posts,
@@ -251,6 +253,6 @@ SELECT author_id AS user_id,
             ELSE 'neutral' END AS dominant_sentiment,
        sum(positive) AS positive, sum(neutral) AS neutral, sum(negative) AS negative,
        max(last_seen) AS last_seen
-FROM user_sentiment_hourly
+FROM {USER_SENTIMENT_HOURLY}
 GROUP BY author_id
 """

@@ -7,6 +7,8 @@ from typing import Any
 
 import polars as pl
 
+from sentiment_platform.lib.warehouse_schema import WarehouseTable
+
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -21,8 +23,11 @@ def _identifier(name: str) -> str:
     return name
 
 
-def replace_range(connection, table: str, frame: pl.DataFrame, column: str, start: Any, end: Any) -> int:
-    """Make ``frame`` the rows of ``table`` whose ``column`` lies in ``[start, end)``: a partition.
+def replace_range(connection, table: WarehouseTable, frame: pl.DataFrame, start: Any, end: Any) -> int:
+    """Make ``frame`` the rows of ``table`` whose range column lies in ``[start, end)``: a partition.
+
+    ``frame`` has exactly the table's declared columns (``ValueError`` naming the difference
+    otherwise), so what the writers produce and what the readers name cannot drift apart.
 
     Every row of ``frame`` must lie in that range (:class:`PartitionRangeError` otherwise), so a
     table replaced partition by partition only ever holds each partition's own rows, and re-running
@@ -31,7 +36,12 @@ def replace_range(connection, table: str, frame: pl.DataFrame, column: str, star
     inside the caller's transaction, so readers see either the old or the new rows of the
     partition, never both or neither.
     """
-    table, column = _identifier(table), _identifier(column)
+    if set(frame.columns) != set(table.columns):
+        missing, extra = set(table.columns) - set(frame.columns), set(frame.columns) - set(table.columns)
+        raise ValueError(
+            f"rows for {table.name} do not have its columns: missing {sorted(missing)}, extra {sorted(extra)}"
+        )
+    column, table = _identifier(table.range_column), _identifier(table.name)
     outside = frame.filter(~pl.col(column).is_between(start, end, closed="left").fill_null(False))
     if outside.height:
         raise PartitionRangeError(

@@ -11,9 +11,10 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from sentiment_platform.lib.alerts import Alert, chat_text
+from sentiment_platform.lib.warehouse_schema import ALERTS_SENT
 
-ALERTS_TABLE = """
-CREATE TABLE IF NOT EXISTS alerts_sent (
+ALERTS_TABLE = f"""
+CREATE TABLE IF NOT EXISTS {ALERTS_SENT} (
     alert_id VARCHAR PRIMARY KEY, kind VARCHAR, topic VARCHAR, window_start TIMESTAMPTZ,
     value DOUBLE, baseline DOUBLE, z DOUBLE, threshold DOUBLE, sent_at TIMESTAMPTZ DEFAULT now()
 )
@@ -34,7 +35,7 @@ class AlertNotifier(ConfigurableResource):
         sent = []
         for alert in alerts:
             new = connection.execute(
-                "INSERT INTO alerts_sent (alert_id, kind, topic, window_start, value, baseline, z, threshold) "
+                f"INSERT INTO {ALERTS_SENT} (alert_id, kind, topic, window_start, value, baseline, z, threshold) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING alert_id",
                 [
                     alert.alert_id,

@@ -8,7 +8,7 @@ from datetime import datetime
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from sentiment_platform.resources.lake_storage import LakeStorage
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.sources.mock_network.config import MockFeedConfig
 
 
@@ -17,7 +17,7 @@ class PostSource(ConfigurableResource):
     :class:`LandingSource`. Materializing an hour first asks it to land that hour."""
 
     @abstractmethod
-    def prepare_hour(self, storage: LakeStorage, hour: datetime) -> dict[str, int]:
+    def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
         """Land the hour when the source is pulled; returns what was landed per dataset."""
 
 
@@ -32,7 +32,7 @@ class MockNetworkSource(PostSource):
         default=MockFeedConfig.malformed_share, description="Share of malformed records it sends."
     )
 
-    def prepare_hour(self, storage: LakeStorage, hour: datetime) -> dict[str, int]:
+    def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
         from sentiment_platform.sources.mock_network import land_hour
 
         config = MockFeedConfig(
@@ -44,7 +44,7 @@ class MockNetworkSource(PostSource):
 class LandingSource(PostSource):
     """Push only: the platform reads what a firehose or any external producer put in the landing zone."""
 
-    def prepare_hour(self, storage: LakeStorage, hour: datetime) -> dict[str, int]:
+    def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
         return {}
 
 
@@ -59,7 +59,7 @@ class XApiSource(PostSource):
     max_requests: int = Field(default=200, description="Request budget per hour pulled.")
     bearer_token: str = Field(description="Bearer token; set from X_BEARER_TOKEN only.")
 
-    def prepare_hour(self, storage: LakeStorage, hour: datetime) -> dict[str, int]:
+    def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
         from sentiment_platform.sources.x_api_client import XApiClient, land_x_api_hour
 
         client = XApiClient(self.base_url, self.bearer_token, max_requests=self.max_requests)

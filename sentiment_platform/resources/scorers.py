@@ -1,15 +1,14 @@
 """The text and image scorer resources: which model scores posts and images, and how.
 
-Loading a model takes seconds, so each resource loads its model once per process and keeps it
-(keyed by its settings), however many partitions a run scores.
+Each describes its model as a :class:`ModelLoad` of the lib (loaded once per process; a Spark task
+takes the description and loads the model in its worker, with no resource there).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -23,19 +22,19 @@ from sentiment_platform.lib.scoring.images.image_models import (
     load_image_model,
 )
 from sentiment_platform.lib.scoring.images.image_text import ImageTextReader
+from sentiment_platform.lib.scoring.model_loading import ModelLoad
 from sentiment_platform.lib.scoring.post_fusion import DEFAULT_POST_FUSION
 from sentiment_platform.lib.scoring.text.classical import DEFAULT_CLASSICAL, DEFAULT_ENGLISH_CLASSICAL
 from sentiment_platform.lib.scoring.text.encoder_model import DEFAULT_MULTILINGUAL_WEIGHTS, DEFAULT_WEIGHTS
 from sentiment_platform.lib.scoring.text.text_models import (
     TEXT_BACKENDS,
     TextModel,
-    file_digest,
     load_text_model,
 )
 from sentiment_platform.lib.scoring.text.use_head import DEFAULT_USE_HEAD
 
 if TYPE_CHECKING:
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 
 #: The model assets whose artifacts each scorer loads (by the asset that trains them).
 TEXT_MODEL_ASSETS = (
@@ -52,16 +51,6 @@ _TRAINED_FIELD = dict(
     description="Local copies of the lake's current trained models, by model asset (set from the lake "
     "when a run loads the scorer); a model without one loads the file shipped in the package.",
 )
-
-_LOADED: dict[tuple, Any] = {}
-_LOCK = threading.Lock()
-
-
-def _cached(key: tuple, load) -> Any:
-    with _LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = load()
-        return _LOADED[key]
 
 
 class TextScorer(ConfigurableResource):
@@ -114,7 +103,7 @@ class TextScorer(ConfigurableResource):
     )
     trained: dict[str, str] = Field(**_TRAINED_FIELD)
 
-    def with_lake_models(self, storage: LakeStorage) -> Self:
+    def with_lake_models(self, storage: LakeStore) -> Self:
         """This scorer loading the current trained text models of the lake (where it holds them)."""
         return self.model_copy(update={"trained": current_model_files(storage, TEXT_MODEL_ASSETS, self.cache_dir)})
 
@@ -151,6 +140,12 @@ class TextScorer(ConfigurableResource):
 
     def load(self) -> TextModel:
         """The configured model, loaded once per process (until a file it reads changes)."""
+        return self.model_load()()
+
+    def model_load(self, threads: int | None = None) -> ModelLoad:
+        """What loads the configured model (with ``threads`` intra-op threads, if given)."""
+        if threads is not None:
+            return self.model_copy(update={"threads": threads}).model_load()
         encoder = {
             "runtime": self.runtime,
             "batch_size": self.batch_size,
@@ -198,10 +193,7 @@ class TextScorer(ConfigurableResource):
             }
         else:
             options = {}
-        # The files' digests are part of the key: retraining in this process loads the new ones.
-        digests = tuple(file_digest(path) if path.exists() else "missing" for path in files)
-        key = ("text", self.backend, digests, json.dumps(options, sort_keys=True, default=str))
-        return _cached(key, lambda: load_text_model(self.backend, **options))
+        return ModelLoad(load_text_model, {"backend": self.backend, **options}, tuple(files))
 
 
 class ImageScorer(ConfigurableResource):
@@ -223,7 +215,7 @@ class ImageScorer(ConfigurableResource):
     read_text: bool = Field(default=True, description="Read the text written in images (OCR) and score it.")
     trained: dict[str, str] = Field(**_TRAINED_FIELD)
 
-    def with_lake_models(self, storage: LakeStorage) -> Self:
+    def with_lake_models(self, storage: LakeStore) -> Self:
         """This scorer loading the current trained image models of the lake (where it holds them)."""
         return self.model_copy(update={"trained": current_model_files(storage, IMAGE_MODEL_ASSETS, self.cache_dir)})
 
@@ -240,22 +232,29 @@ class ImageScorer(ConfigurableResource):
 
     def load(self) -> ImageModel:
         """The configured model, loaded once per process (until its head file changes)."""
-        options: dict[str, Any] = {}
+        return self.model_load()()
+
+    def model_load(self, threads: int | None = None) -> ModelLoad:
+        """What loads the configured model (with ``threads`` intra-op threads, if given)."""
+        threads = self.threads if threads is None else threads
         if self.backend == "vision":
             head = self.head_path()
-            options = {"head_path": head, "cache_dir": self.cache_dir, "threads": self.threads}
-            digest = file_digest(head) if head.exists() else "missing"
-        elif self.backend == "clip":
+            options = {"head_path": head, "cache_dir": self.cache_dir, "threads": threads}
+            return ModelLoad(load_image_model, {"backend": "vision", **options}, (head,))
+        if self.backend == "clip":
             prompts = json.loads(self.prompts_json) if self.prompts_json else DEFAULT_PROMPTS
-            options = {"model": self.model, "prompts": prompts, "threads": self.threads}
-            digest = ""
-        else:
-            digest = ""
-        key = ("image", self.backend, digest, json.dumps(options, sort_keys=True, default=str))
-        return _cached(key, lambda: load_image_model(self.backend, **options))
+            return ModelLoad(
+                load_image_model, {"backend": "clip", "model": self.model, "prompts": prompts, "threads": threads}
+            )
+        return ModelLoad(load_image_model, {"backend": self.backend})
 
     def load_text_reader(self) -> ImageTextReader | None:
         """The reader of text in images (once per process), or None when ``read_text`` is off."""
+        reader = self.text_reader_load()
+        return reader() if reader else None
+
+    def text_reader_load(self, threads: int | None = None) -> ModelLoad | None:
+        """What loads the reader of text in images, or None when ``read_text`` is off."""
         if not self.read_text:
             return None
-        return _cached(("image_text", self.threads), lambda: ImageTextReader(threads=self.threads))
+        return ModelLoad(ImageTextReader, {"threads": self.threads if threads is None else threads})

@@ -32,7 +32,7 @@ from sentiment_platform.sources.http_client import (
 )
 
 if TYPE_CHECKING:  # the lake is a resource: the sources only type-hint it
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 
 SEARCH_PATH = "/2/tweets/search/recent"
 SEARCH_FIELDS = {
@@ -300,7 +300,7 @@ def _image_extension(data: bytes) -> str:
     return "jpg"
 
 
-def _land_media(storage: LakeStorage, client: XApiClient, posts: list[dict], media: list[tuple[str, dict]], counts):
+def _land_media(storage: LakeStore, client: XApiClient, posts: list[dict], media: list[tuple[str, dict]], counts):
     """Download each media URL once (no credentials) and point the posts at the landed file. A URL
     that is not http(s) is never opened; a failed download leaves the post its URL, which
     ``raw_images`` quarantines with the reason; the reasons are counted in ``media_failed``."""
@@ -323,8 +323,21 @@ def _land_media(storage: LakeStorage, client: XApiClient, posts: list[dict], med
             entry["path"] = landed.get(entry["path"], entry["path"])
 
 
+def _land_topic(storage: LakeStore, hour: datetime, topic: str, pages: list[dict], rows: dict[str, list]) -> None:
+    """Write a topic's raw pages and its posts and users under names fixed per hour and topic."""
+    name = topic_file_name(topic)
+    for index, page in enumerate(pages):
+        storage.write_bytes(f"landing/x_api/{hour:%Y/%m/%d/%H}/{name}-{index:03d}.json", orjson.dumps(page))
+    for dataset, records in rows.items():
+        if records:
+            storage.write_bytes(
+                f"{landing_prefix(dataset, hour)}x_api-{name}.jsonl",
+                b"\n".join(orjson.dumps(row) for row in records) + b"\n",
+            )
+
+
 def land_x_api_hour(
-    storage: LakeStorage,
+    storage: LakeStore,
     hour: datetime,
     client: XApiClient,
     topics: Sequence[str],
@@ -366,15 +379,7 @@ def land_x_api_hour(
         except XApiError as error:
             counts["failed_topics"].append(f"{topic}: {error}")
         _land_media(storage, client, posts, media, counts)
-        name = topic_file_name(topic)
-        for index, page in enumerate(pages):
-            storage.write_bytes(f"landing/x_api/{hour:%Y/%m/%d/%H}/{name}-{index:03d}.json", orjson.dumps(page))
-        for dataset, rows in (("posts", posts), ("users", users)):
-            if rows:
-                storage.write_bytes(
-                    f"{landing_prefix(dataset, hour)}x_api-{name}.jsonl",
-                    b"\n".join(orjson.dumps(row) for row in rows) + b"\n",
-                )
+        _land_topic(storage, hour, topic, pages, {"posts": posts, "users": users})
         counts["posts"] += len(posts)
         counts["users"] += len(users)
         counts["pages"] += len(pages)

@@ -1,6 +1,6 @@
-"""The README's "Bring your own data" lines, run exactly as printed (a shell in a fresh folder,
-the project's virtual environment as `.venv`): a 2015 archive imported and backfilled by the
-daemon that `dagster dev` runs."""
+"""The README's "Bring your own data" lines, run exactly as printed (a shell in a fresh folder
+that holds the project as a checkout does: its `pyproject.toml`, package and `.venv`): a 2015
+archive imported and backfilled by the daemon that `dg dev` runs."""
 
 import csv
 import os
@@ -35,7 +35,8 @@ def _stop_processes_in(folder: Path) -> None:
 def test_the_bring_your_own_data_lines_work_as_printed(tmp_path):
     block = _block("Bring your own data")
     assert "import tweets.csv" in block and "--backfill" in block
-    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    for name in (".venv", "pyproject.toml", "workspace.yaml", "sentiment_platform"):
+        (tmp_path / name).symlink_to(ROOT / name)
     start = datetime(2015, 2, 16, 9, 0)  # Los Angeles: 17:00 UTC
     with open(tmp_path / "tweets.csv", "w", newline="") as file:
         writer = csv.writer(file)

@@ -64,9 +64,9 @@ def test_a_day_without_interactions_records_an_empty_result_and_the_popular_fall
     """Most archives and sources have no interactions: the day skips, it does not fail."""
     from datetime import UTC, datetime
 
-    from sentiment_platform.resources.lake_storage import LocalLakeStorage
+    from sentiment_platform.lib.lake_store import LocalLakeStore
 
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     hour = datetime(2026, 3, 16, 9, tzinfo=UTC)
     posts = pl.DataFrame(
         {

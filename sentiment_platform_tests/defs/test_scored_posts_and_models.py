@@ -11,8 +11,8 @@ from sentiment_platform.defs.cleansing.cleansed_data import (
     cleaned_users,
 )
 from sentiment_platform.defs.ingestion.raw_data import landed_batches, raw_images
+from sentiment_platform.defs.models.model_evaluation import EVALUATION_PREFIX, sentiment_model_evaluation
 from sentiment_platform.defs.models.model_training import (
-    EVALUATION_PREFIX,
     ClassicalGridConfig,
     ClassicalModelConfig,
     MultilingualModelConfig,
@@ -22,7 +22,6 @@ from sentiment_platform.defs.models.model_training import (
     english_classical_sentiment_model,
     multilingual_sentiment_model,
     sentiment_model,
-    sentiment_model_evaluation,
     use_sentiment_model,
 )
 from sentiment_platform.defs.sentiment.scored_posts import (

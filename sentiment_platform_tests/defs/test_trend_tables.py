@@ -153,14 +153,14 @@ def test_three_runs_over_out_of_hour_and_cross_hour_duplicates_leave_every_table
     import orjson
 
     from sentiment_platform.lib.lake_layout import landing_prefix
-    from sentiment_platform.resources.lake_storage import LocalLakeStorage
+    from sentiment_platform.lib.lake_store import LocalLakeStore
     from sentiment_platform.resources.notifiers import LogNotifier
     from sentiment_platform.resources.post_sources import LandingSource
     from sentiment_platform.resources.scorers import ImageScorer, TextScorer
     from sentiment_platform.resources.spark_engine import SparkEngine
     from sentiment_platform.sources.mock_network.landing import land_hour
 
-    lake = LocalLakeStorage(root=str(tmp_path / "lake"))
+    lake = LocalLakeStore(str(tmp_path / "lake"))
     warehouse = Warehouse(database=str(tmp_path / "w.duckdb"))
     resources = {
         "storage": lake,

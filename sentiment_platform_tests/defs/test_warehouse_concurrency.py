@@ -19,14 +19,14 @@ START = HOUR - timedelta(hours=47)
 def _run_partitions(lake_root: str, database: str, keys: list[str], queue) -> None:
     from dagster import materialize
 
-    from sentiment_platform.resources.lake_storage import LocalLakeStorage
+    from sentiment_platform.lib.lake_store import LocalLakeStore
     from sentiment_platform.resources.notifiers import LogNotifier
     from sentiment_platform.resources.spark_engine import SparkEngine
     from sentiment_platform.resources.warehouse import Warehouse
     from sentiment_platform_tests.conftest import HOURLY_TRENDS
 
     resources = {
-        "storage": LocalLakeStorage(root=lake_root),
+        "storage": LocalLakeStore(lake_root),
         "warehouse": Warehouse(database=database),
         "notifier": LogNotifier(log_path=database + ".alerts.log"),
         "spark": SparkEngine(),
@@ -46,9 +46,9 @@ def test_parallel_runs_over_48_partitions_never_hit_the_lock(built, tmp_path):
     storage = built["storage"]
     sample = storage.read_parquet(dataset_key("enriched_posts", HOUR))
     lake_root = str(tmp_path / "lake")
-    from sentiment_platform.resources.lake_storage import LocalLakeStorage
+    from sentiment_platform.lib.lake_store import LocalLakeStore
 
-    lake = LocalLakeStorage(root=lake_root)
+    lake = LocalLakeStore(lake_root)
     hours = [START + timedelta(hours=i) for i in range(48)]
     for i, hour in enumerate(hours):
         lake.write_parquet(

@@ -8,23 +8,20 @@ from dagster import (
     AssetRecordsFilter,
     AssetSelection,
     DagsterInstance,
-    DefaultScheduleStatus,
     RunRequest,
     ScheduleEvaluationContext,
     define_asset_job,
-    schedule,
 )
 
+from sentiment_platform.defs.automation import stopped_schedule
 from sentiment_platform.partitions import (
     floor_hour,
     hour_partition_key,
-    hourly_partitions,
 )
 
 hourly_ingestion_job = define_asset_job(
     "hourly_ingestion",
     selection=AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images"),
-    partitions_def=hourly_partitions,
     description="Pull (or read) one hour of posts and images; the rest of the graph follows by automation.",
 )
 
@@ -52,13 +49,7 @@ def rate_limited_pulls(instance: DagsterInstance, hours: list[datetime]) -> list
     return found
 
 
-@schedule(
-    job=hourly_ingestion_job,
-    cron_schedule="1 * * * *",
-    execution_timezone="UTC",
-    name="hourly_pull",
-    default_status=DefaultScheduleStatus.STOPPED,
-)
+@stopped_schedule(hourly_ingestion_job, "1 * * * *", "hourly_pull")
 def hourly_pull_schedule(context: ScheduleEvaluationContext) -> list[RunRequest]:
     """A minute past the hour, for the hour just closed (the partitions include the hour in
     progress, so the last partition is not the one to pull), and once more for each of the

@@ -5,6 +5,7 @@ from dagster import (
     AssetRecordsFilter,
     AssetSelection,
     DefaultSensorStatus,
+    ResourceParam,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
@@ -12,6 +13,7 @@ from dagster import (
     sensor,
 )
 
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.landing_scan import (
     LANDING_DIGEST,
     ScanCursor,
@@ -19,7 +21,6 @@ from sentiment_platform.lib.landing_scan import (
     scan_landing,
 )
 from sentiment_platform.resources.clock import Clock
-from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.scan_limits import LandingScan
 
 INGESTION = AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images")
@@ -33,7 +34,7 @@ INGESTION = AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", 
     "follow by their automation conditions).",
 )
 def landing_sensor(
-    context: SensorEvaluationContext, storage: LakeStorage, landing_scan: LandingScan, clock: Clock
+    context: SensorEvaluationContext, storage: ResourceParam[LakeStore], landing_scan: LandingScan, clock: Clock
 ) -> SensorResult:
     """One run request per hour whose batches changed, keyed by their versions so the same objects
     never run twice and a corrected object always runs again."""

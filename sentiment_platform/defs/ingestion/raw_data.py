@@ -12,50 +12,44 @@ from dagster import (
     AssetSpec,
     MaterializeResult,
     MetadataValue,
-    asset,
+    ResourceParam,
     multi_asset,
 )
 
-from sentiment_platform.defs.engine_runs import hours_metadata, stamp_partitions
+from sentiment_platform.defs.hourly_runs import HourlyRun, hourly_asset
 from sentiment_platform.defs.ingestion.hourly_pull import RATE_LIMITED_TOPICS
 from sentiment_platform.defs.retries import NETWORK_RETRY
 from sentiment_platform.lib.cleansing.cleaning import POST_SCHEMA
 from sentiment_platform.lib.cleansing.image_validation import ImageRules, validate_image
 from sentiment_platform.lib.cleansing.records import parse_records, split_lines
 from sentiment_platform.lib.lake_layout import (
+    InvalidLakeKey,
+    LakeObject,
+    check_key,
     dataset_key,
     landing_prefix,
     quarantine_prefix,
 )
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.landing_scan import (
     LANDING_DIGEST,
     hour_batches,
     hour_digest,
 )
-from sentiment_platform.partitions import (
-    hourly_partitions,
-    run_hours,
-    single_run,
-)
-from sentiment_platform.resources.lake_storage import (
-    InvalidLakeKey,
-    LakeObject,
-    LakeStorage,
-    check_key,
-)
+from sentiment_platform.partitions import hourly_partitions, single_run
 from sentiment_platform.resources.post_sources import PostSource
 from sentiment_platform.sources.http_client import url_problem
 
 LANDED_ASSETS = {"raw_posts": "posts", "raw_users": "users", "raw_interactions": "interactions"}
 
 
-def landed_objects(storage: LakeStorage, dataset: str, hour: datetime) -> list[LakeObject]:
+def landed_objects(storage: LakeStore, dataset: str, hour: datetime) -> list[LakeObject]:
     """The landed JSON-lines batches of ``dataset`` for ``hour``, in key order: the same set the
     landing sensor watches."""
     return hour_batches(storage, dataset, hour)[0]
 
 
-def read_landing(storage: LakeStorage, dataset: str, hour: datetime) -> list[tuple[str, bytes]]:
+def read_landing(storage: LakeStore, dataset: str, hour: datetime) -> list[tuple[str, bytes]]:
     """The landed batches of ``dataset`` for ``hour``, as ``(key, bytes)`` in key order."""
     objects = landed_objects(storage, dataset, hour)
     return [(obj.key, storage.read_bytes(obj.key)) for obj in objects]
@@ -76,12 +70,12 @@ def read_landing(storage: LakeStorage, dataset: str, hour: datetime) -> list[tup
     backfill_policy=single_run,
     retry_policy=NETWORK_RETRY,
 )
-def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source: PostSource):
+def landed_batches(context: AssetExecutionContext, storage: ResourceParam[LakeStore], source: PostSource):
     """Land each hour of the run from a pull source (if one is configured), then describe what is
     in landing. A retry lands every hour again; landing an hour is idempotent."""
-    hours = run_hours(context)
+    run = HourlyRun.of(context, storage)
     per_asset: dict[str, dict[datetime, dict]] = {name: {} for name in LANDED_ASSETS}
-    for hour in hours:
+    for hour in run.hours:
         landed = source.prepare_hour(storage, hour)
         if landed:
             context.log.info(f"{hour:%Y-%m-%d %H:00}: pulled {landed} from {type(source).__name__}")
@@ -90,12 +84,12 @@ def landed_batches(context: AssetExecutionContext, storage: LakeStorage, source:
         for name, metadata in describe_landing(context, storage, hour, landed).items():
             per_asset[name][hour] = metadata
     for name, per_hour in per_asset.items():
-        stamp_partitions(context, per_hour, asset_key=name)
-        yield MaterializeResult(asset_key=name, metadata=hours_metadata(hours))
+        run.stamp(per_hour, asset_key=name)
+        yield MaterializeResult(asset_key=name, metadata=run.metadata())
 
 
 def describe_landing(
-    context: AssetExecutionContext, storage: LakeStorage, hour: datetime, landed: dict[str, int]
+    context: AssetExecutionContext, storage: LakeStore, hour: datetime, landed: dict[str, int]
 ) -> dict[str, dict]:
     """Per landed asset, the metadata of ``hour``'s batches, with the digest the landing sensor
     compares with (an hour whose landing is unchanged is not run again)."""
@@ -165,15 +159,14 @@ IMAGE_MANIFEST_SCHEMA = {
 }
 
 
-@asset(
-    backfill_policy=single_run,
+@hourly_asset(
     retry_policy=NETWORK_RETRY,
     deps=["raw_posts"],
-    partitions_def=hourly_partitions,
     group_name="ingestion",
     kinds={"parquet", "pillow"},
+    automation_condition=None,
 )
-def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> MaterializeResult:
+def raw_images(context: AssetExecutionContext, storage: ResourceParam[LakeStore]) -> MaterializeResult:
     """The images referenced by each hour's posts, validated with Pillow.
 
     Valid images are listed in a manifest (cleansed zone); missing, corrupt, truncated, unsupported
@@ -181,15 +174,15 @@ def raw_images(context: AssetExecutionContext, storage: LakeStorage) -> Material
     ``QUARANTINE_COPY_BYTES`` an hour); a file over the size limit is never read, only recorded with
     its size and the digest of its first bytes.
     """
-    hours = run_hours(context)
-    stamp_partitions(context, {hour: validate_hour_images(storage, hour) for hour in hours})
-    return MaterializeResult(metadata=hours_metadata(hours))
+    run = HourlyRun.of(context, storage)
+    run.stamp({hour: validate_hour_images(storage, hour) for hour in run.hours})
+    return MaterializeResult(metadata=run.metadata())
 
 
-def validate_hour_images(storage: LakeStorage, hour: datetime) -> dict:
-    """Validate the images of ``hour``'s posts; write its manifest and quarantine; returns its metadata."""
+def image_references(storage: LakeStore, hour: datetime) -> pl.DataFrame:
+    """The distinct media keys of ``hour``'s landed posts, each with the posts that carry it."""
     records, _ = parse_records(split_lines(read_landing(storage, "posts", hour)), POST_SCHEMA)
-    references = (
+    return (
         records.select(pl.col("id").alias("post_id"), pl.col("media").fill_null([]))
         .explode("media")
         .filter(pl.col("media").is_not_null())
@@ -199,28 +192,41 @@ def validate_hour_images(storage: LakeStorage, hour: datetime) -> dict:
         .agg(pl.col("post_id").unique().sort().alias("post_ids"))
         .sort("image_key")
     )
+
+
+def read_image(storage: LakeStore, image_key: str, rules: ImageRules) -> tuple[bytes, str | None, dict]:
+    """The bytes of a referenced image, or why it cannot be read (with what quarantine keeps of it)."""
+    reason = image_key_problem(image_key)
+    if reason is not None:
+        return b"", reason, {}
+    try:
+        size = storage.object_size(image_key)
+        # Too large to score: never loaded; quarantine keeps a record and a digest of its head.
+        if size > rules.max_bytes:
+            head = storage.read_head(image_key, QUARANTINE_HEAD_BYTES)
+            return (
+                b"",
+                "file_too_large",
+                {"bytes": size, "head_bytes": len(head), "head_sha256": hashlib.sha256(head).hexdigest()},
+            )
+        return storage.read_bytes(image_key), None, {}
+    except InvalidLakeKey:  # a symlink out of the lake, a folder
+        return b"", "invalid_key", {}
+    except FileNotFoundError:
+        return b"", "missing_file", {}
+    except OSError as error:
+        return b"", f"unreadable:{type(error).__name__}", {}
+
+
+def validate_hour_images(storage: LakeStore, hour: datetime) -> dict:
+    """Validate the images of ``hour``'s posts; write its manifest and quarantine; returns its metadata."""
+    references = image_references(storage, hour)
     rules = ImageRules()
     valid, rejected, quarantine_files = [], [], {}
     copied = 0  # bytes of rejected files copied into quarantine this hour
     for image_key, post_ids in references.iter_rows():
-        record: dict = {"image_key": image_key, "post_ids": post_ids}
-        reason, data = image_key_problem(image_key), b""
-        if reason is None:
-            try:
-                size = storage.object_size(image_key)
-                # Too large to score: never loaded; quarantine keeps a record and a digest of its head.
-                if size > rules.max_bytes:
-                    head = storage.read_head(image_key, QUARANTINE_HEAD_BYTES)
-                    reason = "file_too_large"
-                    record |= {"bytes": size, "head_bytes": len(head), "head_sha256": hashlib.sha256(head).hexdigest()}
-                else:
-                    data = storage.read_bytes(image_key)
-            except InvalidLakeKey:  # a symlink out of the lake, a folder
-                reason = "invalid_key"
-            except FileNotFoundError:
-                reason = "missing_file"
-            except OSError as error:
-                reason = f"unreadable:{type(error).__name__}"
+        data, reason, kept = read_image(storage, image_key, rules)
+        record: dict = {"image_key": image_key, "post_ids": post_ids, **kept}
         if reason is not None:
             rejected.append(record | {"reason": reason})
             continue

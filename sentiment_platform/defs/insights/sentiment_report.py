@@ -6,6 +6,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import polars as pl
 from dagster import (
     AssetExecutionContext,
     Config,
@@ -16,6 +17,7 @@ from dagster import (
 from pydantic import Field
 
 from sentiment_platform.defs.automation import REPORT_REFRESH
+from sentiment_platform.lib import warehouse_schema as tables
 from sentiment_platform.lib.charts import (
     save_chart_html,
     score_by_language,
@@ -37,6 +39,61 @@ class ReportConfig(Config):
     reports_dir: str = Field(default="data/reports", description="Folder the report is written to.")
 
 
+def report_tables(warehouse: Warehouse, hours: int) -> dict[str, pl.DataFrame]:
+    """The warehouse rows of the latest ``hours`` the report charts."""
+    latest = warehouse.query(f"SELECT max(window_start) AS latest FROM {tables.SENTIMENT_TRENDS}")["latest"][0]
+    if latest is None:
+        raise ValueError(f"{tables.SENTIMENT_TRENDS} is empty; materialize it for at least one hour first")
+    since = latest - timedelta(hours=hours) + timedelta(minutes=15)
+    return {
+        "trends": warehouse.query(f"SELECT * FROM {tables.SENTIMENT_TRENDS} WHERE window_start >= $1", [since]),
+        "by_language": warehouse.query(f"SELECT * FROM {tables.LANGUAGE_TRENDS} WHERE window_start >= $1", [since]),
+        "hashtags": warehouse.query(f"SELECT * FROM {tables.HASHTAG_TRENDS} WHERE hour >= $1", [since]),
+        "posts": warehouse.query(
+            f"SELECT sentiment, text FROM {tables.POSTS} WHERE created_at >= $1 AND sentiment IS NOT NULL", [since]
+        ),
+    }
+
+
+def write_report(folder: Path, tables: dict[str, pl.DataFrame], covered: str) -> list[str]:
+    """The charts (HTML and PNG), the word clouds and ``index.html`` in ``folder``; returns the images."""
+    trends, by_language = tables["trends"], tables["by_language"]
+    charts = {
+        "sentiment_share": share_over_time(trends),
+        "score_and_volume": score_with_volume(trends),
+        "top_hashtags": top_hashtags(tables["hashtags"]),
+        "text_vs_image": text_vs_image(trends),
+        "sentiment_by_language": share_by_language(by_language),
+        "score_by_language": score_by_language(by_language),
+    }
+    for name, chart in charts.items():
+        save_chart_html(chart, folder / f"{name}.html")
+        chart.save(str(folder / f"{name}.png"), scale_factor=1.5)
+    posts, clouds = tables["posts"], {}
+    for label, colour in CLOUD_COLOURS.items():
+        texts = posts.filter(posts["sentiment"] == label)["text"].to_list()
+        if word_cloud_png(word_frequencies(texts), colour, folder / f"words_{label}.png"):
+            clouds[label] = f"words_{label}.png"
+    items = [f'<h2>{name.replace("_", " ")}</h2><img src="{name}.png">' for name in charts]
+    items += [f'<h2>words: {label}</h2><img src="{file}">' for label, file in clouds.items()]
+    (folder / "index.html").write_text(
+        f"<html><head><meta charset='utf-8'><title>Sentiment report</title></head><body>"
+        f"<h1>Sentiment report: {covered}</h1>" + "".join(items) + "</body></html>",
+        encoding="utf-8",
+    )
+    return sorted(f"{name}.png" for name in charts) + sorted(clouds.values())
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace ``target`` with the finished ``staging`` folder, so a reader never sees half of it."""
+    previous = target.with_name(f".{target.name}-old")
+    shutil.rmtree(previous, ignore_errors=True)
+    if target.exists():
+        target.rename(previous)
+    staging.rename(target)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
 @asset(
     deps=["sentiment_trends_15m", "language_trends_15m", "hashtag_trends", "warehouse_posts"],
     group_name="insights",
@@ -47,54 +104,16 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
     """Charts of the latest hours (HTML and PNG under ``data/reports/sentiment_report/``): sentiment
     share over time, mean score with volume, top hashtags by score, text vs image sentiment, the
     sentiment share and the mean score by language, and a word cloud per sentiment class."""
-    latest = warehouse.query("SELECT max(window_start) AS latest FROM sentiment_trends_15m")["latest"][0]
-    if latest is None:
-        raise ValueError("sentiment_trends_15m is empty; materialize it for at least one hour first")
-    since = latest - timedelta(hours=config.hours) + timedelta(minutes=15)
-    trends = warehouse.query("SELECT * FROM sentiment_trends_15m WHERE window_start >= $1", [since])
-    by_language = warehouse.query("SELECT * FROM language_trends_15m WHERE window_start >= $1", [since])
-    hashtags = warehouse.query("SELECT * FROM hashtag_trends WHERE hour >= $1", [since])
-    posts = warehouse.query(
-        "SELECT sentiment, text FROM posts WHERE created_at >= $1 AND sentiment IS NOT NULL", [since]
-    )
-
-    # The hours the report actually covers (the data may start after `since`).
+    tables = report_tables(warehouse, config.hours)
+    trends = tables["trends"]
+    # The hours the report actually covers (the data may start after the look-back).
     first, last = trends["window_start"].min(), trends["window_start"].max() + timedelta(minutes=15)
     covered = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
     target = Path(config.reports_dir) / "sentiment_report"
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".sentiment_report-", dir=target.parent))
-    charts = {
-        "sentiment_share": share_over_time(trends),
-        "score_and_volume": score_with_volume(trends),
-        "top_hashtags": top_hashtags(hashtags),
-        "text_vs_image": text_vs_image(trends),
-        "sentiment_by_language": share_by_language(by_language),
-        "score_by_language": score_by_language(by_language),
-    }
-    for name, chart in charts.items():
-        save_chart_html(chart, staging / f"{name}.html")
-        chart.save(str(staging / f"{name}.png"), scale_factor=1.5)
-    clouds = {}
-    for label, colour in CLOUD_COLOURS.items():
-        texts = posts.filter(posts["sentiment"] == label)["text"].to_list()
-        if word_cloud_png(word_frequencies(texts), colour, staging / f"words_{label}.png"):
-            clouds[label] = f"words_{label}.png"
-    items = [f'<h2>{name.replace("_", " ")}</h2><img src="{name}.png">' for name in charts]
-    items += [f'<h2>words: {label}</h2><img src="{file}">' for label, file in clouds.items()]
-    (staging / "index.html").write_text(
-        f"<html><head><meta charset='utf-8'><title>Sentiment report</title></head><body>"
-        f"<h1>Sentiment report: {covered}</h1>" + "".join(items) + "</body></html>",
-        encoding="utf-8",
-    )
-    # Swap the finished report in, so a reader never sees half of it.
-    previous = target.with_name(".sentiment_report-old")
-    shutil.rmtree(previous, ignore_errors=True)
-    if target.exists():
-        target.rename(previous)
-    staging.rename(target)
-    shutil.rmtree(previous, ignore_errors=True)
-
+    images = write_report(staging, tables, covered)
+    swap_in(staging, target)
     preview = base64.b64encode((target / "sentiment_share.png").read_bytes()).decode()
     return MaterializeResult(
         metadata={
@@ -105,9 +124,9 @@ def sentiment_report(context: AssetExecutionContext, config: ReportConfig, wareh
             "covers": covered,
             "windows": trends["window_start"].n_unique(),
             "posts": int(trends["posts"].sum()),
-            "hashtags": hashtags["hashtag"].n_unique(),
-            "languages": by_language["lang"].n_unique(),
-            "word_clouds": len(clouds),
-            "charts": MetadataValue.json(sorted(f"{name}.png" for name in charts) + sorted(clouds.values())),
+            "hashtags": tables["hashtags"]["hashtag"].n_unique(),
+            "languages": tables["by_language"]["lang"].n_unique(),
+            "word_clouds": sum(1 for image in images if image.startswith("words_")),
+            "charts": MetadataValue.json(images),
         }
     )

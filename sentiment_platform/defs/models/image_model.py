@@ -1,9 +1,10 @@
 """Group ``models``: the image sentiment model's head, and the fusion of text and image into a post score."""
 
-from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, ResourceParam, asset
 from pydantic import Field
 
 from sentiment_platform.defs.models.published_models import published_result, staging_path
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.scoring.images.image_head import (
     DEFAULT_C_VALUES,
     ImageHead,
@@ -15,7 +16,6 @@ from sentiment_platform.lib.scoring.images.image_text import file_texts
 from sentiment_platform.lib.scoring.images.vision_backbone import VisionBackbone, file_features
 from sentiment_platform.lib.scoring.post_fusion import DEFAULT_FUSION_C, fit_post_fusion
 from sentiment_platform.resources.labeled_images import ImageDatasets
-from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.scorers import TEXT_MODEL_ASSETS, ImageScorer, TextScorer
 
 
@@ -30,7 +30,7 @@ class ImageModelConfig(Config):
 def image_sentiment_model(
     context: AssetExecutionContext,
     config: ImageModelConfig,
-    storage: LakeStorage,
+    storage: ResourceParam[LakeStore],
     image_scorer: ImageScorer,
     image_datasets: ImageDatasets,
 ) -> MaterializeResult:
@@ -75,7 +75,7 @@ class PostFusionConfig(Config):
 def post_fusion_model(
     context: AssetExecutionContext,
     config: PostFusionConfig,
-    storage: LakeStorage,
+    storage: ResourceParam[LakeStore],
     text_scorer: TextScorer,
     image_scorer: ImageScorer,
     image_datasets: ImageDatasets,

@@ -1,6 +1,5 @@
-"""Group ``models``: training the text models (English, multilingual, classical, USE), and evaluating the scorers."""
+"""Group ``models``: training the text models (English, multilingual, classical, USE)."""
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,39 +8,21 @@ from dagster import (
     Config,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     asset,
 )
 from pydantic import Field
 
-from sentiment_platform.defs.models.image_model import image_sentiment_model, post_fusion_model
 from sentiment_platform.defs.models.published_models import published_result, staging_path
-from sentiment_platform.lib.scoring.fitting.confusion_chart import confusion_png
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.scoring.fitting.datasets import LabeledTexts, joined_texts
-from sentiment_platform.lib.scoring.fitting.evaluation import (
-    evaluate_by_language,
-    evaluate_fusion,
-    evaluate_image_model,
-    evaluate_image_on_sets,
-    evaluate_text_model,
-)
-from sentiment_platform.lib.scoring.fitting.language_chart import language_f1_png
 from sentiment_platform.lib.scoring.fitting.training import TrainConfig, train_multilingual_model, train_sentiment_model
-from sentiment_platform.lib.scoring.images.image_models import AffectImageModel
-from sentiment_platform.lib.scoring.images.image_text import file_texts
-from sentiment_platform.lib.scoring.labels import LABELS
-from sentiment_platform.lib.scoring.post_fusion import PostFusion
 from sentiment_platform.lib.scoring.text.classical import DEFAULT_C_VALUES as DEFAULT_CLASSICAL_C_VALUES
 from sentiment_platform.lib.scoring.text.classical import DEFAULT_CHAR_NGRAM_MAX
 from sentiment_platform.lib.scoring.text.encoder_model import DEFAULT_WEIGHTS
-from sentiment_platform.lib.scoring.text.text_models import VaderTextModel
 from sentiment_platform.lib.scoring.text.use_head import DEFAULT_C_VALUES as DEFAULT_USE_C_VALUES
 from sentiment_platform.resources.labeled_data import LabeledTweets
-from sentiment_platform.resources.labeled_images import ImageDatasets
-from sentiment_platform.resources.lake_storage import LakeStorage
-from sentiment_platform.resources.scorers import ImageScorer, TextScorer
-from sentiment_platform.sources.mock_network.images import held_out_images
-
-EVALUATION_PREFIX = "reports/sentiment_model_evaluation/"
+from sentiment_platform.resources.scorers import TextScorer
 
 
 class SentimentModelConfig(Config):
@@ -75,7 +56,7 @@ def _candidates(config: "SentimentModelConfig | MultilingualModelConfig") -> lis
     ]
 
 
-def _trained_part_result(storage: LakeStorage, model: str, path: Path, info: dict, scores: dict) -> MaterializeResult:
+def _trained_part_result(storage: LakeStore, model: str, path: Path, info: dict, scores: dict) -> MaterializeResult:
     """Publish a trained part; its metadata: what it was trained on and chosen by, ``scores``."""
     return published_result(
         storage,
@@ -97,7 +78,7 @@ def _trained_part_result(storage: LakeStorage, model: str, path: Path, info: dic
 def sentiment_model(
     context: AssetExecutionContext,
     config: SentimentModelConfig,
-    storage: LakeStorage,
+    storage: ResourceParam[LakeStore],
     text_scorer: TextScorer,
     labeled_tweets: LabeledTweets,
 ) -> MaterializeResult:
@@ -113,7 +94,13 @@ def sentiment_model(
     return _trained_part_result(storage, "sentiment_model", path, info, scores)
 
 
-class MultilingualModelConfig(Config):
+class PerLanguageLimit(Config):
+    """A smoke test's cut of the labeled sets."""
+
+    limit: int | None = Field(default=None, description="Use only the first N rows per language (smoke tests).")
+
+
+class MultilingualModelConfig(PerLanguageLimit):
     """Candidates over multilingual-e5, trained on UMSAB train (+ TweetEval train), selected on UMSAB val."""
 
     trainable_layers: int = Field(
@@ -126,14 +113,13 @@ class MultilingualModelConfig(Config):
     epochs: int = Field(default=6)
     batch_size: int = Field(default=32)
     tweeteval_rows: int = Field(default=0, description="TweetEval train rows added to the training set.")
-    limit: int | None = Field(default=None, description="Use only the first N rows per language (smoke tests).")
 
 
 @asset(group_name="models", kinds={"pytorch"})
 def multilingual_sentiment_model(
     context: AssetExecutionContext,
     config: MultilingualModelConfig,
-    storage: LakeStorage,
+    storage: ResourceParam[LakeStore],
     text_scorer: TextScorer,
     labeled_tweets: LabeledTweets,
 ) -> MaterializeResult:
@@ -179,7 +165,7 @@ class ClassicalModelConfig(ClassicalGridConfig):
 
 
 def _classical_result(
-    storage: LakeStorage,
+    storage: LakeStore,
     text_scorer: TextScorer,
     model: str,
     train: LabeledTexts,
@@ -214,7 +200,7 @@ def _classical_result(
 def classical_sentiment_model(
     context: AssetExecutionContext,
     config: ClassicalModelConfig,
-    storage: LakeStorage,
+    storage: ResourceParam[LakeStore],
     text_scorer: TextScorer,
     labeled_tweets: LabeledTweets,
 ) -> MaterializeResult:
@@ -238,7 +224,7 @@ def classical_sentiment_model(
 def english_classical_sentiment_model(
     context: AssetExecutionContext,
     config: ClassicalGridConfig,
-    storage: LakeStorage,
+    storage: ResourceParam[LakeStore],
     text_scorer: TextScorer,
     labeled_tweets: LabeledTweets,
 ) -> MaterializeResult:
@@ -251,19 +237,18 @@ def english_classical_sentiment_model(
     return _classical_result(storage, text_scorer, model, train, "tweeteval", config, context.log.info)
 
 
-class UseModelConfig(Config):
+class UseModelConfig(PerLanguageLimit):
     """The inverse regularisations searched on UMSAB train (cross-validated macro F1)."""
 
     c_values: list[float] = Field(default=list(DEFAULT_USE_C_VALUES))
     folds: int = Field(default=3)
-    limit: int | None = Field(default=None, description="Use only the first N rows per language (smoke tests).")
 
 
 @asset(group_name="models", kinds={"sklearn"})
 def use_sentiment_model(
     context: AssetExecutionContext,
     config: UseModelConfig,
-    storage: LakeStorage,
+    storage: ResourceParam[LakeStore],
     text_scorer: TextScorer,
     labeled_tweets: LabeledTweets,
 ) -> MaterializeResult:
@@ -288,158 +273,4 @@ def use_sentiment_model(
             "train_rows": info["train_rows"],
             "training_seconds": info["seconds"],
         },
-    )
-
-
-def _report_table(reports: list[dict]) -> str:
-    lines = [
-        "| model | macro recall | accuracy | " + " | ".join(f"recall {label}" for label in LABELS) + " |",
-        "| --- | --- | --- | " + " | ".join("---" for _ in LABELS) + " |",
-    ]
-    for report in reports:
-        recalls = " | ".join(f"{report['recall'][label]:.3f}" for label in LABELS)
-        lines.append(f"| {report['model']} | {report['macro_recall']:.4f} | {report['accuracy']:.4f} | {recalls} |")
-    return "\n".join(lines)
-
-
-def _language_table(reports: list[dict]) -> str:
-    codes = list(reports[0]["languages"])
-    lines = [
-        "| backend | mean macro F1 | mean macro recall | " + " | ".join(f"{code} F1" for code in codes) + " |",
-        "| --- | --- | --- | " + " | ".join("---" for _ in codes) + " |",
-    ]
-    for report in reports:
-        cells = " | ".join(f"{report['languages'][code]['macro_f1']:.3f}" for code in codes)
-        lines.append(
-            f"| {report['model']} | {report['mean_macro_f1']:.4f} | {report['mean_macro_recall']:.4f} | {cells} |"
-        )
-    return "\n".join(lines)
-
-
-def _compared_backends(text_scorer: TextScorer) -> list:
-    """The configured backend, the English-only MiniLM, the classical and USE models and VADER."""
-
-    def other(backend: str) -> TextScorer:
-        return TextScorer(
-            backend=backend,
-            runtime=text_scorer.runtime,
-            threads=text_scorer.threads,
-            max_length=text_scorer.max_length,
-            cache_dir=text_scorer.cache_dir,
-            trained=text_scorer.trained,
-        )
-
-    models = [text_scorer.load()]
-    if text_scorer.backend != "minilm":
-        models.append(other("minilm").load())
-    for backend in ("classical", "use"):
-        if text_scorer.backend != backend:
-            models.append(other(backend).load())
-    return [*models, VaderTextModel()]
-
-
-def _image_table(reports: list[dict]) -> str:
-    lines = [
-        "| image backend | MVSA val macro recall | OASIS val Spearman | Memotion val macro recall |",
-        "| --- | --- | --- | --- |",
-    ]
-    for r in reports:
-        lines.append(
-            f"| {r['model']} | {r['mvsa_macro_recall']:.4f} | {r['oasis_spearman']:.4f} | "
-            f"{r['memotion_macro_recall']:.4f} |"
-        )
-    return "\n".join(lines)
-
-
-@asset(
-    deps=[
-        sentiment_model,
-        multilingual_sentiment_model,
-        classical_sentiment_model,
-        english_classical_sentiment_model,
-        use_sentiment_model,
-        image_sentiment_model,
-        post_fusion_model,
-    ],
-    group_name="models",
-    kinds={"pytorch"},
-)
-def sentiment_model_evaluation(
-    storage: LakeStorage,
-    text_scorer: TextScorer,
-    image_scorer: ImageScorer,
-    labeled_tweets: LabeledTweets,
-    image_datasets: ImageDatasets,
-) -> MaterializeResult:
-    """Each text backend (the configured one, the English-only MiniLM, the classical baseline, USE, VADER)
-    on TweetEval test (macro recall, its metric; reporting only) and on UMSAB val per language
-    (macro F1, UMSAB's metric, and macro recall); each image backend (the configured one and the
-    colour rule) on the val splits of MVSA (macro recall), OASIS (rank correlation with valence)
-    and Memotion (macro recall), and on held-out mock images; whole posts (text, image and the text
-    read in it fused) against text alone and image alone on MVSA val."""
-    test = labeled_tweets.split("test")
-    umsab = labeled_tweets.umsab("val")
-    text_scorer, image_scorer = text_scorer.with_lake_models(storage), image_scorer.with_lake_models(storage)
-    models = _compared_backends(text_scorer)
-    text_reports = [evaluate_text_model(model, test) for model in models]
-    language_reports = [evaluate_by_language(model, umsab) for model in models]
-    image_model = image_scorer.load()
-    image_report = evaluate_image_model(image_model, *held_out_images())
-    image_models = [image_model] + ([AffectImageModel()] if image_scorer.backend != "affect" else [])
-    image_sets = image_datasets.sets()
-    real_images = [evaluate_image_on_sets(model, image_sets) for model in image_models]
-    mvsa_val, reader = image_sets["mvsa"]["val"], image_scorer.load_text_reader()
-    fusion = evaluate_fusion(
-        models[0],
-        image_model,
-        PostFusion.load(image_scorer.fusion_path()),
-        mvsa_val,
-        file_texts(reader, mvsa_val.paths, image_scorer.cache_dir) if reader else None,
-    )
-    chart_key, languages_key = f"{EVALUATION_PREFIX}confusion.png", f"{EVALUATION_PREFIX}languages.png"
-    storage.write_bytes(
-        chart_key,
-        confusion_png(
-            [(f"{r['model']} (TweetEval test)", r["confusion"]) for r in text_reports[:2]]
-            + [(f"{image_report['model']} (mock images)", image_report["confusion"])]
-        ),
-    )
-    storage.write_bytes(languages_key, language_f1_png(language_reports))
-    storage.write_bytes(
-        f"{EVALUATION_PREFIX}report.json",
-        json.dumps(
-            {
-                "text": text_reports,
-                "languages": language_reports,
-                "image": image_report,
-                "images": real_images,
-                "posts": fusion,
-            },
-            indent=2,
-        ).encode(),
-    )
-    configured, by_language = text_reports[0], language_reports[0]
-    return MaterializeResult(
-        metadata={
-            "macro_recall": configured["macro_recall"],
-            "accuracy": configured["accuracy"],
-            "umsab_mean_macro_f1": by_language["mean_macro_f1"],
-            "umsab_lowest_macro_f1": min(r["macro_f1"] for r in by_language["languages"].values()),
-            "vader_macro_recall": text_reports[-1]["macro_recall"],
-            "image_macro_recall": image_report["macro_recall"],
-            "image_mvsa_macro_recall": real_images[0]["mvsa_macro_recall"],
-            "image_oasis_spearman": real_images[0]["oasis_spearman"],
-            "image_memotion_macro_recall": real_images[0]["memotion_macro_recall"],
-            "image_backends": MetadataValue.md(_image_table(real_images)),
-            "mvsa_post_macro_recall": MetadataValue.json(fusion),
-            "text_models": MetadataValue.md(_report_table(text_reports)),
-            "languages": MetadataValue.md(_language_table(language_reports)),
-            "languages_chart": MetadataValue.path(storage.uri(languages_key)),
-            "image_model": MetadataValue.md(
-                _report_table([image_report]) + f"\n\nData: {image_report['data']} (synthetic; "
-                "overstates quality on real photos)."
-            ),
-            "confusion_chart": MetadataValue.path(storage.uri(chart_key)),
-            "test_rows": len(test),
-        }
     )

@@ -5,8 +5,8 @@ from typing import Any
 
 from dagster import DataVersion, MaterializeResult, MetadataValue
 
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.model_artifacts import publish_model
-from sentiment_platform.resources.lake_storage import LakeStorage
 
 #: Under a scorer's ``cache_dir``: where a model asset writes its file before publishing it.
 STAGING = "training"
@@ -19,7 +19,7 @@ def staging_path(cache_dir: str, model: str, suffix: str) -> Path:
     return path
 
 
-def published_result(storage: LakeStorage, model: str, path: Path, metadata: dict[str, Any]) -> MaterializeResult:
+def published_result(storage: LakeStore, model: str, path: Path, metadata: dict[str, Any]) -> MaterializeResult:
     """Publish the trained file at ``path`` as ``model``'s current artifact; its content digest is
     the asset's data version, so every score computed with an older artifact is marked stale."""
     artifact = publish_model(storage, model, path)

@@ -3,9 +3,10 @@
 from datetime import datetime, timedelta
 
 import polars as pl
-from dagster import AssetDep, AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetDep, AssetExecutionContext, MaterializeResult, ResourceParam, asset
 
 from sentiment_platform.lib.lake_layout import dataset_key
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.recommendations import (
     POPULAR_SCHEMA,
     RECOMMENDATIONS_SCHEMA,
@@ -21,9 +22,9 @@ from sentiment_platform.lib.recommendations import (
     weighted_interactions,
 )
 from sentiment_platform.lib.spark.implicit_als import ImplicitALS
+from sentiment_platform.lib.warehouse_schema import POPULAR_POSTS, RECOMMENDATIONS
 from sentiment_platform.lib.warehouse_tables import replace_range
 from sentiment_platform.partitions import daily_partitions, single_run, trailing_partitions
-from sentiment_platform.resources.lake_storage import LakeStorage
 from sentiment_platform.resources.spark_engine import SparkEngine
 from sentiment_platform.resources.warehouse import WAREHOUSE_POOL, Warehouse
 
@@ -34,7 +35,7 @@ POPULAR_COUNT = 50
 _LOOK_BACK = trailing_partitions(LOOKBACK_DAYS - 1)
 
 
-def _read_hours(storage: LakeStorage, keys: list[str], columns: list[str]) -> pl.DataFrame | None:
+def _read_hours(storage: LakeStore, keys: list[str], columns: list[str]) -> pl.DataFrame | None:
     frames = [storage.read_parquet(key).select(columns) for key in keys if storage.exists(key)]
     return pl.concat(frames, how="vertical_relaxed") if frames else None
 
@@ -89,7 +90,7 @@ def evaluate(
 
 
 def recommend_day(
-    storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine, day: datetime, settings: RecommendationSettings
+    storage: LakeStore, warehouse: Warehouse, spark: SparkEngine, day: datetime, settings: RecommendationSettings
 ) -> dict:
     """Evaluate, fit and store the recommendations of ``day``; returns its metadata.
 
@@ -143,8 +144,8 @@ def _store_day(warehouse: Warehouse, day: datetime, table: pl.DataFrame, popular
     day_column = pl.lit(day.date()).alias("day")
     with warehouse.write() as connection:
         next_day = (day + timedelta(days=1)).date()
-        replace_range(connection, "recommendations", table.with_columns(day_column), "day", day.date(), next_day)
-        replace_range(connection, "popular_posts", popular.with_columns(day_column), "day", day.date(), next_day)
+        replace_range(connection, RECOMMENDATIONS, table.with_columns(day_column), day.date(), next_day)
+        replace_range(connection, POPULAR_POSTS, popular.with_columns(day_column), day.date(), next_day)
 
 
 def _store_without_interactions(
@@ -188,7 +189,7 @@ def _store_without_interactions(
     pool=WAREHOUSE_POOL,
 )
 def recommendations(
-    context: AssetExecutionContext, storage: LakeStorage, warehouse: Warehouse, spark: SparkEngine
+    context: AssetExecutionContext, storage: ResourceParam[LakeStore], warehouse: Warehouse, spark: SparkEngine
 ) -> MaterializeResult:
     """Top 10 posts per user that the user has not interacted with, from implicit ALS (Spark MLlib)
     on likes, replies and reposts (weighted 1/2/3) over the last 7 days: each user's candidates

@@ -1,6 +1,5 @@
 """Group ``sentiment``: text and image sentiment per hour, and posts enriched with both."""
 
-import functools
 import time
 from datetime import datetime
 
@@ -14,19 +13,13 @@ from dagster import (
     DataVersion,
     MaterializeResult,
     MetadataValue,
-    asset,
+    ResourceParam,
 )
 
-from sentiment_platform.defs.automation import FOLLOW_UPSTREAM
-from sentiment_platform.defs.engine_runs import (
-    engine_metadata,
-    existing_objects,
-    input_bytes,
-    parquet_input_rows,
-    stamp_partitions,
-)
+from sentiment_platform.defs.hourly_runs import HourlyRun, hourly_asset
 from sentiment_platform.lib.enrichment import enrich_posts
 from sentiment_platform.lib.lake_layout import dataset_key
+from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.scoring.images.image_scoring import (
     image_score_counts,
     score_image_files,
@@ -37,13 +30,7 @@ from sentiment_platform.lib.scoring.text.text_input import UNSUPPORTED_LANGUAGE
 from sentiment_platform.lib.scoring.text.text_scoring import score_text_values
 from sentiment_platform.lib.spark.image_scoring_job import score_images_spark
 from sentiment_platform.lib.spark.scoring_job import score_posts_spark
-from sentiment_platform.partitions import (
-    hourly_freshness,
-    hourly_partitions,
-    run_hours,
-    single_run,
-)
-from sentiment_platform.resources.lake_storage import LakeStorage
+from sentiment_platform.partitions import hourly_freshness
 from sentiment_platform.resources.scorers import IMAGE_MODEL_ASSETS, TEXT_MODEL_ASSETS, ImageScorer, TextScorer
 from sentiment_platform.resources.spark_engine import SparkEngine
 
@@ -59,7 +46,7 @@ def _label_shares(frame: pl.DataFrame) -> dict[str, float]:
     }
 
 
-def _score_hour(storage: LakeStorage, hour: datetime, model, cache: ScoreCache) -> tuple[pl.DataFrame, dict]:
+def _score_hour(storage: LakeStore, hour: datetime, model, cache: ScoreCache) -> tuple[pl.DataFrame, dict]:
     posts = storage.read_parquet(dataset_key("cleaned_posts", hour)).select("post_id", "created_at", "topic", "text")
     scores, counts = score_text_values(posts["text"].to_list(), model, cache)
     return pl.concat([posts.drop("text"), scores], how="horizontal"), counts
@@ -81,13 +68,10 @@ def unsupported_share(counts: dict) -> float:
     return counts.get(f"status_{UNSUPPORTED_LANGUAGE}", 0) / max(counts["texts"], 1)
 
 
-@asset(
+@hourly_asset(
     deps=["cleaned_posts", *TEXT_MODEL_ASSETS],
-    partitions_def=hourly_partitions,
-    backfill_policy=single_run,
     group_name="sentiment",
     kinds={"pytorch", "spark", "parquet"},
-    automation_condition=FOLLOW_UPSTREAM,
     check_specs=[
         AssetCheckSpec(
             "language_coverage",
@@ -98,56 +82,49 @@ def unsupported_share(counts: dict) -> float:
     ],
 )
 def post_sentiment(
-    context: AssetExecutionContext, storage: LakeStorage, text_scorer: TextScorer, spark: SparkEngine
+    context: AssetExecutionContext, storage: ResourceParam[LakeStore], text_scorer: TextScorer, spark: SparkEngine
 ) -> MaterializeResult:
     """Text sentiment of every cleaned post of the hour: label, class probabilities, score in
     [-1, 1] and model; texts seen before (this run or any earlier one) come from the score cache.
     Scores in this process, or in Spark tasks when the run's input is over the thresholds."""
-    hours = run_hours(context)
-    inputs = existing_objects(storage, {hour: dataset_key("cleaned_posts", hour) for hour in hours})
-    missing = [hour for hour, objects in inputs.items() if not objects]
-    if missing:
-        raise FileNotFoundError(f"no cleaned_posts for {missing[0]:%Y-%m-%d %H:00}; materialize cleaned_posts first")
-    choice = spark.choose(rows=parquet_input_rows(storage, inputs), size_bytes=input_bytes(inputs))
-    context.log.info(f"post_sentiment on {choice.engine}: {choice.reason}")
+    run = HourlyRun.of(context, storage)
+    inputs = run.inputs("cleaned_posts")
+    choice = run.choose_engine(spark, inputs)
     text_scorer = text_scorer.with_lake_models(storage)
     model = text_scorer.load()
     cache = ScoreCache.load(storage, model.fingerprint)
     started = time.perf_counter()
     if choice.engine == "spark":
-        # The scorer's class and settings, by reference: each worker builds its own.
-        build = functools.partial(type(text_scorer), **{**text_scorer.model_dump(), "threads": spark.task_threads})
-        results = score_posts_spark(spark.spark_session, storage, inputs, model, build, cache)
+        # What loads the model (plain lib code and settings): each worker loads its own.
+        load = text_scorer.model_load(threads=spark.task_threads)
+        results = score_posts_spark(spark.spark_session, storage, inputs, model, load, cache)
     else:
-        results = {hour: _score_hour(storage, hour, model, cache) for hour in hours}
+        results = {hour: _score_hour(storage, hour, model, cache) for hour in run.hours}
     seconds = time.perf_counter() - started
     cache.save(storage)
-    for hour, (frame, _) in results.items():
-        storage.write_parquet(dataset_key("post_sentiment", hour), frame)
-    stamp_partitions(
-        context,
-        {
-            hour: {
-                **counts,
-                **_label_shares(frame),
-                "mean_score": float(frame["score"].mean()) if counts["scored"] else None,
-                "unsupported_language_share": round(unsupported_share(counts), 4),
-                "dagster/row_count": frame.height,
-                "path": MetadataValue.path(storage.uri(dataset_key("post_sentiment", hour))),
-            }
-            for hour, (frame, counts) in results.items()
-        },
-    )
-    texts = sum(counts["texts"] for _, counts in results.values())
+    counts = {hour: hour_counts for hour, (_, hour_counts) in results.items()}
+    frames = {hour: frame for hour, (frame, _) in results.items()}
+    for hour, frame in frames.items():
+        run.write("post_sentiment", {hour: frame}, lambda frame, hour=hour: _post_figures(frame, counts[hour]))
+    texts = sum(hour_counts["texts"] for hour_counts in counts.values())
     return MaterializeResult(
-        data_version=scores_data_version(model.fingerprint, [frame for frame, _ in results.values()]),
+        data_version=scores_data_version(model.fingerprint, list(frames.values())),
         metadata={
-            **engine_metadata(choice, spark, hours),
+            **run.metadata(choice, spark),
             "model": model.name,
             "texts_per_second": round(texts / seconds, 1) if seconds > 0 else None,
         },
-        check_results=[_language_coverage({hour: counts for hour, (_, counts) in results.items()})],
+        check_results=[_language_coverage(counts)],
     )
+
+
+def _post_figures(frame: pl.DataFrame, counts: dict) -> dict:
+    return {
+        **counts,
+        **_label_shares(frame),
+        "mean_score": float(frame["score"].mean()) if counts["scored"] else None,
+        "unsupported_language_share": round(unsupported_share(counts), 4),
+    }
 
 
 def _language_coverage(counts: dict[datetime, dict]) -> AssetCheckResult:
@@ -165,17 +142,14 @@ def _language_coverage(counts: dict[datetime, dict]) -> AssetCheckResult:
     )
 
 
-@asset(
+@hourly_asset(
     deps=["raw_images", IMAGE_MODEL_ASSETS[0], *TEXT_MODEL_ASSETS],
-    partitions_def=hourly_partitions,
-    backfill_policy=single_run,
     group_name="sentiment",
     kinds={"onnx", "spark", "parquet"},
-    automation_condition=FOLLOW_UPSTREAM,
 )
 def image_sentiment(
     context: AssetExecutionContext,
-    storage: LakeStorage,
+    storage: ResourceParam[LakeStore],
     image_scorer: ImageScorer,
     text_scorer: TextScorer,
     spark: SparkEngine,
@@ -185,64 +159,61 @@ def image_sentiment(
     an image that cannot be read now is kept with its status, not dropped. Scores in this process,
     or in Spark tasks when the run's images are over the thresholds; a backfill is one run, so the
     models load once for all its hours."""
-    hours = run_hours(context)
+    run = HourlyRun.of(context, storage)
     manifests = {
         hour: storage.read_parquet(dataset_key("raw_images", hour)).select("image_key", "post_ids", "bytes")
-        for hour in hours
+        for hour in run.hours
     }
-    choice = spark.choose(
+    choice = run.choose_engine(
+        spark,
         rows=sum(m.height for m in manifests.values()),
         size_bytes=sum(int(m["bytes"].sum()) for m in manifests.values()),
     )
-    context.log.info(f"image_sentiment on {choice.engine}: {choice.reason}")
     image_scorer, text_scorer = image_scorer.with_lake_models(storage), text_scorer.with_lake_models(storage)
     model, reader = image_scorer.load(), image_scorer.load_text_reader()
     started = time.perf_counter()
-    if choice.engine == "spark":
-        keys = [key for manifest in manifests.values() for key in manifest["image_key"].to_list()]
-        build = functools.partial(type(image_scorer), **{**image_scorer.model_dump(), "threads": spark.task_threads})
-        everything = score_images_spark(spark.spark_session, storage, keys, build)
-        offsets = np.cumsum([0, *(m.height for m in manifests.values())])
-        scores = {hour: everything.slice(offsets[i], manifests[hour].height) for i, hour in enumerate(hours)}
-    else:
-        scores = {
-            hour: score_image_files(storage.read_files(manifest["image_key"].to_list()), model, reader)
-            for hour, manifest in manifests.items()
-        }
+    scores = _image_scores(storage, spark, choice, manifests, image_scorer, model, reader)
     seconds = time.perf_counter() - started
     text_model = text_scorer.load()
     cache = ScoreCache.load(storage, text_model.fingerprint)
     frames = {
         hour: pl.concat(
-            [manifests[hour].drop("bytes"), with_image_text_scores(scores[hour], text_model, cache)], how="horizontal"
+            [manifest.drop("bytes"), with_image_text_scores(scores[hour], text_model, cache)], how="horizontal"
         )
-        for hour in hours
+        for hour, manifest in manifests.items()
     }
     cache.save(storage)
-    for hour, frame in frames.items():
-        storage.write_parquet(dataset_key("image_sentiment", hour), frame)
-    stamp_partitions(
-        context,
-        {
-            hour: {
-                **image_score_counts(frame),
-                **_label_shares(frame),
-                "dagster/row_count": frame.height,
-                "path": MetadataValue.path(storage.uri(dataset_key("image_sentiment", hour))),
-            }
-            for hour, frame in frames.items()
-        },
-    )
+    run.write("image_sentiment", frames, lambda frame: {**image_score_counts(frame), **_label_shares(frame)})
     images = sum(frame.height for frame in frames.values())
     return MaterializeResult(
         data_version=scores_data_version(f"{model.fingerprint}+{text_model.fingerprint}", list(frames.values())),
         metadata={
-            **engine_metadata(choice, spark, hours),
+            **run.metadata(choice, spark),
             "model": model.name,
             "text_reader": reader.name if reader else None,
             "images_per_second": round(images / seconds, 1) if seconds > 0 else None,
         },
     )
+
+
+def _image_scores(storage, spark, choice, manifests, image_scorer, model, reader) -> dict[datetime, pl.DataFrame]:
+    """Each hour's images scored, in this process or (one Spark job for all hours) in Spark tasks."""
+    if choice.engine != "spark":
+        return {
+            hour: score_image_files(storage.read_files(manifest["image_key"].to_list()), model, reader)
+            for hour, manifest in manifests.items()
+        }
+    keys = [key for manifest in manifests.values() for key in manifest["image_key"].to_list()]
+    threads = spark.task_threads
+    everything = score_images_spark(
+        spark.spark_session,
+        storage,
+        keys,
+        image_scorer.model_load(threads=threads),
+        image_scorer.text_reader_load(threads=threads),
+    )
+    offsets = np.cumsum([0, *(m.height for m in manifests.values())])
+    return {hour: everything.slice(offsets[i], m.height) for i, (hour, m) in enumerate(manifests.items())}
 
 
 ENRICHED_CHECKS = [
@@ -288,47 +259,42 @@ def enriched_checks(enriched: pl.DataFrame) -> list[AssetCheckResult]:
     ]
 
 
-@asset(
+@hourly_asset(
     deps=["cleaned_posts", "cleaned_users", "post_sentiment", "image_sentiment", IMAGE_MODEL_ASSETS[1]],
-    partitions_def=hourly_partitions,
-    backfill_policy=single_run,
     group_name="sentiment",
     kinds={"polars", "parquet"},
     check_specs=ENRICHED_CHECKS,
     freshness_policy=hourly_freshness,
-    automation_condition=FOLLOW_UPSTREAM,
 )
-def enriched_posts(context: AssetExecutionContext, storage: LakeStorage, image_scorer: ImageScorer):
+def enriched_posts(context: AssetExecutionContext, storage: ResourceParam[LakeStore], image_scorer: ImageScorer):
     """Every cleaned post of the hour with its text sentiment, image sentiment, the post's
     sentiment as a whole (text and images fused) and its author profile (analytics zone): the
     table the trends, reports and API are built from. A backfill is one run over its hours."""
     from sentiment_platform.lib.scoring.post_fusion import PostFusion
 
+    run = HourlyRun.of(context, storage)
     fusion = PostFusion.load(image_scorer.with_lake_models(storage).fusion_path())
-    frames = {}
-    for hour in run_hours(context):
-        frames[hour] = enrich_posts(
-            storage.read_parquet(dataset_key("cleaned_posts", hour)),
-            storage.read_parquet(dataset_key("post_sentiment", hour)),
-            storage.read_parquet(dataset_key("image_sentiment", hour)),
-            storage.read_parquet(dataset_key("cleaned_users", hour)),
+    frames = {
+        hour: enrich_posts(
+            *(storage.read_parquet(dataset_key(name, hour)) for name in _ENRICHED_INPUTS),
             fusion,
         )
-        storage.write_parquet(dataset_key("enriched_posts", hour), frames[hour])
-    stamp_partitions(
-        context,
-        {
-            hour: {
-                "dagster/row_count": enriched.height,
-                "with_text_sentiment": int(enriched["sentiment"].is_not_null().sum()),
-                "with_image_sentiment": int(enriched["image_score"].is_not_null().sum()),
-                "with_post_sentiment": int(enriched["post_label"].is_not_null().sum()),
-                "without_author_profile": int(enriched["author_handle"].is_null().sum()),
-                "path": MetadataValue.path(storage.uri(dataset_key("enriched_posts", hour))),
-            }
-            for hour, enriched in frames.items()
-        },
-    )
+        for hour in run.hours
+    }
+    run.write("enriched_posts", frames, _enriched_figures)
     yield MaterializeResult(metadata={"hours": len(frames)})
     # Post ids are unique across hours too (ingestion keeps a post in the hour it was made).
     yield from enriched_checks(pl.concat(list(frames.values()), how="vertical_relaxed"))
+
+
+#: What an enriched hour is built from, in ``enrich_posts``'s order.
+_ENRICHED_INPUTS = ("cleaned_posts", "post_sentiment", "image_sentiment", "cleaned_users")
+
+
+def _enriched_figures(enriched: pl.DataFrame) -> dict[str, int]:
+    return {
+        "with_text_sentiment": int(enriched["sentiment"].is_not_null().sum()),
+        "with_image_sentiment": int(enriched["image_score"].is_not_null().sum()),
+        "with_post_sentiment": int(enriched["post_label"].is_not_null().sum()),
+        "without_author_profile": int(enriched["author_handle"].is_null().sum()),
+    }

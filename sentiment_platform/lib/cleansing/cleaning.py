@@ -231,16 +231,6 @@ def prepare_posts(
     :func:`with_text_features`), and ``text_nfkc``, ``retweet_of_id``, ``is_retweet`` and ``line``
     for the set-level rules.
     """
-    checks = [
-        (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
-        (pl.col("text").str.len_chars() > rules.max_text_chars, "oversize_text"),
-        (pl.col("topic").str.len_chars() > MAX_TERM_CHARS, "oversize_topic"),
-        (pl.min_horizontal("like_count", "repost_count", "reply_count") < 0, "invalid_value:negative_count"),
-        # Nothing that shows: whitespace, zero-width, format and control characters only.
-        (~pl.col("text_nfkc").str.contains(VISIBLE_CHARACTER), "empty_text"),
-    ]
-    if hour is not None:
-        checks.insert(1, outside_hour(hour))
     # One plan on the streaming engine: both cores work through the lines a morsel at a time.
     # Lines that did not parse keep their reason.
     return (
@@ -253,32 +243,51 @@ def prepare_posts(
             .alias("text_nfkc"),
             parse_timestamp("created_at").alias("created_at_ts"),
         )
-        .with_columns(first_failed(checks, prior=True))
-        .select(
-            pl.col("id").alias("post_id"),
-            "author_id",
-            pl.col("created_at_ts").alias("created_at"),
-            "text_nfkc",
-            pl.col("text").alias("text_original"),
-            pl.col("lang").fill_null("und").str.to_lowercase().alias("lang"),
-            pl.col("topic").fill_null("unknown").str.to_lowercase().alias("topic"),
-            "in_reply_to_id",
-            pl.col("in_reply_to_id").is_not_null().alias("is_reply"),
-            pl.col("like_count").fill_null(0),
-            pl.col("repost_count").fill_null(0),
-            pl.col("reply_count").fill_null(0),
-            pl.col("media").fill_null([]).list.eval(pl.element().struct.field("path").drop_nulls()).alias("image_keys"),
-            pl.col("source").fill_null("unknown"),
-            "source_file",
-            "line_no",
-            "retweet_of_id",
-            (pl.col("retweet_of_id").is_not_null() | pl.col("text").str.starts_with("RT @")).alias("is_retweet"),
-            "line",
-            "reason",
-        )
+        .with_columns(first_failed(post_checks(rules, hour), prior=True))
+        .select(PREPARED_POST_COLUMNS)
         .with_columns(pl.col("image_keys").list.len().gt(0).alias("has_image"))
         .collect(engine="streaming")
     )
+
+
+def post_checks(rules: CleaningRules, hour: datetime | None) -> list[tuple[pl.Expr, str]]:
+    """The row-level checks of a post, in order, each with the reason it rejects a post for."""
+    checks = [
+        (pl.col("created_at_ts").is_null(), "invalid_timestamp:created_at"),
+        (pl.col("text").str.len_chars() > rules.max_text_chars, "oversize_text"),
+        (pl.col("topic").str.len_chars() > MAX_TERM_CHARS, "oversize_topic"),
+        (pl.min_horizontal("like_count", "repost_count", "reply_count") < 0, "invalid_value:negative_count"),
+        # Nothing that shows: whitespace, zero-width, format and control characters only.
+        (~pl.col("text_nfkc").str.contains(VISIBLE_CHARACTER), "empty_text"),
+    ]
+    if hour is not None:
+        checks.insert(1, outside_hour(hour))
+    return checks
+
+
+#: What a prepared post keeps of its parsed line (see :func:`prepare_posts`).
+PREPARED_POST_COLUMNS = [
+    pl.col("id").alias("post_id"),
+    "author_id",
+    pl.col("created_at_ts").alias("created_at"),
+    "text_nfkc",
+    pl.col("text").alias("text_original"),
+    pl.col("lang").fill_null("und").str.to_lowercase().alias("lang"),
+    pl.col("topic").fill_null("unknown").str.to_lowercase().alias("topic"),
+    "in_reply_to_id",
+    pl.col("in_reply_to_id").is_not_null().alias("is_reply"),
+    pl.col("like_count").fill_null(0),
+    pl.col("repost_count").fill_null(0),
+    pl.col("reply_count").fill_null(0),
+    pl.col("media").fill_null([]).list.eval(pl.element().struct.field("path").drop_nulls()).alias("image_keys"),
+    pl.col("source").fill_null("unknown"),
+    "source_file",
+    "line_no",
+    "retweet_of_id",
+    (pl.col("retweet_of_id").is_not_null() | pl.col("text").str.starts_with("RT @")).alias("is_retweet"),
+    "line",
+    "reason",
+]
 
 
 def clean_posts(

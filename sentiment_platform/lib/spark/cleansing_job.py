@@ -21,7 +21,7 @@ from sentiment_platform.lib.cleansing.text_features import with_text_features
 from sentiment_platform.lib.lake_layout import LakeObject
 
 if TYPE_CHECKING:
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.spark.lake_io import map_lake_objects, to_polars
 
 _UTC = pa.timestamp("us", tz="UTC")
@@ -81,7 +81,7 @@ CLEANED_POST_SCHEMA: dict[str, pl.DataType] = {
 
 
 def _prepare_objects(rules: CleaningRules):
-    def read(storage: LakeStorage, objects: list[tuple[str, datetime]]) -> pl.DataFrame:
+    def read(storage: LakeStore, objects: list[tuple[str, datetime]]) -> pl.DataFrame:
         by_hour: dict[datetime, list[str]] = {}
         for key, hour in objects:
             hour = hour.replace(tzinfo=UTC) if hour.tzinfo is None else hour.astimezone(UTC)
@@ -100,7 +100,7 @@ def _prepare_objects(rules: CleaningRules):
 
 def clean_posts_spark(
     spark: Any,
-    storage: LakeStorage,
+    storage: LakeStore,
     landed: Mapping[datetime, Sequence[LakeObject]],
     rules: CleaningRules = CleaningRules(),
 ) -> dict[datetime, CleaningResult]:
@@ -110,74 +110,77 @@ def clean_posts_spark(
     per id (in file and line order) is kept, later ones are exact duplicates or conflicts.
     """
     from pyspark import StorageLevel
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
 
     objects = [(obj.key, hour, obj.size) for hour, objs in landed.items() for obj in objs]
-    results = {hour: _empty_result() for hour in landed}
     if not objects:
-        return results
+        return {hour: _empty_result() for hour in landed}
     prepared = map_lake_objects(spark, storage, objects, _prepare_objects(rules), PREPARED_POST_ARROW)
     prepared = prepared.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        records = prepared.filter(F.col("reason").isNull())
-        by_id = Window.partitionBy("hour", "post_id").orderBy("source_file", "line_no")
-        # A later row is an exact duplicate when every content column equals the first row's.
-        same = F.lit(True)
-        for column in POST_CONTENT:
-            same = same & F.col(column).eqNullSafe(F.first(column).over(by_id))
-        ranked = records.withColumn("_rank", F.row_number().over(by_id)).withColumn("_same", same)
-        later = F.col("_rank") > 1
-        conflicts = ranked.filter(later & ~F.col("_same")).select(
-            "source_file",
-            "line_no",
-            F.lit("conflicting_duplicate_id").alias("reason"),
-            F.col("line").alias("record"),
-            "hour",
+        cleaned, rejects, counts = _deduplicated(prepared)
+        hour_type = {"hour": pl.Datetime("us", "UTC")}
+        line_counts = dict(
+            to_polars(prepared.groupBy("hour").count().toArrow(), {**hour_type, "count": pl.Int64}).iter_rows()
         )
-        rejects = (
-            prepared.filter(F.col("reason").isNotNull())
-            .select("source_file", "line_no", "reason", F.col("line").alias("record"), "hour")
-            .unionByName(conflicts)
-        )
-        cleaned = ranked.filter((F.col("_rank") == 1) & ~F.col("is_retweet")).select(*CLEANED_POST_COLUMNS, "hour")
-        counts = (
-            ranked.groupBy("hour")
-            .agg(
-                F.sum((later & F.col("_same")).cast("long")).alias("exact_duplicates"),
-                F.sum(((F.col("_rank") == 1) & F.col("is_retweet")).cast("long")).alias("retweets"),
-            )
-            .toArrow()
-        )
-        lines = prepared.groupBy("hour").count().toArrow()
-        cleaned_rows = to_polars(cleaned.toArrow(), {**CLEANED_POST_SCHEMA, "hour": pl.Datetime("us", "UTC")})
-        rejected_rows = to_polars(rejects.toArrow(), {**REJECT_COLUMNS, "hour": pl.Datetime("us", "UTC")})
+        dedup_counts = {
+            row[0]: row[1:]
+            for row in to_polars(
+                counts.toArrow(), {**hour_type, "exact_duplicates": pl.Int64, "retweets": pl.Int64}
+            ).iter_rows()
+        }
+        cleaned_rows = to_polars(cleaned.toArrow(), {**CLEANED_POST_SCHEMA, **hour_type})
+        rejected_rows = to_polars(rejects.toArrow(), {**REJECT_COLUMNS, **hour_type})
     finally:
         prepared.unpersist()
-
-    line_counts = dict(to_polars(lines, {"hour": pl.Datetime("us", "UTC"), "count": pl.Int64}).iter_rows())
-    dedup_counts = {
-        row[0]: row[1:]
-        for row in to_polars(
-            counts, {"hour": pl.Datetime("us", "UTC"), "exact_duplicates": pl.Int64, "retweets": pl.Int64}
-        ).iter_rows()
-    }
     cleaned_by_hour = cleaned_rows.partition_by("hour", as_dict=True, include_key=False)
     rejected_by_hour = rejected_rows.partition_by("hour", as_dict=True, include_key=False)
+    results = {}
     for hour in landed:
         exact, retweets = dedup_counts.get(hour, (0, 0))
-        cleaned_hour = cleaned_by_hour.get((hour,))
-        rejected_hour = rejected_by_hour.get((hour,))
         results[hour] = CleaningResult(
-            cleaned=(cleaned_hour if cleaned_hour is not None else pl.DataFrame(schema=CLEANED_POST_SCHEMA)).sort(
+            cleaned=cleaned_by_hour.get((hour,), pl.DataFrame(schema=CLEANED_POST_SCHEMA)).sort(
                 "created_at", "post_id"
             ),
-            quarantined=rejected_hour if rejected_hour is not None else pl.DataFrame(schema=REJECT_COLUMNS),
+            quarantined=rejected_by_hour.get((hour,), pl.DataFrame(schema=REJECT_COLUMNS)),
             records_in=line_counts.get(hour, 0),
             duplicates=exact + retweets,
             counts={"exact_duplicates": exact, "retweets": retweets},
         )
     return results
+
+
+def _deduplicated(prepared: Any) -> tuple[Any, Any, Any]:
+    """Of the prepared rows (Spark): the cleaned posts, the rejects (unparseable rows and
+    conflicting duplicates) and per hour the counts of exact duplicates and retweets."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    records = prepared.filter(F.col("reason").isNull())
+    by_id = Window.partitionBy("hour", "post_id").orderBy("source_file", "line_no")
+    # A later row is an exact duplicate when every content column equals the first row's.
+    same = F.lit(True)
+    for column in POST_CONTENT:
+        same = same & F.col(column).eqNullSafe(F.first(column).over(by_id))
+    ranked = records.withColumn("_rank", F.row_number().over(by_id)).withColumn("_same", same)
+    first, later = F.col("_rank") == 1, F.col("_rank") > 1
+    conflicts = ranked.filter(later & ~F.col("_same")).select(
+        "source_file",
+        "line_no",
+        F.lit("conflicting_duplicate_id").alias("reason"),
+        F.col("line").alias("record"),
+        "hour",
+    )
+    rejects = (
+        prepared.filter(F.col("reason").isNotNull())
+        .select("source_file", "line_no", "reason", F.col("line").alias("record"), "hour")
+        .unionByName(conflicts)
+    )
+    cleaned = ranked.filter(first & ~F.col("is_retweet")).select(*CLEANED_POST_COLUMNS, "hour")
+    counts = ranked.groupBy("hour").agg(
+        F.sum((later & F.col("_same")).cast("long")).alias("exact_duplicates"),
+        F.sum((first & F.col("is_retweet")).cast("long")).alias("retweets"),
+    )
+    return cleaned, rejects, counts
 
 
 def _empty_result() -> CleaningResult:

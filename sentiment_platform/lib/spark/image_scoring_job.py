@@ -1,7 +1,7 @@
 """``image_sentiment`` on Spark: image files read, validated, scored and read for text in tasks.
 
 The driver hands out only the image keys; each Python worker opens the lake and loads the image
-model and the text reader once (``ImageScorer`` keeps them per process, and Spark reuses its
+model and the text reader once (a ``ModelLoad`` keeps them per process, and Spark reuses its
 workers), then scores whole Arrow batches of images with the same function as the single-machine
 path, so both give the same rows.
 """
@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import pyarrow as pa
 
+from sentiment_platform.lib.scoring.images.image_models import ImageModel
 from sentiment_platform.lib.scoring.images.image_scoring import IMAGE_SCORE_SCHEMA, score_image_files
+from sentiment_platform.lib.scoring.images.image_text import ImageTextReader
 from sentiment_platform.lib.spark.lake_io import spark_schema, to_arrow, to_polars
 
 if TYPE_CHECKING:
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 
 _POLARS_TO_ARROW = {pl.String: pa.string(), pl.Float32: pa.float32()}
 SCORED_IMAGE_ARROW = pa.schema(
@@ -28,11 +30,15 @@ SCORED_IMAGE_ARROW = pa.schema(
 BATCH_IMAGES = 64
 
 
-def _score_batches(storage_variant: type, storage_settings: dict[str, Any], build_scorer: Callable[[], Any]):
+def _score_batches(
+    storage_variant: type,
+    storage_settings: dict[str, Any],
+    load_model: Callable[[], ImageModel],
+    load_reader: Callable[[], ImageTextReader] | None,
+):
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         lake = storage_variant(**storage_settings)
-        scorer = build_scorer()
-        model, reader = scorer.load(), scorer.load_text_reader()  # once per Python worker
+        model, reader = load_model(), load_reader() if load_reader else None  # once per Python worker
         for batch in batches:
             keys, rows = batch["image_key"].tolist(), batch["row"].tolist()
             for start in range(0, len(keys), BATCH_IMAGES):
@@ -46,10 +52,15 @@ def _score_batches(storage_variant: type, storage_settings: dict[str, Any], buil
 
 
 def score_images_spark(
-    spark: Any, storage: LakeStorage, image_keys: Sequence[str], build_scorer: Callable[[], Any]
+    spark: Any,
+    storage: LakeStore,
+    image_keys: Sequence[str],
+    load_model: Callable[[], ImageModel],
+    load_reader: Callable[[], ImageTextReader] | None,
 ) -> pl.DataFrame:
     """The rows :func:`score_image_files` gives for the files at ``image_keys``, in that order,
-    computed by Spark tasks (``build_scorer``, picklable, builds the driver's scorer there)."""
+    computed by Spark tasks (``load_model`` and ``load_reader``, picklable, load the driver's
+    model and text reader there; no reader reads no text)."""
     if not image_keys:
         return pl.DataFrame(schema=IMAGE_SCORE_SCHEMA)
     parallelism = spark.sparkContext.defaultParallelism
@@ -57,7 +68,7 @@ def score_images_spark(
         list(enumerate(image_keys)), numSlices=max(1, min(len(image_keys), parallelism))
     ).toDF("row long, image_key string")
     scored = listing.mapInPandas(
-        _score_batches(type(storage), storage.settings(), build_scorer), spark_schema(SCORED_IMAGE_ARROW)
+        _score_batches(type(storage), storage.settings(), load_model, load_reader), spark_schema(SCORED_IMAGE_ARROW)
     )
     frame = to_polars(scored.toArrow(), {"row": pl.Int64, **IMAGE_SCORE_SCHEMA})
     return frame.sort("row").drop("row")

@@ -1,6 +1,6 @@
 """Reading lake objects inside Spark tasks, and moving frames between Arrow, Polars and Spark.
 
-Objects are read by the tasks themselves through ``LakeStorage`` (local disk or S3 with boto3), not
+Objects are read by the tasks themselves through ``LakeStore`` (local disk or S3 with boto3), not
 through the driver; the driver only hands out the list of keys. On a cluster the executors need the
 package and the same ``SENTIMENT_*``/AWS environment as the driver.
 """
@@ -16,12 +16,12 @@ import polars as pl
 import pyarrow as pa
 
 if TYPE_CHECKING:
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 
 #: Bytes of input one Spark task reads and processes at a time.
 CHUNK_BYTES = 64 * 1024 * 1024
 
-LakeReader = Callable[["LakeStorage", list[tuple[str, datetime]]], pl.DataFrame]
+LakeReader = Callable[["LakeStore", list[tuple[str, datetime]]], pl.DataFrame]
 
 
 def to_arrow(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -50,7 +50,7 @@ def spark_schema(schema: pa.Schema) -> Any:
 
 
 def map_lake_objects(
-    spark: Any, storage: LakeStorage, objects: Sequence[tuple[str, datetime, int]], read: LakeReader, schema: pa.Schema
+    spark: Any, storage: LakeStore, objects: Sequence[tuple[str, datetime, int]], read: LakeReader, schema: pa.Schema
 ) -> Any:
     """A Spark DataFrame of ``read(storage, [(key, hour), ...])`` run by the tasks over ``objects``.
 

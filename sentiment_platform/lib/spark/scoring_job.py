@@ -8,7 +8,7 @@ into the same cache the single-machine path uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ import pyarrow as pa
 from sentiment_platform.lib.lake_layout import LakeObject
 
 if TYPE_CHECKING:
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.scoring.text.score_cache import CACHE_SCHEMA, ScoreCache
 from sentiment_platform.lib.scoring.text.text_models import TextModel
 from sentiment_platform.lib.scoring.text.text_scoring import (
@@ -59,7 +59,7 @@ SCORES_ARROW = pa.schema(
 POST_COLUMNS = {"post_id": pl.String, "created_at": pl.Datetime("us", "UTC"), "topic": pl.String}
 
 
-def _check_posts(storage: LakeStorage, objects: list[tuple[str, datetime]]) -> pl.DataFrame:
+def _check_posts(storage: LakeStore, objects: list[tuple[str, datetime]]) -> pl.DataFrame:
     frames = []
     for key, hour in objects:
         posts = storage.read_parquet(key).select("post_id", "created_at", "topic", "text")
@@ -75,9 +75,9 @@ def _check_posts(storage: LakeStorage, objects: list[tuple[str, datetime]]) -> p
     return pl.concat(frames)
 
 
-def _score_batches(build_scorer: Callable[[], Any]):
+def _score_batches(load_model: Callable[[], TextModel]):
     def run(batches: Iterator[Any]) -> Iterator[Any]:
-        model = build_scorer().load()  # once per Python worker, reused across batches
+        model = load_model()  # once per Python worker, reused across batches
         for batch in batches:
             probabilities, truncated = model.predict(batch["checked_text"].tolist())
             frame = score_frame(batch["text_key"].tolist(), np.asarray(probabilities), np.asarray(truncated))
@@ -88,18 +88,18 @@ def _score_batches(build_scorer: Callable[[], Any]):
 
 def score_posts_spark(
     spark: Any,
-    storage: LakeStorage,
+    storage: LakeStore,
     cleaned: Mapping[datetime, Sequence[LakeObject]],
     model: TextModel,
-    build_scorer: Callable[[], Any],
+    load_model: Callable[[], TextModel],
     cache: ScoreCache,
 ) -> dict[datetime, tuple[pl.DataFrame, dict[str, int]]]:
     """Score the cleaned posts of every hour in ``cleaned`` as one Spark job.
 
     Returns per hour the same frame and counts as the single-machine path (post columns + the
     ``SCORE_SCHEMA`` columns, in the cleaned file's order) and adds the new scores to ``cache``
-    (the caller saves it). ``build_scorer`` (picklable: the driver's scorer class and settings)
-    builds the scorer in the workers.
+    (the caller saves it). ``load_model`` (picklable: a function of the lib and the driver's
+    settings) loads the model in the workers.
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
@@ -128,7 +128,7 @@ def score_posts_spark(
             .repartition(spark.sparkContext.defaultParallelism, "text_key")
         )
         new_scores = to_polars(
-            missing.mapInPandas(_score_batches(build_scorer), spark_schema(SCORES_ARROW)).toArrow(), CACHE_SCHEMA
+            missing.mapInPandas(_score_batches(load_model), spark_schema(SCORES_ARROW)).toArrow(), CACHE_SCHEMA
         )
     finally:
         checked.unpersist()
@@ -139,10 +139,16 @@ def score_posts_spark(
             new_scores.select("p_negative", "p_neutral", "p_positive").to_numpy(),
             new_scores["truncated"].to_numpy(),
         )
-    scores = pl.concat([cached, new_scores])
+    return _hour_results(cleaned, rows, pl.concat([cached, new_scores]), new_scores, model.name)
+
+
+def _hour_results(
+    hours: Iterable[datetime], rows: pl.DataFrame, scores: pl.DataFrame, new_scores: pl.DataFrame, model_name: str
+) -> dict[datetime, tuple[pl.DataFrame, dict[str, int]]]:
+    """Each hour's posts with their scores (in the cleaned file's order) and its counts."""
     results = {}
     by_hour = rows.partition_by("hour", as_dict=True, include_key=False)
-    for hour in cleaned:
+    for hour in hours:
         posts = by_hour.get((hour,))
         if posts is None:
             posts = pl.DataFrame(schema={**POST_COLUMNS, "status": pl.String, "text_key": pl.Int64})
@@ -151,7 +157,7 @@ def score_posts_spark(
         hour_keys = {key for key in keys if key is not None}
         new_here = int(new_scores["text_key"].is_in(list(hour_keys)).sum()) if hour_keys else 0
         frame = pl.concat(
-            [posts.select(list(POST_COLUMNS)), assemble_scores(statuses, keys, scores, model.name)], how="horizontal"
+            [posts.select(list(POST_COLUMNS)), assemble_scores(statuses, keys, scores, model_name)], how="horizontal"
         )
         results[hour] = (frame, score_counts(frame["status"].to_list(), len(hour_keys), new_here))
     return results

@@ -12,7 +12,7 @@ import pyarrow as pa
 from sentiment_platform.lib.lake_layout import LakeObject
 
 if TYPE_CHECKING:
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 from sentiment_platform.lib.spark.lake_io import map_lake_objects, to_polars
 from sentiment_platform.lib.trends import LABEL, SCORE, TRENDS_15M_INPUT, UNSUPPORTED, finish_trends_15m
 
@@ -45,13 +45,13 @@ WINDOW_COLUMNS = {
 }
 
 
-def _read_enriched(storage: LakeStorage, objects: list[tuple[str, datetime]]) -> pl.DataFrame:
+def _read_enriched(storage: LakeStore, objects: list[tuple[str, datetime]]) -> pl.DataFrame:
     return pl.concat([storage.read_parquet(key).select(TRENDS_15M_INPUT) for key, _ in objects], how="vertical_relaxed")
 
 
 def trends_15m_spark(
     spark: Any,
-    storage: LakeStorage,
+    storage: LakeStore,
     enriched: Mapping[datetime, Sequence[LakeObject]],
     dimensions: tuple[str, ...] = ("topic",),
 ) -> pl.DataFrame:

@@ -20,7 +20,7 @@ import polars as pl
 import pyarrow as pa
 
 from sentiment_platform.lib.lake_layout import landing_prefix
-from sentiment_platform.partitions import PARTITIONS_START
+from sentiment_platform.lib.partition_hours import PARTITIONS_START
 from sentiment_platform.sources.archives.field_mapping import (
     LANDING_POST_COLUMNS,
     LINE,
@@ -32,7 +32,7 @@ from sentiment_platform.sources.archives.field_mapping import (
 from sentiment_platform.sources.archives.formats import ArchiveError, ArchiveFormat
 
 if TYPE_CHECKING:  # the lake is a resource: the sources only type-hint it
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 
 #: Where an import's refused rows go (one object per batch, named by its content).
 IMPORT_QUARANTINE = "quarantine/imports/"
@@ -73,7 +73,7 @@ def _ndjson(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _write(storage: LakeStorage, key: str, content: bytes, report: ImportReport) -> None:
+def _write(storage: LakeStore, key: str, content: bytes, report: ImportReport) -> None:
     if storage.exists(key):  # same name, same content: written by an earlier import
         report.objects_unchanged += 1
         return
@@ -82,7 +82,7 @@ def _write(storage: LakeStorage, key: str, content: bytes, report: ImportReport)
 
 
 def land_batch(
-    storage: LakeStorage,
+    storage: LakeStore,
     fields: pl.DataFrame,
     options: ImportOptions,
     source_file: str,
@@ -127,7 +127,7 @@ def _authors(posts: pl.DataFrame) -> pl.DataFrame:
 
 
 def _quarantine(
-    storage: LakeStorage, fields: pl.DataFrame, reasons: pl.Series, source_file: str, report: ImportReport
+    storage: LakeStore, fields: pl.DataFrame, reasons: pl.Series, source_file: str, report: ImportReport
 ) -> None:
     """The refused rows as read, with their line and reason."""
     report.refused.update(dict(reasons.str.split(":").list.first().value_counts().iter_rows()))
@@ -145,7 +145,7 @@ def _quarantine(
 
 
 def import_archives(
-    storage: LakeStorage,
+    storage: LakeStore,
     paths: Sequence[Path],
     archive_format: ArchiveFormat,
     options: ImportOptions,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from sentiment_platform.lib.cleansing.timestamps import parse_timestamps
-from sentiment_platform.partitions import PARTITIONS_START_SETTING
+from sentiment_platform.lib.partition_hours import PARTITIONS_START_SETTING
 
 #: The landing fields of a post an archive can fill, and the author's fields (for the users dataset).
 POST_FIELDS = (

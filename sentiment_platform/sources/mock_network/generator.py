@@ -143,6 +143,150 @@ def _followers(user: User, hour: datetime) -> int:
     return int(grown)
 
 
+@dataclass
+class _HourContent:
+    """One hour of the network as it is generated: what has been posted and done so far. Every
+    draw comes from the hour's ``rng`` in a fixed order, so the same hour gives the same bytes."""
+
+    hour: datetime
+    config: MockFeedConfig
+    rng: random.Random
+    users: list[User]
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    post_times: list[datetime] = field(default_factory=list)
+    originals: list[int] = field(default_factory=list)
+    by_topic: dict[str, list[int]] = field(default_factory=lambda: {topic: [] for topic in TOPICS})
+    interactions: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
+    images: list[LandingImage] = field(default_factory=list)
+    author_of: dict[str, User] = field(default_factory=dict)
+
+    def interaction(self, kind: str, user: User, post_id: str, at: datetime) -> None:
+        self.interactions.append(
+            (
+                at,
+                {
+                    "interaction_id": f"i{self.hour:%Y%m%d%H}{len(self.interactions):07d}",
+                    "type": kind,
+                    "user_id": user.user_id,
+                    "post_id": post_id,
+                    "created_at": iso(at),
+                },
+            )
+        )
+
+    def post(self, index: int, created: datetime, author: User, moods: dict[str, float]) -> None:
+        """The ``index``-th post of the hour: a repost, a reply or an original (with an image, maybe)."""
+        rng, config = self.rng, self.config
+        post_id = f"p{self.hour:%Y%m%d%H}{index:06d}"
+        roll = rng.random()
+        record: dict[str, Any] = {"id": post_id, "author_id": author.user_id, "created_at": iso(created)}
+        record["source"] = "mockfeed"
+        if self.originals and roll < config.retweet_share:
+            original = self.posts[rng.choice(self.originals)]
+            record.update(
+                text=f"RT @{self.author_of[original['id']].handle}: {original['text']}",
+                lang=original["lang"],
+                topic=original["topic"],
+                retweet_of_id=original["id"],
+            )
+            self.interaction("repost", author, original["id"], created)
+        else:
+            replying = bool(self.originals) and roll < config.retweet_share + config.reply_share
+            parent = self.posts[rng.choice(self.originals)] if replying else None
+            topic = parent["topic"] if parent else rng.choices(list(TOPICS), weights=author.topic_affinity)[0]
+            sentiment = rng.choices(SENTIMENTS, weights=sentiment_weights(moods[topic]))[0]
+            lang = author.language if author.language == "en" or rng.random() < 0.85 else "en"
+            if rng.random() < config.non_english_share * 0.25 and lang == "en":
+                lang = rng.choice(OTHER_LANGUAGES)
+            text = _compose_text(rng, topic, sentiment, lang, [user.handle for user in self.users])
+            record.update(text=text, lang=lang, topic=topic)
+            if parent:
+                record["text"] = f"@{self.author_of[parent['id']].handle} {text}"
+                record["in_reply_to_id"] = parent["id"]
+                self.interaction("reply", author, parent["id"], created)
+            else:
+                if rng.random() < config.image_share:
+                    record["media"] = [self.image(created, sentiment)]
+                self.originals.append(index)
+                self.by_topic[topic].append(index)
+        self.posts.append(record)
+        self.post_times.append(created)
+        self.author_of[post_id] = author
+
+    def image(self, created: datetime, sentiment: str) -> dict[str, str]:
+        """An image for an original post (now and then a corrupt one, or a reference to no file)."""
+        rng, config = self.rng, self.config
+        caption = meme_caption(sentiment, rng) if rng.random() < config.meme_share else None
+        data, extension = render_image(sentiment, rng, caption)
+        if rng.random() < config.corrupt_image_share:
+            data, extension, _ = corrupt_image(rng, data, extension)
+        key = landing_image_key(hashlib.sha256(data).hexdigest(), extension)
+        if rng.random() >= config.corrupt_image_share / 5:  # else: a reference to no file
+            self.images.append(LandingImage(created, key, data))
+        return {
+            "media_key": key.rsplit("/", 1)[1].split(".")[0][:16],
+            "type": "photo",
+            "path": key,
+            "alt_text": caption or "",
+        }
+
+    def likes(self) -> None:
+        """Likes: mostly posts of the accounts the user follows, otherwise posts about the topics
+        they care about; some posts catch on more than others (their appeal). What recommendations
+        learn. Then each post's counts of likes, reposts and replies."""
+        rng, users, posts = self.rng, self.users, self.posts
+        follows = following(self.config.seed, self.config.users)
+        index_of = {user.user_id: position for position, user in enumerate(users)}
+        appeal = [rng.lognormvariate(0.0, 1.0) for _ in posts]
+        by_author: dict[int, list[int]] = {}
+        for index in self.originals:
+            by_author.setdefault(index_of[posts[index]["author_id"]], []).append(index)
+        cumulative = {topic: list(accumulate(appeal[i] for i in self.by_topic[topic])) for topic in TOPICS}
+        activity = [user.activity for user in users]
+        end = self.hour + timedelta(hours=1) - timedelta(milliseconds=1)
+        for _ in range(round(len(self.originals) * self.config.likes_per_post)):
+            liker = rng.choices(range(len(users)), weights=activity)[0]
+            followed = [i for author in follows[liker] for i in by_author.get(author, ())]
+            if followed and rng.random() < self.config.follow_like_share:
+                target = rng.choices(followed, weights=[appeal[i] for i in followed])[0]
+            else:
+                topic = rng.choices(list(TOPICS), weights=users[liker].topic_affinity)[0]
+                if not self.by_topic[topic]:
+                    continue
+                target = rng.choices(self.by_topic[topic], cum_weights=cumulative[topic])[0]
+            at = min(self.post_times[target] + timedelta(seconds=rng.expovariate(1 / 600)), end)
+            self.interaction("like", users[liker], posts[target]["id"], at)
+        counts = Counter((item["type"], item["post_id"]) for _, item in self.interactions)
+        for record in posts:
+            for kind in ("like", "repost", "reply"):
+                record[f"{kind}_count"] = counts[(kind, record["id"])]
+
+    def profiles(self) -> list[tuple[datetime, dict[str, Any]]]:
+        """The profile of every user active this hour, observed when they first acted."""
+        active: dict[str, datetime] = {}
+        for at, user_id in [*zip(self.post_times, (p["author_id"] for p in self.posts))] + [
+            (at, item["user_id"]) for at, item in self.interactions
+        ]:
+            active.setdefault(user_id, at)
+        by_id = {user.user_id: user for user in self.users}
+        return [
+            (
+                at,
+                {
+                    "user_id": user_id,
+                    "handle": by_id[user_id].handle,
+                    "name": by_id[user_id].name,
+                    "location": by_id[user_id].location,
+                    "followers_count": _followers(by_id[user_id], self.hour),
+                    "language": by_id[user_id].language,
+                    "created_at": iso(by_id[user_id].created_at),
+                    "observed_at": iso(at),
+                },
+            )
+            for user_id, at in active.items()
+        ]
+
+
 @lru_cache(maxsize=4)
 def generate_hour(hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> HourBatch:
     """All posts, users, interactions and images the network sends during ``hour`` (UTC).
@@ -152,147 +296,18 @@ def generate_hour(hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> 
     """
     rng = random.Random(f"hour:{config.seed}:{hour:%Y%m%d%H}")
     users = population(config.seed, config.users)
-    topics = list(TOPICS)
-    moods = {topic: topic_mood(topic, hour + timedelta(minutes=30), config.seed) for topic in topics}
+    moods = {topic: topic_mood(topic, hour + timedelta(minutes=30), config.seed) for topic in TOPICS}
     count = _hour_volume(hour, config, rng)
     seconds = sorted(rng.uniform(0, 3599.999) for _ in range(count))
     authors = rng.choices(users, weights=[user.activity for user in users], k=count)
-    handles = [user.handle for user in users]
-    end = hour + timedelta(hours=1) - timedelta(milliseconds=1)
-
-    posts: list[dict[str, Any]] = []
-    post_times: list[datetime] = []
-    originals: list[int] = []
-    by_topic: dict[str, list[int]] = {topic: [] for topic in topics}
-    interactions: list[tuple[datetime, dict[str, Any]]] = []
-    images: list[LandingImage] = []
-    author_of: dict[str, User] = {}
-
-    def interaction(kind: str, user: User, post_id: str, at: datetime) -> None:
-        interactions.append(
-            (
-                at,
-                {
-                    "interaction_id": f"i{hour:%Y%m%d%H}{len(interactions):07d}",
-                    "type": kind,
-                    "user_id": user.user_id,
-                    "post_id": post_id,
-                    "created_at": iso(at),
-                },
-            )
-        )
-
+    content = _HourContent(hour, config, rng, users)
     for index in range(count):
-        created = hour + timedelta(seconds=seconds[index])
-        author = authors[index]
-        post_id = f"p{hour:%Y%m%d%H}{index:06d}"
-        roll = rng.random()
-        record: dict[str, Any] = {
-            "id": post_id,
-            "author_id": author.user_id,
-            "created_at": iso(created),
-            "source": "mockfeed",
-        }
-        if originals and roll < config.retweet_share:
-            original = posts[rng.choice(originals)]
-            record.update(
-                text=f"RT @{author_of[original['id']].handle}: {original['text']}",
-                lang=original["lang"],
-                topic=original["topic"],
-                retweet_of_id=original["id"],
-            )
-            interaction("repost", author, original["id"], created)
-        else:
-            replying = bool(originals) and roll < config.retweet_share + config.reply_share
-            parent = posts[rng.choice(originals)] if replying else None
-            topic = parent["topic"] if parent else rng.choices(topics, weights=author.topic_affinity)[0]
-            sentiment = rng.choices(SENTIMENTS, weights=sentiment_weights(moods[topic]))[0]
-            lang = author.language if author.language == "en" or rng.random() < 0.85 else "en"
-            if rng.random() < config.non_english_share * 0.25 and lang == "en":
-                lang = rng.choice(OTHER_LANGUAGES)
-            text = _compose_text(rng, topic, sentiment, lang, handles)
-            record.update(text=text, lang=lang, topic=topic)
-            if parent:
-                record["text"] = f"@{author_of[parent['id']].handle} {text}"
-                record["in_reply_to_id"] = parent["id"]
-                interaction("reply", author, parent["id"], created)
-            elif rng.random() < config.image_share:
-                caption = meme_caption(sentiment, rng) if rng.random() < config.meme_share else None
-                data, extension = render_image(sentiment, rng, caption)
-                if rng.random() < config.corrupt_image_share:
-                    data, extension, _ = corrupt_image(rng, data, extension)
-                key = landing_image_key(hashlib.sha256(data).hexdigest(), extension)
-                if rng.random() >= config.corrupt_image_share / 5:  # else: a reference to no file
-                    images.append(LandingImage(created, key, data))
-                record["media"] = [
-                    {
-                        "media_key": key.rsplit("/", 1)[1].split(".")[0][:16],
-                        "type": "photo",
-                        "path": key,
-                        "alt_text": caption or "",
-                    }
-                ]
-            if not parent:
-                originals.append(index)
-                by_topic[topic].append(index)
-        posts.append(record)
-        post_times.append(created)
-        author_of[post_id] = author
-
-    # Likes: mostly posts of the accounts the user follows, otherwise posts about the topics they
-    # care about; some posts catch on more than others (their appeal). What recommendations learn.
-    follows = following(config.seed, config.users)
-    index_of = {user.user_id: position for position, user in enumerate(users)}
-    appeal = [rng.lognormvariate(0.0, 1.0) for _ in posts]
-    by_author: dict[int, list[int]] = {}
-    for index in originals:
-        by_author.setdefault(index_of[posts[index]["author_id"]], []).append(index)
-    cumulative = {topic: list(accumulate(appeal[i] for i in by_topic[topic])) for topic in topics}
-    activity = [user.activity for user in users]
-    for _ in range(round(len(originals) * config.likes_per_post)):
-        liker = rng.choices(range(len(users)), weights=activity)[0]
-        followed = [i for author in follows[liker] for i in by_author.get(author, ())]
-        if followed and rng.random() < config.follow_like_share:
-            target = rng.choices(followed, weights=[appeal[i] for i in followed])[0]
-        else:
-            topic = rng.choices(topics, weights=users[liker].topic_affinity)[0]
-            if not by_topic[topic]:
-                continue
-            target = rng.choices(by_topic[topic], cum_weights=cumulative[topic])[0]
-        at = min(post_times[target] + timedelta(seconds=rng.expovariate(1 / 600)), end)
-        interaction("like", users[liker], posts[target]["id"], at)
-
-    counts = Counter((item["type"], item["post_id"]) for _, item in interactions)
-    for record in posts:
-        record["like_count"] = counts[("like", record["id"])]
-        record["repost_count"] = counts[("repost", record["id"])]
-        record["reply_count"] = counts[("reply", record["id"])]
-
-    active: dict[str, datetime] = {}
-    for at, item in [(t, {"user_id": p["author_id"]}) for t, p in zip(post_times, posts)] + interactions:
-        active.setdefault(item["user_id"], at)
-    by_id = {user.user_id: user for user in users}
-    profiles = [
-        (
-            at,
-            {
-                "user_id": user_id,
-                "handle": by_id[user_id].handle,
-                "name": by_id[user_id].name,
-                "location": by_id[user_id].location,
-                "followers_count": _followers(by_id[user_id], hour),
-                "language": by_id[user_id].language,
-                "created_at": iso(by_id[user_id].created_at),
-                "observed_at": iso(at),
-            },
-        )
-        for user_id, at in active.items()
-    ]
-
+        content.post(index, hour + timedelta(seconds=seconds[index]), authors[index], moods)
+    content.likes()
     return HourBatch(
         hour=hour,
-        posts=_serialise(rng, "posts", list(zip(post_times, posts)), config),
-        users=_serialise(rng, "users", profiles, config),
-        interactions=_serialise(rng, "interactions", interactions, config),
-        images=images,
+        posts=_serialise(rng, "posts", list(zip(content.post_times, content.posts)), config),
+        users=_serialise(rng, "users", content.profiles(), config),
+        interactions=_serialise(rng, "interactions", content.interactions, config),
+        images=content.images,
     )

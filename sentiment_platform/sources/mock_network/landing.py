@@ -10,17 +10,17 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sentiment_platform.lib.lake_layout import LANDING_DATASETS, landing_prefix
-from sentiment_platform.partitions import floor_hour
+from sentiment_platform.lib.partition_hours import floor_hour
 from sentiment_platform.sources.mock_network.config import MockFeedConfig
 from sentiment_platform.sources.mock_network.generator import generate_hour
 
 if TYPE_CHECKING:  # the lake is a resource: the sources only type-hint it
-    from sentiment_platform.resources.lake_storage import LakeStorage
+    from sentiment_platform.lib.lake_store import LakeStore
 
 log = logging.getLogger(__name__)
 
 
-def land_hour(storage: LakeStorage, hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> dict[str, int]:
+def land_hour(storage: LakeStore, hour: datetime, config: MockFeedConfig = MockFeedConfig()) -> dict[str, int]:
     """Land a whole past hour as one batch per dataset (the pull mode used by backfills).
 
     The batch name is fixed per hour, so landing the same hour twice rewrites identical objects.
@@ -29,7 +29,7 @@ def land_hour(storage: LakeStorage, hour: datetime, config: MockFeedConfig = Moc
 
 
 def land_window(
-    storage: LakeStorage,
+    storage: LakeStore,
     start: datetime,
     end: datetime,
     config: MockFeedConfig = MockFeedConfig(),
@@ -58,7 +58,7 @@ def land_window(
 
 
 def run_firehose(
-    storage: LakeStorage,
+    storage: LakeStore,
     interval: float = 5.0,
     rate: float | None = None,
     config: MockFeedConfig = MockFeedConfig(),

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 
 import orjson
 
-from sentiment_platform.partitions import floor_hour
+from sentiment_platform.lib.partition_hours import floor_hour
 from sentiment_platform.sources.mock_network.config import MockFeedConfig
 from sentiment_platform.sources.mock_network.generator import REQUIRED_KEYS, generate_hour, iso
 from sentiment_platform.sources.mock_network.world import population
@@ -188,74 +188,80 @@ class MockXApiServer:
     def serve_forever(self) -> None:
         self._server.serve_forever()
 
-    def _handler(self):
-        server = self
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"api_server": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
 
-            def _send(
-                self,
-                status: int,
-                body: bytes,
-                headers: dict[str, str] | None = None,
-                content_type: str = "application/json",
-            ) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
+class _Handler(BaseHTTPRequestHandler):
+    """One request to the mock X API: the search endpoint, the media it lists, or a scripted fault."""
 
-            def do_GET(self) -> None:  # noqa: N802
-                parsed = urlparse(self.path)
-                with server._lock:
-                    server.requests.append(parsed.path)
-                    number = len(server.requests)
-                if parsed.path.startswith("/media/"):
-                    return self._media(parsed.path.rsplit("/", 1)[1])
-                if parsed.path != "/2/tweets/search/recent":
-                    return self._send(404, b'{"title": "Not Found"}')
-                if server.bearer_token and self.headers.get("Authorization") != f"Bearer {server.bearer_token}":
-                    return self._send(401, b'{"title": "Unauthorized"}')
-                fault = server.faults.get(number)
-                if isinstance(fault, tuple):
-                    status, headers, body = fault
-                    return self._send(status, body, headers)
-                if fault == "429":
-                    reset = int(datetime.now(UTC).timestamp() + server.rate_limit_reset_s)
-                    return self._send(
-                        429,
-                        b'{"title": "Too Many Requests"}',
-                        {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"},
-                    )
-                if fault in ("500", "503"):
-                    return self._send(int(fault), b'{"title": "Server Error"}')
-                if fault == "malformed":
-                    return self._send(200, b'{"data": [{"id": "1", "text": ')
-                query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
-                try:
-                    body, images = server.api.search(
-                        query["query"],
-                        _parse_time(query["start_time"]),
-                        _parse_time(query["end_time"]),
-                        int(query.get("max_results", 10)),
-                        query.get("pagination_token") or query.get("next_token"),
-                    )
-                except (KeyError, ValueError) as error:
-                    return self._send(400, json.dumps({"title": "Invalid Request", "detail": str(error)}).encode())
-                with server._lock:
-                    server._images.update(images)  # the media URLs of served pages become downloadable
-                self._send(200, orjson.dumps(body))
+    api_server: MockXApiServer
 
-            def _media(self, name: str) -> None:
-                with server._lock:
-                    data = server._images.get(name)
-                if data is None:
-                    return self._send(404, b'{"title": "Not Found"}')
-                self._send(200, data, content_type="image/jpeg" if name.endswith(".jpg") else "image/png")
+    def log_message(self, *args) -> None:
+        pass
 
-        return Handler
+    def _send(
+        self, status: int, body: bytes, headers: dict[str, str] | None = None, content_type: str = "application/json"
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802
+        server = self.api_server
+        parsed = urlparse(self.path)
+        with server._lock:
+            server.requests.append(parsed.path)
+            number = len(server.requests)
+        if parsed.path.startswith("/media/"):
+            return self._media(parsed.path.rsplit("/", 1)[1])
+        if parsed.path != "/2/tweets/search/recent":
+            return self._send(404, b'{"title": "Not Found"}')
+        if server.bearer_token and self.headers.get("Authorization") != f"Bearer {server.bearer_token}":
+            return self._send(401, b'{"title": "Unauthorized"}')
+        if not self._fault(server.faults.get(number)):
+            self._search({k: v[0] for k, v in parse_qs(parsed.query).items()})
+
+    def _fault(self, fault: str | tuple | None) -> bool:
+        """Answer with the scripted ``fault`` of this request, if it has one."""
+        if isinstance(fault, tuple):
+            status, headers, body = fault
+            self._send(status, body, headers)
+        elif fault == "429":
+            reset = int(datetime.now(UTC).timestamp() + self.api_server.rate_limit_reset_s)
+            headers = {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"}
+            self._send(429, b'{"title": "Too Many Requests"}', headers)
+        elif fault in ("500", "503"):
+            self._send(int(fault), b'{"title": "Server Error"}')
+        elif fault == "malformed":
+            self._send(200, b'{"data": [{"id": "1", "text": ')
+        else:
+            return False
+        return True
+
+    def _search(self, query: dict[str, str]) -> None:
+        server = self.api_server
+        try:
+            body, images = server.api.search(
+                query["query"],
+                _parse_time(query["start_time"]),
+                _parse_time(query["end_time"]),
+                int(query.get("max_results", 10)),
+                query.get("pagination_token") or query.get("next_token"),
+            )
+        except (KeyError, ValueError) as error:
+            return self._send(400, json.dumps({"title": "Invalid Request", "detail": str(error)}).encode())
+        with server._lock:
+            server._images.update(images)  # the media URLs of served pages become downloadable
+        self._send(200, orjson.dumps(body))
+
+    def _media(self, name: str) -> None:
+        with self.api_server._lock:
+            data = self.api_server._images.get(name)
+        if data is None:
+            return self._send(404, b'{"title": "Not Found"}')
+        self._send(200, data, content_type="image/jpeg" if name.endswith(".jpg") else "image/png")

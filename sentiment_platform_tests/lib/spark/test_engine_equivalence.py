@@ -19,11 +19,8 @@ from sentiment_platform.lib.lake_layout import (
     landing_prefix,
     quarantine_prefix,
 )
+from sentiment_platform.lib.lake_store import LakeStore, LocalLakeStore
 from sentiment_platform.partitions import hour_partition_key, partition_hour
-from sentiment_platform.resources.lake_storage import (
-    LakeStorage,
-    LocalLakeStorage,
-)
 from sentiment_platform.resources.notifiers import LogNotifier
 from sentiment_platform.resources.post_sources import MockNetworkSource
 from sentiment_platform.resources.scorers import ImageScorer, TextScorer
@@ -49,7 +46,7 @@ def run(assets, resources, partition_key=None, tags=None) -> dict:
     return {k: v.value for k, v in event.step_materialization_data.materialization.metadata.items()}
 
 
-def land_hour_with_edge_cases(storage: LakeStorage, partition_key: str = PARTITION, posts_per_hour: int = 400) -> None:
+def land_hour_with_edge_cases(storage: LakeStore, partition_key: str = PARTITION, posts_per_hour: int = 400) -> None:
     """The mock hour (with its malformed records) plus a batch of exact and conflicting duplicates."""
     assert materialize(
         [landed_batches],
@@ -66,7 +63,7 @@ def land_hour_with_edge_cases(storage: LakeStorage, partition_key: str = PARTITI
     storage.write_bytes(prefix + "zz-replays.jsonl", extra + b"\n")
 
 
-def cleansed_outputs(storage: LakeStorage) -> tuple[pl.DataFrame, bytes]:
+def cleansed_outputs(storage: LakeStore) -> tuple[pl.DataFrame, bytes]:
     return (
         storage.read_parquet(dataset_key("cleaned_posts", HOUR)),
         storage.read_bytes(quarantine_prefix("posts", HOUR) + "rejected.jsonl"),
@@ -94,7 +91,7 @@ def test_cleaned_posts_are_the_same_rows_on_both_engines(lake):
 def test_post_sentiment_is_the_same_on_both_engines_and_shares_the_score_cache(lake, tmp_path):
     land_hour_with_edge_cases(lake)
     run([cleaned_posts], {"storage": lake, "spark": LOCAL}, PARTITION)
-    other = LocalLakeStorage(root=str(tmp_path / "copy"))
+    other = LocalLakeStore(str(tmp_path / "copy"))
     shutil.copytree(lake.root, other.root)
     scorer = TextScorer(backend="vader")
 
@@ -117,7 +114,7 @@ def test_image_sentiment_is_the_same_on_both_engines(lake, tmp_path):
         partition_key=PARTITION,
         resources={"storage": lake, "source": MockNetworkSource(posts_per_hour=300)},
     ).success
-    other = LocalLakeStorage(root=str(tmp_path / "copy"))
+    other = LocalLakeStore(str(tmp_path / "copy"))
     shutil.copytree(lake.root, other.root)
     # One manifest entry whose file has gone since raw_images listed it: kept as `missing` by both.
     manifest = lake.read_parquet(dataset_key("raw_images", HOUR))
@@ -223,7 +220,7 @@ print("ENGINE", event.metadata["engine"].value)
 """
 
 
-def test_spark_tasks_read_the_s3_lake_and_the_hour_lands_back_in_it(s3_lake):
+def test_spark_tasks_read_the_s3_lake_and_the_hour_lands_back_in_it(s3_lake, s3_endpoint):
     # Its own process: Spark's Python workers take their AWS settings from the environment the JVM
     # started with, which in this test session may predate this test's credentials.
     import subprocess
@@ -235,7 +232,7 @@ def test_spark_tasks_read_the_s3_lake_and_the_hour_lands_back_in_it(s3_lake):
         resources={"storage": s3_lake, "source": MockNetworkSource(posts_per_hour=200)},
     ).success
     done = subprocess.run(
-        [sys.executable, "-c", SPARK_ON_S3, s3_lake.root, s3_lake.endpoint_url, PARTITION],
+        [sys.executable, "-c", SPARK_ON_S3, s3_lake.root, s3_endpoint, PARTITION],
         capture_output=True,
         text=True,
         timeout=300,

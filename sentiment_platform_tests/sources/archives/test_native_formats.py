@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from sentiment_platform.lib.cleansing.cleaning import clean_posts, clean_users
-from sentiment_platform.resources.lake_storage import LocalLakeStorage
+from sentiment_platform.lib.lake_store import LocalLakeStore
 from sentiment_platform.sources.archives.archive_landing import IMPORT_QUARANTINE, import_archives
 from sentiment_platform.sources.archives.field_mapping import ImportOptions
 from sentiment_platform.sources.archives.formats import FORMATS
@@ -19,7 +19,7 @@ START = datetime(2010, 1, 1, tzinfo=UTC)
 
 
 def imported(tmp_path, name: str, sample: str, options: ImportOptions = ImportOptions()):
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     report = import_archives(storage, [SAMPLES / sample], FORMATS[name], options, START)
     posts = clean_posts([(key, storage.read_bytes(key)) for key in storage.list_keys("landing/posts/")])
     users = clean_users([(key, storage.read_bytes(key)) for key in storage.list_keys("landing/users/")])
@@ -110,7 +110,7 @@ def test_native_formats_refuse_what_is_not_their_shape_without_crashing(tmp_path
         b'[1, 2]\n"a string"\n{}\n{"data": 5}\n{"kind": "t3", "data": {"created_utc": 1e300}}\n'
         b"\xff\xfe not utf-8\n" + b'{"id": "' + b"x" * 100 + b'"}\n'
     )
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     report = import_archives(storage, [hostile], FORMATS[name], ImportOptions(), START)
     assert report.landed == 0 and report.refused_rows == report.rows_in == 7
     assert report.refused["invalid_utf8"] == 1

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from sentiment_platform.lib.cleansing.cleaning import clean_posts
-from sentiment_platform.resources.lake_storage import LocalLakeStorage
+from sentiment_platform.lib.lake_store import LocalLakeStore
 from sentiment_platform.sources.archives.archive_landing import IMPORT_QUARANTINE, import_archives
 from sentiment_platform.sources.archives.field_mapping import (
     PLACEHOLDER_AUTHOR,
@@ -52,7 +52,7 @@ def refused(storage) -> list[tuple[int | None, str]]:
 def csv_import(tmp_path, content: bytes, name="archive.csv", timezone="America/Los_Angeles"):
     path = tmp_path / name
     path.write_bytes(content)
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     options = ImportOptions(parse_mapping(CSV_MAP), TimeReading("%m/%d/%Y %H:%M", timezone))
     return storage, import_archives(storage, [path], FORMATS["csv"], options, START)
 
@@ -118,7 +118,7 @@ def test_invalid_utf8_in_a_csv_quarantines_that_row_only(tmp_path):
 def test_a_mapping_that_names_no_column_stops_before_anything_lands(tmp_path):
     path = tmp_path / "archive.csv"
     path.write_text(CSV)
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     options = ImportOptions(parse_mapping("text=body,created_at=tweet_created"))
     with pytest.raises(ArchiveError, match="no column 'body'; its columns are tweet_id, airline"):
         import_archives(storage, [path], FORMATS["csv"], options, START)
@@ -143,7 +143,7 @@ def test_jsonl_with_dotted_keys_derived_ids_and_the_placeholder_author(tmp_path)
     ]
     path = tmp_path / "posts.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n{broken\n\n")
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     options = ImportOptions(
         parse_mapping("text=body,created_at=meta.when,like_count=meta.likes"), TimeReading(timezone="Europe/Paris")
     )
@@ -204,7 +204,7 @@ def test_a_huge_line_is_skipped_not_read_whole(tmp_path, monkeypatch):
     path = tmp_path / "posts.jsonl"
     good = json.dumps({"body": "fine", "when": "2015-02-16T08:05:00Z"})
     path.write_text(good + "\n" + '{"body": "' + "x" * 5000 + '"}\n' + good.replace("fine", "also fine") + "\n")
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     options = ImportOptions(parse_mapping("text=body,created_at=when"))
     report = import_archives(storage, [Path(path)], FORMATS["jsonl"], options, START)
     assert report.landed == 2 and refused(storage) == [(2, "oversize_line")]
@@ -225,7 +225,7 @@ def test_row_numbers_stay_right_across_blocks_and_malformed_rows(tmp_path, monke
             lines.append(f"{number},row {number},2015-02-16T08:00:00Z")
     path = tmp_path / "rows.csv"
     path.write_text("\n".join(lines) + "\n")
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     options = ImportOptions(parse_mapping("id=id,text=text,created_at=created_at"))
     report = import_archives(storage, [path], FORMATS["csv"], options, START)
     assert dict(refused(storage)) == expected
@@ -255,7 +255,7 @@ def test_a_csv_broken_past_repair_stops_with_a_clear_error_after_landing_what_ca
     rows = "".join(f"{n},row {n},2015-02-16T08:00:00Z\n" for n in range(40))
     path = tmp_path / "broken.csv"
     path.write_text("id,text,created_at\n" + rows + '41,"an unterminated quote,2015-02-16T08:00:00Z\n' + "x" * 300)
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     options = ImportOptions(parse_mapping("id=id,text=text,created_at=created_at"))
     with pytest.raises(ArchiveError, match="not readable as CSV past this point"):
         import_archives(storage, [path], FORMATS["csv"], options, START)
@@ -267,7 +267,7 @@ def test_a_compressed_file_cut_short_stops_with_a_clear_error(tmp_path):
     whole = gzip.compress(b"id,text,created_at\n" + rows)
     path = tmp_path / "cut.csv.gz"
     path.write_bytes(whole[: len(whole) // 2])
-    storage = LocalLakeStorage(root=str(tmp_path / "lake"))
+    storage = LocalLakeStore(str(tmp_path / "lake"))
     for name, mapping in (("csv", "id=id,text=text,created_at=created_at"), ("jsonl", "text=text,created_at=t")):
         with pytest.raises(ArchiveError, match="cut.csv.gz: "):
             import_archives(storage, [path], FORMATS[name], ImportOptions(parse_mapping(mapping)), START)

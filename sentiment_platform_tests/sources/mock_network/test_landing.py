@@ -50,7 +50,7 @@ def test_land_window_only_lands_what_was_sent_in_it(lake):
     assert counts["posts"] == sum(start <= r.emit_at < start + timedelta(minutes=5) for r in batch.posts)
 
 
-def test_mockfeed_command_runs_against_local_and_s3(tmp_path, s3_lake):
+def test_mockfeed_command_runs_against_local_and_s3(tmp_path, s3_lake, s3_endpoint):
     assert (
         main(
             ["mockfeed", "--interval", "0.05", "--max-batches", "2", "--since", "10", "--lake", str(tmp_path / "lake")]
@@ -71,7 +71,7 @@ def test_mockfeed_command_runs_against_local_and_s3(tmp_path, s3_lake):
                 "--lake",
                 s3_lake.root,
                 "--endpoint-url",
-                s3_lake.endpoint_url,
+                s3_endpoint,
             ]
         )
         == 0
