@@ -31,9 +31,13 @@ from sentiment_platform.resources.notifiers import (
     WebhookNotifier,
 )
 from sentiment_platform.resources.post_sources import (
+    BlueskySource,
+    FeedsSource,
     LandingSource,
+    MastodonSource,
     MockNetworkSource,
     PostSource,
+    RedditSource,
     XApiSource,
 )
 from sentiment_platform.resources.scan_limits import LandingScan
@@ -63,6 +67,13 @@ MEMOTION_DIR = "SENTIMENT_MEMOTION_DIR"
 WAREHOUSE_PATH = "SENTIMENT_WAREHOUSE_PATH"
 X_API_BASE_URL = "SENTIMENT_X_API_BASE_URL"
 X_TOPICS = "SENTIMENT_X_TOPICS"
+RSS_FEEDS = "SENTIMENT_RSS_FEEDS"
+MASTODON_INSTANCES = "SENTIMENT_MASTODON_INSTANCES"
+BLUESKY_SEARCH_URL = "SENTIMENT_BLUESKY_SEARCH_URL"
+REDDIT_SUBREDDITS = "SENTIMENT_REDDIT_SUBREDDITS"
+REDDIT_CLIENT_ID = "REDDIT_CLIENT_ID"
+REDDIT_CLIENT_SECRET = "REDDIT_CLIENT_SECRET"
+TOPIC_RULES = "SENTIMENT_TOPIC_RULES"  # the live listeners' topic=term|#hashtag;... rules
 X_BEARER_TOKEN = "X_BEARER_TOKEN"
 NOTIFIER_KIND = "SENTIMENT_ALERTS_NOTIFIER"
 ALERTS_LOG = "SENTIMENT_ALERTS_LOG"
@@ -83,6 +94,14 @@ FIELD_VARIABLES: dict[str, dict[str, str]] = {
     "S3LakeStorage": {"root": LAKE_ROOT, "endpoint_url": S3_ENDPOINT_URL, "region_name": S3_REGION},
     "MockNetworkSource": {"seed": MOCKFEED_SEED, "posts_per_hour": MOCKFEED_POSTS_PER_HOUR},
     "XApiSource": {"base_url": X_API_BASE_URL, "topics": X_TOPICS, "bearer_token": X_BEARER_TOKEN},
+    "FeedsSource": {"feeds": RSS_FEEDS},
+    "MastodonSource": {"instances": MASTODON_INSTANCES, "topics": TOPIC_RULES},
+    "BlueskySource": {"search_url": BLUESKY_SEARCH_URL, "topics": TOPIC_RULES},
+    "RedditSource": {
+        "subreddits": REDDIT_SUBREDDITS,
+        "client_id": REDDIT_CLIENT_ID,
+        "client_secret": REDDIT_CLIENT_SECRET,
+    },
     "WebhookNotifier": {"webhook_url": ALERTS_WEBHOOK_URL},
     "SnsNotifier": {"sns_topic_arn": ALERTS_SNS_TOPIC_ARN, "region_name": S3_REGION},
     "LogNotifier": {"log_path": ALERTS_LOG},
@@ -101,7 +120,15 @@ FIELD_VARIABLES: dict[str, dict[str, str]] = {
 }
 
 #: The variant of each switchable resource, by the value of its variable (first: the default).
-SOURCES: dict[str, type[PostSource]] = {"mockfeed": MockNetworkSource, "landing": LandingSource, "x_api": XApiSource}
+SOURCES: dict[str, type[PostSource]] = {
+    "mockfeed": MockNetworkSource,
+    "landing": LandingSource,
+    "x_api": XApiSource,
+    "rss": FeedsSource,
+    "mastodon": MastodonSource,
+    "reddit": RedditSource,
+    "bluesky": BlueskySource,
+}
 NOTIFIERS: dict[str, type[AlertNotifier]] = {"log": LogNotifier, "webhook": WebhookNotifier, "sns": SnsNotifier}
 
 
@@ -150,6 +177,20 @@ class Settings:
                 raise ValueError(f"the x_api source needs the {X_BEARER_TOKEN} environment variable")
             # The token is only ever passed as an EnvVar reference (or read at run time): never stored.
             return XApiSource(**self.fields(XApiSource))
+        if variant is RedditSource:
+            missing = [
+                name for name in (REDDIT_SUBREDDITS, REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET) if not self.env.get(name)
+            ]
+            if missing:
+                raise ValueError(f"the reddit source needs {', '.join(missing)}")
+            # The key is only ever passed as EnvVar references (or read at run time): never stored.
+            return RedditSource(**self.fields(RedditSource))
+        if variant in (MastodonSource, BlueskySource):
+            return variant(**self.fields(variant))
+        if variant is FeedsSource:
+            if not self.env.get(RSS_FEEDS):
+                raise ValueError(f"the rss source needs {RSS_FEEDS} (topic=url|url;topic=url)")
+            return FeedsSource(**self.fields(FeedsSource))
         return variant()
 
     def notifier(self) -> AlertNotifier:

@@ -134,6 +134,28 @@ def test_settings_come_from_the_environment_only_when_set():
         build_resources({"SENTIMENT_SOURCE": "kafka"})
 
 
+def test_the_open_networks_are_sources_chosen_by_name_with_their_secrets_as_references():
+    from sentiment_platform.resources.post_sources import FeedsSource, MastodonSource, RedditSource
+
+    reddit = build_resources(
+        {
+            "SENTIMENT_SOURCE": "reddit",
+            "SENTIMENT_REDDIT_SUBREDDITS": "travel=flights",
+            "REDDIT_CLIENT_ID": "id",
+            "REDDIT_CLIENT_SECRET": "secret",
+        }
+    )["source"]
+    assert type(reddit) is RedditSource and reddit.client_secret == EnvVar("REDDIT_CLIENT_SECRET")
+    with pytest.raises(ValueError, match="REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET"):
+        build_resources({"SENTIMENT_SOURCE": "reddit", "SENTIMENT_REDDIT_SUBREDDITS": "travel=flights"})
+    with pytest.raises(ValueError, match="SENTIMENT_RSS_FEEDS"):
+        build_resources({"SENTIMENT_SOURCE": "rss"})
+    feeds = build_resources({"SENTIMENT_SOURCE": "rss", "SENTIMENT_RSS_FEEDS": "news=https://n.example/rss"})
+    assert type(feeds["source"]) is FeedsSource
+    mastodon = build_resources({"SENTIMENT_SOURCE": "mastodon"}, as_env_vars=False)["source"]
+    assert type(mastodon) is MastodonSource and "#climate" in mastodon.topics
+
+
 @pytest.mark.clock
 def test_partition_helpers_round_trip():
     now = datetime(2026, 11, 20, 13, 40, tzinfo=UTC)

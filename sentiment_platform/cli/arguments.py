@@ -58,11 +58,27 @@ def _mockfeed(commands) -> None:
     )
     feed.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
     feed.add_argument(
-        "--serve-x-api",
-        action="store_true",
-        help="instead, serve the network as the X API v2 recent search on 127.0.0.1",
+        "--serve",
+        choices=("x-api", "bluesky"),
+        help="instead, serve the network on 127.0.0.1 in a network's wire format: x-api (the X API v2 "
+        "recent search) or bluesky (a Jetstream WebSocket of the last --hours hours' posts)",
     )
-    feed.add_argument("--port", type=int, default=8700, help="port of --serve-x-api (default 8700)")
+    feed.add_argument("--port", type=int, default=8700, help="port of --serve (default 8700)")
+    feed.add_argument("--hours", type=int, default=2, help="--serve bluesky: hours of posts it holds (default 2)")
+
+
+def _stream(commands) -> None:
+    stream = commands.add_parser("stream", help="listen to a live network and land its posts every few seconds")
+    stream.add_argument("--source", choices=("bluesky",), required=True, help="the network")
+    stream.add_argument("--url", help="bluesky: the Jetstream subscribe URL (default: Bluesky's public Jetstream)")
+    stream.add_argument(
+        "--topics",
+        help="topic rules, topic=term|#hashtag;topic=... (default: SENTIMENT_TOPIC_RULES, else one rule per "
+        "topic of the mock network, matching its name)",
+    )
+    stream.add_argument("--batch-seconds", type=float, default=5.0, help="seconds between landed batches (default 5)")
+    stream.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
+    _lake(stream)
 
 
 def _backfill(commands) -> None:
@@ -98,7 +114,7 @@ def _import(commands) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files to import (gzip and zstd are read as streams)")
     parser.add_argument(
-        "--format", required=True, help="csv, jsonl (both with --map), x-v2, bluesky, mastodon or reddit"
+        "--format", required=True, help="csv, jsonl (both with --map), x-v2, bluesky, mastodon, reddit or rss"
     )
     parser.add_argument(
         "--map",
@@ -149,6 +165,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('sentiment_platform')}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_demo, _mockfeed, _backfill, _import, _check_landing, _api):
+    for add in (_demo, _mockfeed, _stream, _backfill, _import, _check_landing, _api):
         add(commands)
     return parser

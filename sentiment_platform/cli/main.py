@@ -113,7 +113,9 @@ def cmd_mockfeed(args: argparse.Namespace) -> int:
     from sentiment_platform.cli.progress import console
     from sentiment_platform.sources.mock_network import run_firehose
 
-    if args.serve_x_api:
+    if args.serve == "bluesky":
+        return _serve_jetstream(args)
+    if args.serve == "x-api":
         from sentiment_platform.sources.mock_network.x_api_server import MockXApiServer
 
         server = MockXApiServer(_mock_config(args), port=args.port, bearer_token=os.environ.get("X_BEARER_TOKEN"))
@@ -300,9 +302,55 @@ def cmd_check_landing(args: argparse.Namespace) -> int:
 
 
 #: What each command runs, by its name on the command line.
+def _serve_jetstream(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from sentiment_platform.cli.progress import console
+    from sentiment_platform.lib.partition_hours import last_complete_hours
+    from sentiment_platform.sources.mock_network.jetstream_server import MockJetstream, mock_hour_events
+
+    hours = last_complete_hours(args.hours, datetime.now(UTC))
+    events = [event for hour in hours for event in mock_hour_events(hour, _mock_config(args))]
+    with MockJetstream(events, port=args.port) as server:
+        console.print(f"mock Jetstream at {server.url} ({len(events)} posts; Ctrl-C stops)", highlight=False)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def cmd_stream(args: argparse.Namespace) -> int:
+    from sentiment_platform import settings
+    from sentiment_platform.cli.progress import console
+    from sentiment_platform.sources.live.jetstream import JETSTREAM_URL, JetstreamListener
+    from sentiment_platform.sources.live.topic_rules import TopicRuleError, TopicRules, default_topic_rules
+
+    env = _environment(args)
+    try:
+        rules = TopicRules.parse(args.topics or env.get(settings.TOPIC_RULES) or default_topic_rules())
+    except TopicRuleError as error:
+        raise SystemExit(_usage_error(str(error))) from None
+    storage = settings.Settings(env, as_env_vars=False).storage().store()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    listener = JetstreamListener(storage, rules, url=args.url or JETSTREAM_URL, batch_seconds=args.batch_seconds)
+    console.print(f"listening to {listener.url} into {storage.uri('landing/posts/')} (Ctrl-C stops)", highlight=False)
+    report = listener.run(stop, max_batches=args.max_batches)
+    skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(report.skipped.items())) or "none"
+    console.print(
+        f"{report.events} events, {report.landed} posts landed in {report.batches} batches, "
+        f"{report.reconnects} reconnects; skipped: {skipped}",
+        highlight=False,
+    )
+    return 0
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "mockfeed": cmd_mockfeed,
+    "stream": cmd_stream,
     "backfill": cmd_backfill,
     "import": cmd_import,
     "check-landing": cmd_check_landing,

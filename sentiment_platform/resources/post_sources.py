@@ -1,4 +1,5 @@
-"""Where posts come from: the mock network or the X API pulled each hour, or only what was pushed."""
+"""Where posts come from: the mock network, the X API or news feeds pulled each hour, or only what
+was pushed (a live listener, an import)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from sentiment_platform.sources.mock_network.config import MockFeedConfig
 
 
 class PostSource(ConfigurableResource):
-    """The configured source of posts: :class:`MockNetworkSource`, :class:`XApiSource` or
-    :class:`LandingSource`. Materializing an hour first asks it to land that hour."""
+    """The configured source of posts: :class:`MockNetworkSource`, :class:`XApiSource`,
+    :class:`FeedsSource`, :class:`BlueskySource`, :class:`MastodonSource`,
+    :class:`RedditSource` or :class:`LandingSource`. Materializing an hour
+    first asks it to land that hour."""
 
     @abstractmethod
     def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
@@ -68,3 +71,101 @@ class XApiSource(PostSource):
             return land_x_api_hour(storage, hour, client, topics)
         finally:
             client.http.close()
+
+
+class FeedsSource(PostSource):
+    """News feeds (RSS, Atom), read each hour: an entry published in the hour is a post of its feed's
+    topic."""
+
+    feeds: str = Field(description="The feeds by topic: topic=url|url;topic=url.")
+    max_feed_bytes: int = Field(default=5 * 1024 * 1024, description="The largest feed read (bytes).")
+
+    def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
+        from sentiment_platform.sources.http_client import HttpClient
+        from sentiment_platform.sources.live.feeds import land_feeds_hour, parse_feeds
+
+        client = HttpClient()
+        try:
+            return land_feeds_hour(storage, hour, client, parse_feeds(self.feeds), self.max_feed_bytes)
+        finally:
+            client.close()
+
+
+def _default_topic_rules() -> str:
+    from sentiment_platform.sources.live.topic_rules import default_topic_rules
+
+    return default_topic_rules()
+
+
+class MastodonSource(PostSource):
+    """Mastodon instances' public hashtag timelines, read each hour (no account needed): the
+    hashtags of each topic rule are the timelines of that topic."""
+
+    instances: str = Field(default="https://mastodon.social", description="Comma-separated instance URLs.")
+    topics: str = Field(
+        default_factory=_default_topic_rules,
+        description="Topic rules, topic=term|#hashtag;...: their #hashtags are the timelines read.",
+    )
+    max_requests: int = Field(default=200, description="Request budget per hour pulled.")
+
+    def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
+        from sentiment_platform.sources.http_client import HttpClient
+        from sentiment_platform.sources.live.mastodon import land_mastodon_hour
+        from sentiment_platform.sources.live.topic_rules import TopicRules
+
+        rules = TopicRules.parse(self.topics)
+        hashtags = {topic: [t for t in terms if t.startswith("#")] for topic, terms in rules.search_terms.items()}
+        instances = [url.strip() for url in self.instances.split(",") if url.strip()]
+        client = HttpClient()
+        try:
+            return land_mastodon_hour(storage, hour, client, instances, hashtags, self.max_requests)
+        finally:
+            client.close()
+
+
+class RedditSource(PostSource):
+    """Subreddits' new submissions and comments, read each hour with an app's key (application-only
+    OAuth: no user account)."""
+
+    subreddits: str = Field(description="The subreddits by topic: topic=subreddit|subreddit;topic=subreddit.")
+    client_id: str = Field(description="The Reddit app's client id; set from REDDIT_CLIENT_ID only.")
+    client_secret: str = Field(description="The Reddit app's secret; set from REDDIT_CLIENT_SECRET only.")
+    max_requests: int = Field(default=200, description="Request budget per hour pulled.")
+
+    def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
+        from sentiment_platform.sources.live.feeds import parse_feeds
+        from sentiment_platform.sources.live.reddit import RedditApp, land_reddit_hour
+
+        by_topic: dict[str, list[str]] = {}
+        for entry in parse_feeds(self.subreddits):  # the same topic=a|b;topic=c shape as the feeds
+            by_topic.setdefault(entry.topic, []).append(entry.url.removeprefix("r/"))
+        return land_reddit_hour(
+            storage, hour, RedditApp(self.client_id, self.client_secret), by_topic, self.max_requests
+        )
+
+
+class BlueskySource(PostSource):
+    """Bluesky's post search, read each hour for the topic rules' terms (for pulls and backfills;
+    ``sentiment-platform stream --source bluesky`` listens to the firehose live instead)."""
+
+    search_url: str = Field(
+        default="https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts",
+        description="The app.bsky.feed.searchPosts endpoint of an AppView.",
+    )
+    topics: str = Field(
+        default_factory=_default_topic_rules,
+        description="Topic rules, topic=term|#hashtag;...: each term is searched for its topic.",
+    )
+    max_requests: int = Field(default=200, description="Request budget per hour pulled.")
+
+    def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
+        from sentiment_platform.sources.http_client import HttpClient
+        from sentiment_platform.sources.live.bluesky_search import land_bluesky_hour
+        from sentiment_platform.sources.live.topic_rules import TopicRules
+
+        terms = TopicRules.parse(self.topics).search_terms
+        client = HttpClient()
+        try:
+            return land_bluesky_hour(storage, hour, client, terms, self.search_url, self.max_requests)
+        finally:
+            client.close()

@@ -108,7 +108,7 @@ def test_mockfeed_command_serves_the_x_api(tmp_path):
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "sentiment_platform.cli.main", "mockfeed", "--serve-x-api", "--port", str(port)],
+        [sys.executable, "-m", "sentiment_platform.cli.main", "mockfeed", "--serve", "x-api", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -105,7 +105,12 @@ class MarkdownText(SourceMarkup):
 
 #: The markup of each source, by the ``source`` its records carry; any other source (X, the mock
 #: network, archives) is entity-escaped text.
-SOURCE_MARKUP: dict[str, SourceMarkup] = {"mastodon": HtmlText(), "reddit": MarkdownText(), "bluesky": SourceMarkup()}
+SOURCE_MARKUP: dict[str, SourceMarkup] = {
+    "mastodon": HtmlText(),
+    "rss": HtmlText(),  # a feed entry's summary is an HTML fragment too
+    "reddit": MarkdownText(),
+    "bluesky": SourceMarkup(),
+}
 DEFAULT_MARKUP = EscapedText()
 
 

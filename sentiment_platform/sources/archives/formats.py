@@ -9,7 +9,7 @@ import csv
 import functools
 import io
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -244,6 +244,11 @@ _NATIVE_SCHEMA = {
 }
 
 
+def fields_frame(rows: Sequence[dict]) -> pl.DataFrame:
+    """Post fields given as dicts (any field absent) as a batch of fields, as the formats give them."""
+    return pl.DataFrame(list(rows), schema={**_NATIVE_SCHEMA, LINE: pl.Int64, REASON: pl.String, RECORD: pl.String})
+
+
 class NativeFormat(ArchiveFormat):
     """A network's own JSON, one object per line (see
     :mod:`~sentiment_platform.sources.archives.native_formats`); a line may hold several posts
@@ -255,16 +260,22 @@ class NativeFormat(ArchiveFormat):
     def field_batches(self, path: Path, options: ImportOptions) -> Iterator[pl.DataFrame]:
         for first, lines in line_batches(path, lines_per_batch=10_000):
             texts, reasons = _decoded_lines(lines)
-            rows: list[dict] = []
-            for number, (text, reason) in enumerate(zip(texts, reasons), start=first):
-                if text is not None and not text.strip():
-                    continue
-                for fields, refused in self._posts(text, reason):
-                    rows.append({**fields, LINE: number, REASON: refused, RECORD: text})
-            if rows:
-                yield pl.DataFrame(
-                    rows, schema={**_NATIVE_SCHEMA, LINE: pl.Int64, REASON: pl.String, RECORD: pl.String}
-                )
+            fields = self.fields_of(texts, reasons, first)
+            if not fields.is_empty():
+                yield fields
+
+    def fields_of(
+        self, texts: Sequence[str | None], reasons: Sequence[str | None] | None = None, first: int = 1
+    ) -> pl.DataFrame:
+        """The post fields of records already read (a file's lines, or what a live source
+        received), numbered from ``first``; ``reasons`` refuses a record before it is parsed."""
+        rows: list[dict] = []
+        for number, (text, reason) in enumerate(zip(texts, reasons or [None] * len(texts)), start=first):
+            if text is not None and not text.strip():
+                continue
+            for fields, refused in self._posts(text, reason):
+                rows.append({**fields, LINE: number, REASON: refused, RECORD: text})
+        return fields_frame(rows)
 
     def _posts(self, text: str | None, reason: str | None) -> list[tuple[dict, str | None]]:
         if reason is not None or text is None:
@@ -284,9 +295,28 @@ class NativeFormat(ArchiveFormat):
         return [(post, None) for post in posts]
 
 
+class FeedFormat(ArchiveFormat):
+    """A saved news feed (RSS 2.0, Atom, RSS 1.0): one document, its entries the posts (see
+    :mod:`~sentiment_platform.sources.live.feeds`); ``--topic`` gives them a topic."""
+
+    source = "rss"
+
+    def field_batches(self, path: Path, options: ImportOptions) -> Iterator[pl.DataFrame]:
+        from sentiment_platform.sources.live.feeds import MAX_FEED_BYTES, FeedError, feed_posts
+
+        if path.stat().st_size > MAX_FEED_BYTES:
+            raise ArchiveError(f"{path}: a feed over {MAX_FEED_BYTES // 2**20} MiB is not read")
+        try:
+            posts = feed_posts(path.read_bytes(), path.name, options.topic)
+        except FeedError as error:
+            raise ArchiveError(f"{path}: {error}") from None
+        yield fields_frame([{**post, LINE: number} for number, post in enumerate(posts, start=1)])
+
+
 #: Every format ``--format`` accepts, by name.
 FORMATS: dict[str, ArchiveFormat] = {
     "csv": CsvFormat(),
     "jsonl": JsonlFormat(),
     **{name: NativeFormat(name) for name in NATIVE_FORMATS},
+    "rss": FeedFormat(),
 }

@@ -7,7 +7,8 @@ Written from the networks' public documentation:
 - Bluesky: a Jetstream commit event creating an ``app.bsky.feed.post`` record, or a post view
   (``uri``, ``author``, ``record``, counts) as ``app.bsky.feed.searchPosts`` lists it, or a feed
   item (``{"post": view}``) as ``getAuthorFeed`` and ``getTimeline`` do, or a page of either.
-- Mastodon: a status (``content`` is HTML, made plain text in cleansing); a reblog is a retweet.
+- Mastodon: a status (``content`` is HTML, made plain text in cleansing); a reblog is a retweet;
+  ids are the status's ``uri`` and the account's ``url``, prefixed ``mastodon:``.
 - Reddit: a listing child ``{"kind": "t3" | "t1", "data": {...}}`` (a submission or a comment),
   or a whole listing; ids are Reddit's fullnames (``t3_abc``), the topic is the subreddit.
 
@@ -159,13 +160,14 @@ def mastodon_posts(value: Any) -> list[Fields]:
     reblog = status.get("reblog") if isinstance(status.get("reblog"), dict) else None
     return [
         {
-            "id": status["id"],
+            "id": _mastodon_id(status),
             "text": _text(status.get("content")) or (_text(reblog.get("content")) if reblog else None),
             "created_at": _text(status.get("created_at")),
-            "author_id": _text(account.get("id")),
+            "author_id": _mastodon_account(account),
             "lang": _text(status.get("language")),
-            "in_reply_to_id": _text(status.get("in_reply_to_id")),
-            "retweet_of_id": _text(reblog.get("id")) if reblog else None,
+            # Only the instance's own id of the parent is given: a reply keeps it (prefixed), as a mark.
+            "in_reply_to_id": f"{_MASTODON}{status['in_reply_to_id']}" if _text(status.get("in_reply_to_id")) else None,
+            "retweet_of_id": _mastodon_id(reblog) if reblog and isinstance(reblog.get("id"), str) else None,
             "like_count": _number(status.get("favourites_count")),
             "repost_count": _number(status.get("reblogs_count")),
             "reply_count": _number(status.get("replies_count")),
@@ -174,6 +176,21 @@ def mastodon_posts(value: Any) -> list[Fields]:
             "followers_count": _number(account.get("followers_count")),
         }
     ]
+
+
+#: Mastodon's ids are numbers local to an instance: a post is named by its ``uri`` (the same from
+#: every instance), an account by its profile ``url``, each prefixed so no other network's id
+#: (X's numbers) can be the same.
+_MASTODON = "mastodon:"
+
+
+def _mastodon_id(status: dict) -> str:
+    return _MASTODON + (_text(status.get("uri")) or status["id"])
+
+
+def _mastodon_account(account: dict) -> str | None:
+    own = _text(account.get("url")) or _text(account.get("acct")) or _text(account.get("id"))
+    return _MASTODON + own if own else None
 
 
 # --- Reddit ------------------------------------------------------------------------------------

@@ -75,15 +75,20 @@ def test_bluesky_jetstream_events_post_views_and_feed_items(tmp_path):
 def test_mastodon_statuses_are_html_made_plain_text(tmp_path):
     _, posts, users, refused = imported(tmp_path, "mastodon", "mastodon.jsonl")
     rows = by_id(posts.cleaned)
-    status = rows["103270115826048975"]
+    # Ids are the statuses' uris (the same from every instance), prefixed so they meet no other network's.
+    original = "mastodon:https://mastodon.social/users/Gargron/statuses/103270115826048975"
+    status = rows[original]
     assert status["text"] == "Fish & chips with @user, loving it #food second paragraph"
     assert status["hashtags"] == ["food"] and "script" not in status["text"] and "alert" not in status["text"]
     assert status["source"] == "mastodon" and status["lang"] == "en" and status["lang_source"] == "source"
     assert (status["like_count"], status["repost_count"], status["reply_count"]) == (11, 6, 5)
-    reply = rows["103270115826048976"]
-    assert reply["in_reply_to_id"] == "103270115826048975" and reply["lang_source"] == "detected"
-    assert "103270115826048977" not in rows and posts.counts["retweets"] == 1  # a reblog
-    assert users.cleaned.filter(pl.col("user_id") == "2")["handle"].item() == "friend@example.org"
+    reply = rows["mastodon:https://example.org/users/friend/statuses/103270115826048976"]
+    assert reply["in_reply_to_id"] == "mastodon:103270115826048975" and reply["lang_source"] == "detected"
+    assert len(rows) == 2 and posts.counts["retweets"] == 1  # a reblog
+    assert (
+        users.cleaned.filter(pl.col("user_id") == "mastodon:friend@example.org")["handle"].item()
+        == "friend@example.org"
+    )
     assert refused == []
 
 
