@@ -149,9 +149,14 @@ def scan_landing(
     horizon_hours: int = 168,
     max_runs: int = 100,
     start: datetime = PARTITIONS_START,
+    busy: frozenset[str] = frozenset(),
 ) -> ScanResult:
     """One tick: list the hours due, find those whose batches changed, request at most
-    ``max_runs`` of them (oldest first; the rest wait for the next tick) and advance the cursor."""
+    ``max_runs`` of them (oldest first; the rest wait for the next tick) and advance the cursor.
+
+    A changed hour whose partition is ``busy`` (a run of it is queued or in progress) is neither
+    requested nor recorded: the next tick sees the change again, and one run then takes every
+    batch that landed meanwhile (a steady stream makes one run at a time per hour, not a queue)."""
     horizon = max(start, floor_hour(now) - timedelta(hours=horizon_hours))
     hours, rotation = _hours_to_list(cursor, now, lookback_hours, rotation_hours, horizon)
     changed: list[tuple[datetime, HourChange]] = []
@@ -165,7 +170,9 @@ def scan_landing(
         digest = hour_digest(objects) if objects else None
         if digest != cursor.hours.get(_iso(hour)):
             changed.append((hour, HourChange(len(objects), digest or hour_digest([]))))
-    taken, left = changed[:max_runs], changed[max_runs:]
+    waiting = [(hour, change) for hour, change in changed if hour_partition_key(hour) in busy]
+    changed = [(hour, change) for hour, change in changed if hour_partition_key(hour) not in busy]
+    taken, left = changed[:max_runs], changed[max_runs:] + waiting
     kept = {iso: digest for iso, digest in cursor.hours.items() if datetime.fromisoformat(iso) >= horizon}
     for hour, change in taken:
         if change.objects:

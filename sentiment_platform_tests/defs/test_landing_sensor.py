@@ -200,3 +200,46 @@ def test_the_per_tick_cap_takes_the_oldest_hours_first_and_loses_none(lake):
         [hour_partition_key(hours[4])],
         [],
     ]
+
+
+def test_an_hour_with_a_run_in_flight_waits_and_its_next_run_takes_every_batch_landed_meanwhile(lake):
+    from dagster import DagsterRunStatus
+
+    hour = datetime(2026, 11, 20, 13, tzinfo=UTC)
+    instance = DagsterInstance.ephemeral()
+    lake.write_bytes(landing_prefix("posts", hour) + "a.jsonl", b"{}\n")
+    context = build_sensor_context(
+        repository_def=defs.get_repository_def(),
+        instance=instance,
+        resources={"storage": lake, "clock": FixedClock(at=NOW.isoformat()), "landing_scan": LandingScan()},
+    )
+    first = landing_sensor(context)
+    assert [r.partition_key for r in first.run_requests] == [hour_partition_key(hour)]
+    # The run it asked for is in progress; two more batches land meanwhile.
+    job = defs.get_implicit_global_asset_job_def()
+    tags = {"dagster/partition": hour_partition_key(hour), "dagster/sensor_name": "landing_sensor"}
+    run = instance.create_run_for_job(job, tags=tags, status=DagsterRunStatus.STARTED)
+    lake.write_bytes(landing_prefix("posts", hour) + "b.jsonl", b"{}\n")
+    context.update_cursor(first.cursor)
+    waiting = landing_sensor(context)
+    assert not waiting.run_requests  # no second run queued behind the first
+    lake.write_bytes(landing_prefix("posts", hour) + "c.jsonl", b"{}\n")
+    instance.report_run_failed(run)  # finished (its outcome does not matter here)
+    context.update_cursor(waiting.cursor)
+    after = landing_sensor(context)
+    assert [r.partition_key for r in after.run_requests] == [hour_partition_key(hour)]
+    assert after.run_requests[0].tags["sentiment/objects"] == "3"  # one run for all three batches
+
+
+def test_a_landed_hour_runs_from_its_ingestion_to_its_trend_tables_in_one_run():
+    from sentiment_platform.defs.ingestion.landing_sensor import HOURLY_CHAIN
+
+    graph = defs.resolve_asset_graph()
+    chain = {key.to_user_string() for key in HOURLY_CHAIN.resolve(graph)}
+    hourly = {
+        key.to_user_string()
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).partitions_def == graph.get(next(iter(HOURLY_CHAIN.resolve(graph)))).partitions_def
+    }
+    # Every hourly asset is in the chain (the models and the daily assets follow by automation).
+    assert chain == hourly and {"raw_posts", "sentiment_trends_15m", "warehouse_posts"} <= chain

@@ -4,9 +4,11 @@ from dagster import (
     AssetKey,
     AssetRecordsFilter,
     AssetSelection,
+    DagsterRunStatus,
     DefaultSensorStatus,
     ResourceParam,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -23,15 +25,43 @@ from sentiment_platform.lib.landing_scan import (
 from sentiment_platform.resources.clock import Clock
 from sentiment_platform.resources.scan_limits import LandingScan
 
-INGESTION = AssetSelection.assets("raw_posts", "raw_users", "raw_interactions", "raw_images")
+#: What one run of a changed hour materializes: its ingestion and every hourly asset below it, up
+#: to the trend tables, so fresh posts reach ``/trends`` in one run (one launch, the models loaded
+#: once) rather than one automation hop per layer. The daily rollups and the report follow by
+#: their automation conditions.
+HOURLY_CHAIN = AssetSelection.assets(
+    "raw_posts",
+    "raw_users",
+    "raw_interactions",
+    "raw_images",
+    "cleaned_posts",
+    "cleaned_users",
+    "cleaned_interactions",
+    "post_sentiment",
+    "image_sentiment",
+    "enriched_posts",
+    "sentiment_trends_15m",
+    "language_trends_15m",
+    "hashtag_trends",
+    "user_sentiment_profile",
+    "warehouse_posts",
+)
+#: Runs that have not finished yet: an hour with one of these is busy.
+IN_FLIGHT = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+]
 
 
 @sensor(
-    target=INGESTION,
-    minimum_interval_seconds=30,
+    name="landing_sensor",
+    target=HOURLY_CHAIN,
+    minimum_interval_seconds=15,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Requests a run of an hour's ingestion when its landed batches change (downstream assets "
-    "follow by their automation conditions).",
+    description="Requests a run of an hour, from its ingestion to its trend tables, when its landed batches "
+    "change (one at a time per hour: a change during a run is taken by the next).",
 )
 def landing_sensor(
     context: SensorEvaluationContext, storage: ResourceParam[LakeStore], landing_scan: LandingScan, clock: Clock
@@ -46,6 +76,7 @@ def landing_sensor(
         rotation_hours=landing_scan.rotation_hours,
         horizon_hours=landing_scan.horizon_hours,
         max_runs=landing_scan.max_runs,
+        busy=busy_partitions(context),
     )
     for key in result.unmatched[:20]:
         context.log.warning(f"landing object is not an hour's batch (nested or not .jsonl), ignored: {key}")
@@ -66,6 +97,14 @@ def landing_sensor(
             cursor=result.cursor.to_json(),
         )
     return SensorResult(run_requests=requests, cursor=result.cursor.to_json())
+
+
+def busy_partitions(context: SensorEvaluationContext) -> frozenset[str]:
+    """The hours a run of this sensor has queued or in progress."""
+    runs = context.instance.get_runs(
+        filters=RunsFilter(statuses=IN_FLIGHT, tags={"dagster/sensor_name": "landing_sensor"})
+    )
+    return frozenset(run.tags["dagster/partition"] for run in runs if "dagster/partition" in run.tags)
 
 
 def _already_ingested(context: SensorEvaluationContext, partition: str, digest: str) -> bool:

@@ -12,16 +12,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
+from sentiment_platform.sources.live.json_pages import PullError, json_page
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
 
 SEARCH_URL = "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts"
 PAGE_LIMITS = HttpLimits(max_bytes=8 * 1024 * 1024)
-
-
-class SearchError(ValueError):
-    """A search that could not be read on; the message is the reason."""
 
 
 def _iso(moment: datetime) -> str:
@@ -34,22 +31,14 @@ def search_hour(client: HttpClient, url: str, term: str, hour: datetime, budget:
     while budget[0] > 0:
         budget[0] -= 1
         params = {"q": term, "since": _iso(hour), "until": _iso(hour + timedelta(hours=1)), "limit": 100}
-        answer = client.get(url, PAGE_LIMITS, params=params | ({"cursor": cursor} if cursor else {}))
-        if answer.status == 429:
-            raise SearchError("rate_limited")
-        if answer.status != 200:
-            raise SearchError(f"status_{answer.status}")
-        try:
-            page = orjson.loads(answer.body)
-        except orjson.JSONDecodeError:
-            raise SearchError("invalid_json") from None
+        page = json_page(client, url, PAGE_LIMITS, params | ({"cursor": cursor} if cursor else {}))
         if not isinstance(page, dict) or not isinstance(page.get("posts"), list):
-            raise SearchError("page_of_wrong_shape")
+            raise PullError("page_of_wrong_shape")
         views += [view for view in page["posts"] if isinstance(view, dict)]
         cursor = page.get("cursor")
         if not page["posts"] or not isinstance(cursor, str) or not cursor:
             return views
-    raise SearchError("request_budget_spent")
+    raise PullError("request_budget_spent")
 
 
 def land_bluesky_hour(
@@ -73,7 +62,7 @@ def land_bluesky_hour(
             counts["searches"] += 1
             try:
                 views |= {str(view.get("uri")): view for view in search_hour(client, url, term, hour, budget)}
-            except (SearchError, OutboundError) as error:
+            except (PullError, OutboundError) as error:
                 counts["failed_searches"].append(f"{term}: {getattr(error, 'reason', error)}")
         fresh = [view for uri, view in views.items() if uri not in seen]
         seen.update(views)

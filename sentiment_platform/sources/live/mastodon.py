@@ -18,6 +18,7 @@ from urllib.parse import quote
 import orjson
 
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
+from sentiment_platform.sources.live.json_pages import PullError, json_page
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -30,10 +31,6 @@ PAGE_LIMITS = HttpLimits(max_bytes=4 * 1024 * 1024)
 def hour_min_id(hour: datetime) -> str:
     """The lowest status id of ``hour``: its first millisecond, as Mastodon builds ids."""
     return str(int(hour.timestamp() * 1000) << 16)
-
-
-class TimelineError(ValueError):
-    """A timeline that could not be read on; the message is the reason."""
 
 
 def _created(status: dict) -> datetime | None:
@@ -49,17 +46,9 @@ def hour_of_timeline(client: HttpClient, url: str, hour: datetime, budget: list[
     end, min_id, found = hour + timedelta(hours=1), hour_min_id(hour), {}
     while budget[0] > 0:
         budget[0] -= 1
-        answer = client.get(url, PAGE_LIMITS, params={"min_id": min_id, "limit": PAGE_SIZE})
-        if answer.status == 429:
-            raise TimelineError("rate_limited")
-        if answer.status != 200:
-            raise TimelineError(f"status_{answer.status}")
-        try:
-            page = orjson.loads(answer.body)
-        except orjson.JSONDecodeError:
-            raise TimelineError("invalid_json") from None
+        page = json_page(client, url, PAGE_LIMITS, {"min_id": min_id, "limit": PAGE_SIZE})
         if not isinstance(page, list) or not all(isinstance(s, dict) and str(s.get("id", "")).isdigit() for s in page):
-            raise TimelineError("page_of_wrong_shape")
+            raise PullError("page_of_wrong_shape")
         if not page:
             return list(found.values())
         for status in page:
@@ -69,7 +58,7 @@ def hour_of_timeline(client: HttpClient, url: str, hour: datetime, budget: list[
         min_id = max(page, key=lambda status: int(status["id"]))["id"]
         if any((_created(status) or hour) >= end for status in page):
             return list(found.values())
-    raise TimelineError("request_budget_spent")
+    raise PullError("request_budget_spent")
 
 
 def land_mastodon_hour(
@@ -95,7 +84,7 @@ def land_mastodon_hour(
                 counts["timelines"] += 1
                 try:
                     statuses += hour_of_timeline(client, url, hour, budget)
-                except (TimelineError, OutboundError) as error:
+                except (PullError, OutboundError) as error:
                     counts["failed_timelines"].append(
                         f"{instance} #{tag.lstrip('#')}: {getattr(error, 'reason', error)}"
                     )

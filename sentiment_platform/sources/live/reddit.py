@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 import orjson
 
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
+from sentiment_platform.sources.live.json_pages import PullError, json_page
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 TOKEN_URL = "https://www.reddit.com/api/v1/access_token"
 API_URL = "https://oauth.reddit.com"
 PAGE_LIMITS = HttpLimits(max_bytes=8 * 1024 * 1024)
-
-
-class RedditError(ValueError):
-    """A listing (or the token) that could not be had; the message is the reason."""
 
 
 @dataclass(frozen=True)
@@ -62,13 +59,13 @@ class RedditApp:
         finally:
             token_client.close()
         if answer.status != 200:
-            raise RedditError(f"token_status_{answer.status}")
+            raise PullError(f"token_status_{answer.status}")
         try:
             token = orjson.loads(answer.body)["access_token"]
         except (orjson.JSONDecodeError, KeyError, TypeError):
-            raise RedditError("token_of_wrong_shape") from None
+            raise PullError("token_of_wrong_shape") from None
         if not isinstance(token, str) or not token:
-            raise RedditError("token_of_wrong_shape")
+            raise PullError("token_of_wrong_shape")
         return HttpClient(self.api_url, {"Authorization": f"bearer {token}"}, user_agent=self.user_agent)
 
 
@@ -78,24 +75,19 @@ def hour_of_listing(client: HttpClient, url: str, hour: datetime, budget: list[i
     while budget[0] > 0:
         budget[0] -= 1
         params = {"limit": 100, "raw_json": 1} | ({"after": after} if after else {})
-        answer = client.get(url, PAGE_LIMITS, params=params, authenticated=True)
-        if answer.status == 429:
-            raise RedditError("rate_limited")
-        if answer.status != 200:
-            raise RedditError(f"status_{answer.status}")
+        listing = json_page(client, url, PAGE_LIMITS, params, authenticated=True)
         try:
-            listing = orjson.loads(answer.body)
             data = listing["data"]
             children, after = data["children"], data.get("after")
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            raise RedditError("page_of_wrong_shape") from None
+        except (KeyError, TypeError):
+            raise PullError("page_of_wrong_shape") from None
         if not isinstance(children, list) or not all(isinstance(child, dict) for child in children):
-            raise RedditError("page_of_wrong_shape")
+            raise PullError("page_of_wrong_shape")
         times = [(_timestamp(child), child) for child in children]
         found += [child for moment, child in times if moment is not None and hour <= moment < end]
         if not children or not after or any(moment is not None and moment < hour for moment, _ in times):
             return found
-    raise RedditError("request_budget_spent")
+    raise PullError("request_budget_spent")
 
 
 def _timestamp(thing: dict) -> datetime | None:
@@ -128,7 +120,7 @@ def land_reddit_hour(
     budget, report = [max_requests], ImportReport()
     try:
         client = app.api_client()
-    except (RedditError, OutboundError) as error:
+    except (PullError, OutboundError) as error:
         return counts | {"failed_listings": [f"token: {getattr(error, 'reason', error)}"], "posts": 0}
     try:
         for topic, names in subreddits.items():
@@ -141,7 +133,7 @@ def land_reddit_hour(
                         for thing in hour_of_listing(client, url, hour, budget):
                             data = thing.get("data") if isinstance(thing.get("data"), dict) else {}
                             things[str(data.get("name") or len(things))] = thing  # a comment in both listings once
-                    except (RedditError, OutboundError) as error:
+                    except (PullError, OutboundError) as error:
                         counts["failed_listings"].append(f"r/{name}/{kind}: {getattr(error, 'reason', error)}")
             counts["things"] += len(things)
             fields = NativeFormat("reddit").fields_of([orjson.dumps(thing).decode() for thing in things.values()])
