@@ -335,9 +335,17 @@ def cmd_stream(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    listener = JetstreamListener(storage, rules, url=args.url or JETSTREAM_URL, batch_seconds=args.batch_seconds)
+    from sentiment_platform.sources.http_client import HttpClient
+
+    media = HttpClient()
+    listener = JetstreamListener(
+        storage, rules, url=args.url or JETSTREAM_URL, batch_seconds=args.batch_seconds, media_client=media
+    )
     console.print(f"listening to {listener.url} into {storage.uri('landing/posts/')} (Ctrl-C stops)", highlight=False)
-    report = listener.run(stop, max_batches=args.max_batches)
+    try:
+        report = listener.run(stop, max_batches=args.max_batches)
+    finally:
+        media.close()
     skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(report.skipped.items())) or "none"
     console.print(
         f"{report.events} events, {report.landed} posts landed in {report.batches} batches, "

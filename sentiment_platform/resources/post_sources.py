@@ -130,27 +130,27 @@ class RedditSource(PostSource):
     subreddits: str = Field(description="The subreddits by topic: topic=subreddit|subreddit;topic=subreddit.")
     client_id: str = Field(description="The Reddit app's client id; set from REDDIT_CLIENT_ID only.")
     client_secret: str = Field(description="The Reddit app's secret; set from REDDIT_CLIENT_SECRET only.")
+    api_url: str = Field(default="https://oauth.reddit.com", description="Reddit's OAuth API.")
+    token_url: str = Field(default="https://www.reddit.com/api/v1/access_token", description="Reddit's token endpoint.")
     max_requests: int = Field(default=200, description="Request budget per hour pulled.")
 
     def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
-        from sentiment_platform.sources.live.feeds import parse_feeds
         from sentiment_platform.sources.live.reddit import RedditApp, land_reddit_hour
+        from sentiment_platform.sources.live.topic_rules import topic_lists
 
-        by_topic: dict[str, list[str]] = {}
-        for entry in parse_feeds(self.subreddits):  # the same topic=a|b;topic=c shape as the feeds
-            by_topic.setdefault(entry.topic, []).append(entry.url.removeprefix("r/"))
-        return land_reddit_hour(
-            storage, hour, RedditApp(self.client_id, self.client_secret), by_topic, self.max_requests
-        )
+        names = topic_lists(self.subreddits, "subreddits")
+        by_topic = {topic: [name.removeprefix("r/") for name in listed] for topic, listed in names.items()}
+        addresses = {name: getattr(self, name) for name in ("token_url", "api_url") if getattr(self, name)}
+        app = RedditApp(self.client_id, self.client_secret, **addresses)
+        return land_reddit_hour(storage, hour, app, by_topic, self.max_requests)
 
 
 class BlueskySource(PostSource):
     """Bluesky's post search, read each hour for the topic rules' terms (for pulls and backfills;
     ``sentiment-platform stream --source bluesky`` listens to the firehose live instead)."""
 
-    search_url: str = Field(
-        default="https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts",
-        description="The app.bsky.feed.searchPosts endpoint of an AppView.",
+    search_url: str | None = Field(
+        default=None, description="The app.bsky.feed.searchPosts endpoint of an AppView (unset: Bluesky's public one)."
     )
     topics: str = Field(
         default_factory=_default_topic_rules,
@@ -160,12 +160,12 @@ class BlueskySource(PostSource):
 
     def prepare_hour(self, storage: LakeStore, hour: datetime) -> dict[str, int]:
         from sentiment_platform.sources.http_client import HttpClient
-        from sentiment_platform.sources.live.bluesky_search import land_bluesky_hour
+        from sentiment_platform.sources.live.bluesky_search import SEARCH_URL, land_bluesky_hour
         from sentiment_platform.sources.live.topic_rules import TopicRules
 
         terms = TopicRules.parse(self.topics).search_terms
         client = HttpClient()
         try:
-            return land_bluesky_hour(storage, hour, client, terms, self.search_url, self.max_requests)
+            return land_bluesky_hour(storage, hour, client, terms, self.search_url or SEARCH_URL, self.max_requests)
         finally:
             client.close()

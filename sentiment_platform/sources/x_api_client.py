@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sentiment_platform.lib.cleansing.image_validation import ImageRules
-from sentiment_platform.lib.lake_layout import landing_image_key, landing_prefix
+from sentiment_platform.lib.lake_layout import landing_prefix
 from sentiment_platform.sources.http_client import (
     HttpClient,
     HttpLimits,
     OutboundError,
     seconds_header,
 )
+from sentiment_platform.sources.media_downloads import download_images
 
 if TYPE_CHECKING:  # the lake is a resource: the sources only type-hint it
     from sentiment_platform.lib.lake_store import LakeStore
@@ -290,34 +291,13 @@ def topic_file_name(topic: str) -> str:
     return f"{slug}-{hashlib.sha256(topic.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
 
 
-def _image_extension(data: bytes) -> str:
-    if data.startswith(b"\x89PNG"):
-        return "png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return "jpg"
-
-
 def _land_media(storage: LakeStore, client: XApiClient, posts: list[dict], media: list[tuple[str, dict]], counts):
     """Download each media URL once (no credentials) and point the posts at the landed file. A URL
     that is not http(s) is never opened; a failed download leaves the post its URL, which
     ``raw_images`` quarantines with the reason; the reasons are counted in ``media_failed``."""
-    landed: dict[str, str] = {}
-    for url, _item in media:
-        if url in landed:
-            continue
-        try:
-            data = client.download(url)  # refuses a URL that is not http(s) before opening anything
-        except OutboundError as error:
-            counts["media_failed"][error.reason] += 1
-            continue
-        key = landing_image_key(hashlib.sha256(data).hexdigest(), _image_extension(data))
-        if not storage.exists(key):
-            storage.write_bytes(key, data)
-            counts["images"] += 1
-        landed[url] = key
+    landed, failed, new = download_images(storage, client.http, (url for url, _ in media), client.media_limits)
+    counts["media_failed"].update(failed)
+    counts["images"] += new
     for post in posts:
         for entry in post.get("media", []):
             entry["path"] = landed.get(entry["path"], entry["path"])

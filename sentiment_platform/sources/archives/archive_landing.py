@@ -24,6 +24,7 @@ from sentiment_platform.lib.partition_hours import PARTITIONS_START
 from sentiment_platform.sources.archives.field_mapping import (
     LANDING_POST_COLUMNS,
     LINE,
+    MEDIA,
     REASON,
     RECORD,
     ImportOptions,
@@ -103,7 +104,8 @@ def land_batch(
         return
     kept = kept.with_columns(pl.col("created_at_ts").dt.truncate("1h").alias("_hour"))
     for (hour,), group in kept.partition_by("_hour", as_dict=True, maintain_order=True).items():
-        content = _ndjson(group.select(LANDING_POST_COLUMNS))
+        columns = [c for c in LANDING_POST_COLUMNS if c != MEDIA or group[MEDIA].is_not_null().any()]
+        content = _ndjson(group.select(columns))
         _write(storage, landing_prefix("posts", hour) + _name(content), content, report)
         authors = _authors(group)
         if authors.height:

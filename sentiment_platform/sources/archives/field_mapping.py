@@ -36,8 +36,13 @@ PLACEHOLDER_AUTHOR = "unknown"
 #: Columns every batch of fields carries beside the fields: where the row was, why it is refused
 #: already (null if it is not), and the row as read, for the quarantine.
 LINE, REASON, RECORD = "_line", "_reason", "_record"
-#: The landing post record's fields, in the order they are written.
-LANDING_POST_COLUMNS = (*POST_FIELDS, "source")
+#: A post's images as the native formats give them: each one's ``path`` is its URL until a live
+#: source downloads it into the landing zone (an import keeps the URL: ``raw_images`` quarantines
+#: it as ``not_downloaded``, the post keeps its text).
+MEDIA = "media"
+MEDIA_TYPE = pl.List(pl.Struct({"media_key": pl.String, "type": pl.String, "path": pl.String, "alt_text": pl.String}))
+#: The landing post record's fields, in the order they are written (``media`` only where a batch has some).
+LANDING_POST_COLUMNS = (*POST_FIELDS, MEDIA, "source")
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:
@@ -130,7 +135,8 @@ def landing_posts(fields: pl.DataFrame, options: ImportOptions, start: datetime)
     """
     present = set(fields.columns)
     frame = fields.with_columns(
-        pl.lit(None, pl.String).alias(name) for name in MAPPABLE_FIELDS if name not in present
+        *(pl.lit(None, pl.String).alias(name) for name in MAPPABLE_FIELDS if name not in present),
+        *([] if MEDIA in present else [pl.lit(None, MEDIA_TYPE).alias(MEDIA)]),
     ).with_columns(
         pl.col("text", "id", "created_at", "author_id", "topic", "lang", "in_reply_to_id", "retweet_of_id")
         .cast(pl.String)

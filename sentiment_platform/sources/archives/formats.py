@@ -24,6 +24,8 @@ from sentiment_platform.sources.archives.field_mapping import (
     COUNT_FIELDS,
     LINE,
     MAPPABLE_FIELDS,
+    MEDIA,
+    MEDIA_TYPE,
     REASON,
     RECORD,
     ImportOptions,
@@ -240,7 +242,8 @@ class JsonlFormat(ArchiveFormat):
 
 
 _NATIVE_SCHEMA = {
-    name: pl.Int64 if name in (*COUNT_FIELDS, "followers_count") else pl.String for name in MAPPABLE_FIELDS
+    **{name: pl.Int64 if name in (*COUNT_FIELDS, "followers_count") else pl.String for name in MAPPABLE_FIELDS},
+    MEDIA: MEDIA_TYPE,
 }
 
 

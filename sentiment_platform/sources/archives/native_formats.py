@@ -43,6 +43,18 @@ def _number(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _image(url: Any, key: Any = None, alt: Any = None) -> dict[str, str | None] | None:
+    """One image of a post, by its URL (downloaded by a live source, kept as a URL by an import)."""
+    if not isinstance(url, str) or not url:
+        return None
+    return {"media_key": _text(key), "type": "photo", "path": url, "alt_text": _text(alt) or ""}
+
+
+def _images(found: list[dict[str, str | None] | None]) -> list[dict[str, str | None]] | None:
+    kept = [image for image in found if image]
+    return kept or None
+
+
 # --- X API v2 ----------------------------------------------------------------------------------
 
 
@@ -123,6 +135,12 @@ def _post_view(view: dict) -> Fields:
     if not uri or not isinstance(view.get("record"), dict):
         raise NotAPost("not_a_post:bluesky object without uri and record")
     fields = _bluesky_record(view["record"], uri, _text(author.get("did")))
+    embed = view.get("embed") if isinstance(view.get("embed"), dict) else {}
+    shown = embed.get("images") if isinstance(embed.get("images"), list) else []
+    if not shown and isinstance(embed.get("media"), dict):  # recordWithMedia#view
+        shown = embed["media"].get("images") if isinstance(embed["media"].get("images"), list) else []
+    if shown:  # the view's own CDN addresses
+        fields["media"] = _images([_image(i.get("fullsize"), None, i.get("alt")) for i in shown if isinstance(i, dict)])
     fields.update(
         handle=_text(author.get("handle")),
         name=_text(author.get("displayName")),
@@ -146,7 +164,28 @@ def _bluesky_record(record: dict, uri: str, did: str | None) -> Fields:
         "author_id": did,
         "lang": _text(languages[0]) if languages else None,
         "in_reply_to_id": _text(parent.get("uri")),
+        "media": _blob_images(record, did),
     }
+
+
+#: Where Bluesky's CDN serves a post's image blob, by the author's DID and the blob's CID.
+BLUESKY_IMAGE_URL = "https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg"
+
+
+def _blob_images(record: dict, did: str | None) -> list[dict[str, str | None]] | None:
+    """The images a post record embeds (``app.bsky.embed.images``, or its ``recordWithMedia``)."""
+    embed = record.get("embed") if isinstance(record.get("embed"), dict) else {}
+    if isinstance(embed.get("media"), dict):
+        embed = embed["media"]
+    images = embed.get("images") if isinstance(embed.get("images"), list) else []
+    found = []
+    for item in images:
+        blob = item.get("image") if isinstance(item, dict) and isinstance(item.get("image"), dict) else {}
+        ref = blob.get("ref") if isinstance(blob.get("ref"), dict) else {}
+        cid = _text(ref.get("$link"))
+        if did and cid and cid.isalnum():
+            found.append(_image(BLUESKY_IMAGE_URL.format(did=did, cid=cid), cid, item.get("alt")))
+    return _images(found)
 
 
 # --- Mastodon ----------------------------------------------------------------------------------
@@ -174,6 +213,13 @@ def mastodon_posts(value: Any) -> list[Fields]:
             "handle": _text(account.get("acct")),
             "name": _text(account.get("display_name")),
             "followers_count": _number(account.get("followers_count")),
+            "media": _images(
+                [
+                    _image(item.get("url"), item.get("id"), item.get("description"))
+                    for item in status.get("media_attachments") or []
+                    if isinstance(item, dict) and item.get("type") == "image"
+                ]
+            ),
         }
     ]
 
@@ -230,6 +276,7 @@ def reddit_posts(value: Any) -> list[Fields]:
             "like_count": max(_number(data.get("ups")) or 0, 0),
             "reply_count": _number(data.get("num_comments")),
             "handle": _text(data.get("author")),
+            "media": _images([_image(data.get("url"), data.get("id"))]) if data.get("post_hint") == "image" else None,
         }
     ]
 

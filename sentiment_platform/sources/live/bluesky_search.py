@@ -13,6 +13,7 @@ import orjson
 
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
 from sentiment_platform.sources.live.json_pages import PullError, json_page
+from sentiment_platform.sources.media_downloads import with_downloaded_media
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -68,6 +69,8 @@ def land_bluesky_hour(
         seen.update(views)
         counts["found"] += len(fresh)
         fields = NativeFormat("bluesky").fields_of([orjson.dumps(view).decode() for view in fresh])
+        fields = with_downloaded_media(storage, client, fields, counts)
         land_batch(storage, fields, ImportOptions(topic=topic, source="bluesky"), f"bluesky-{topic}", report)
     counts.update(posts=report.landed, refused=dict(report.refused), requests=max_requests - budget[0])
+    counts["media_failed"] = dict(counts.get("media_failed", {}))
     return counts

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
+from sentiment_platform.sources.media_downloads import with_downloaded_media
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -85,9 +86,22 @@ def feed_posts(
                 "handle": author or host,
                 "topic": topic,
                 "lang": language.split("-")[0].lower() if isinstance(language, str) and language else None,
+                "media": _entry_images(entry),
             }
         )
     return posts
+
+
+def _entry_images(entry: Any) -> list[dict[str, Any]] | None:
+    """An entry's images: its image enclosures and Media RSS image contents, by URL."""
+    urls = [e.get("href") for e in entry.get("enclosures", []) if str(e.get("type", "")).startswith("image/")]
+    urls += [
+        m.get("url")
+        for m in entry.get("media_content", [])
+        if m.get("medium") == "image" or str(m.get("type", "")).startswith("image/")
+    ]
+    images = [{"media_key": None, "type": "photo", "path": url, "alt_text": ""} for url in dict.fromkeys(urls) if url]
+    return images or None
 
 
 def land_feeds_hour(
@@ -117,6 +131,8 @@ def land_feeds_hour(
             post for post in posts if not post["created_at"] or hour <= datetime.fromisoformat(post["created_at"]) < end
         ]
         counts["outside_hour"] += len(posts) - len(in_hour)
-        land_batch(storage, fields_frame(in_hour), ImportOptions(source="rss"), f"feed-{feed.topic}", report)
+        fields = with_downloaded_media(storage, client, fields_frame(in_hour), counts)
+        land_batch(storage, fields, ImportOptions(source="rss"), f"feed-{feed.topic}", report)
     counts.update(posts=report.landed, refused=dict(report.refused))
+    counts["media_failed"] = dict(counts.get("media_failed", {}))
     return counts

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 import orjson
 
+from sentiment_platform.sources.http_client import HttpClient
 from sentiment_platform.sources.live.live_landing import LiveBatch, land_live_batch
 from sentiment_platform.sources.live.topic_rules import TopicRules
 
@@ -75,6 +76,8 @@ class JetstreamListener:
     reconnect_seconds: float = 2.0
     clock: Callable[[], float] = time.monotonic
     report: StreamReport = field(default_factory=StreamReport)
+    #: Downloads the posts' images (from Bluesky's CDN); None lands them as their URLs.
+    media_client: HttpClient | None = None
 
     def run(self, stop: threading.Event, max_batches: int | None = None) -> StreamReport:
         """Listen until ``stop`` is set (or ``max_batches`` batches have landed), reconnecting
@@ -137,7 +140,7 @@ class JetstreamListener:
     def _land(self, batch: LiveBatch) -> None:
         if not batch.texts:
             return
-        landed = land_live_batch(self.storage, batch, self.rules)
+        landed = land_live_batch(self.storage, batch, self.rules, self.media_client)
         self.report.landed += landed.landed
         self.report.skipped.update(landed.skipped)
         self.report.batches += 1

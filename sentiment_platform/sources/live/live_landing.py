@@ -13,7 +13,9 @@ import polars as pl
 from sentiment_platform.sources.archives.archive_landing import ImportReport, land_batch
 from sentiment_platform.sources.archives.field_mapping import REASON, ImportOptions
 from sentiment_platform.sources.archives.formats import NativeFormat
+from sentiment_platform.sources.http_client import HttpClient
 from sentiment_platform.sources.live.topic_rules import TopicRules
+from sentiment_platform.sources.media_downloads import with_downloaded_media
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -48,8 +50,11 @@ class LandedBatch:
     report: ImportReport
 
 
-def land_live_batch(storage: LakeStore, batch: LiveBatch, rules: TopicRules) -> LandedBatch:
-    """Land ``batch``'s posts that a topic rule keeps; count the rest by reason."""
+def land_live_batch(
+    storage: LakeStore, batch: LiveBatch, rules: TopicRules, client: HttpClient | None = None
+) -> LandedBatch:
+    """Land ``batch``'s posts that a topic rule keeps, with their images (downloaded through
+    ``client``; without one they keep their URLs); count the rest by reason."""
     fields = NativeFormat(batch.source).fields_of(batch.texts)
     skipped: Counter[str] = Counter()
     if fields.is_empty():
@@ -62,7 +67,11 @@ def land_live_batch(storage: LakeStore, batch: LiveBatch, rules: TopicRules) -> 
     fields = fields.with_columns(topics.fill_null(fields["topic"]) if "topic" in fields.columns else topics)
     off_topic = fields["topic"].is_null() & fields[REASON].is_null()
     skipped["off_topic"] += int(off_topic.sum())
-    report = ImportReport()
-    land_batch(storage, fields.filter(~off_topic), ImportOptions(source=batch.source), f"live-{batch.source}", report)
+    report, kept = ImportReport(), fields.filter(~off_topic)
+    if client is not None:
+        media: dict = {}
+        kept = with_downloaded_media(storage, client, kept, media)
+        skipped.update({f"media_failed:{reason}": count for reason, count in media.get("media_failed", {}).items()})
+    land_batch(storage, kept, ImportOptions(source=batch.source), f"live-{batch.source}", report)
     skipped.update({f"refused:{reason}": count for reason, count in report.refused.items()})
     return LandedBatch(report.landed, skipped, report)

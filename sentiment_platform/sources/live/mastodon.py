@@ -19,6 +19,7 @@ import orjson
 
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
 from sentiment_platform.sources.live.json_pages import PullError, json_page
+from sentiment_platform.sources.media_downloads import with_downloaded_media
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -93,6 +94,8 @@ def land_mastodon_hour(
         seen.update(unique)
         counts["statuses"] += len(fresh)
         fields = NativeFormat("mastodon").fields_of([orjson.dumps(status).decode() for status in fresh])
+        fields = with_downloaded_media(storage, client, fields, counts)
         land_batch(storage, fields, ImportOptions(topic=topic, source="mastodon"), f"mastodon-{topic}", report)
     counts.update(posts=report.landed, refused=dict(report.refused), requests=max_requests - budget[0])
+    counts["media_failed"] = dict(counts.get("media_failed", {}))
     return counts

@@ -21,6 +21,7 @@ import orjson
 
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
 from sentiment_platform.sources.live.json_pages import PullError, json_page
+from sentiment_platform.sources.media_downloads import with_downloaded_media
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -36,9 +37,9 @@ class RedditApp:
 
     client_id: str
     client_secret: str
-    user_agent: str = "sentiment-platform (by the operator of this deployment)"
     token_url: str = TOKEN_URL
     api_url: str = API_URL
+    user_agent: str = "sentiment-platform (by the operator of this deployment)"
 
     def __repr__(self) -> str:  # the key is never shown
         return f"RedditApp(api_url={self.api_url!r})"
@@ -138,9 +139,10 @@ def land_reddit_hour(
             counts["things"] += len(things)
             fields = NativeFormat("reddit").fields_of([orjson.dumps(thing).decode() for thing in things.values()])
             # The configured topic, not the subreddit's name.
-            fields = fields.with_columns(pl.lit(topic).alias("topic"))
+            fields = with_downloaded_media(storage, client, fields.with_columns(pl.lit(topic).alias("topic")), counts)
             land_batch(storage, fields, ImportOptions(source="reddit"), f"reddit-{topic}", report)
     finally:
         client.close()
     counts.update(posts=report.landed, refused=dict(report.refused), requests=max_requests - budget[0])
+    counts["media_failed"] = dict(counts.get("media_failed", {}))
     return counts

@@ -26,7 +26,8 @@ RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
     <link>https://news.example/climate/1</link><guid>https://news.example/climate/1</guid>
     <description>&lt;p&gt;Grids in &lt;b&gt;three&lt;/b&gt; countries&lt;script&gt;alert(1)&lt;/script&gt;
       held.&lt;/p&gt;</description>
-    <pubDate>Fri, 20 Nov 2026 13:15:00 GMT</pubDate><author>desk@news.example (Ana Ruiz)</author></item>
+    <pubDate>Fri, 20 Nov 2026 13:15:00 GMT</pubDate><author>desk@news.example (Ana Ruiz)</author>
+    <enclosure url="http://127.0.0.1:9/chart.png" type="image/png" length="100"/></item>
   <item><title>Yesterday's story</title><guid>old-1</guid><pubDate>Thu, 19 Nov 2026 09:00:00 GMT</pubDate></item>
   <item><title>No date at all</title><guid>undated-1</guid></item>
 </channel></rss>"""
@@ -75,6 +76,8 @@ def test_entries_of_the_hour_land_as_posts_of_their_feeds_topic_and_failing_feed
     # The summary's HTML is text now (the script's content is dropped, never kept as markup).
     assert climate["text"] == "Heatwave breaks records & power grids strain Grids in three countries held."
     assert climate["source"] == "rss" and climate["post_id"].startswith("rss:")
+    # Its image enclosure did not download (nothing listens there): the URL stays, for raw_images.
+    assert climate["image_keys"] == ["http://127.0.0.1:9/chart.png"] and counts["media_failed"] == {"network_error": 1}
 
 
 def test_a_saved_feed_imports_to_the_posts_the_live_source_lands(tmp_path):

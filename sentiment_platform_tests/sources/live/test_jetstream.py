@@ -182,3 +182,37 @@ def test_the_mock_network_served_as_jetstream_streams_into_the_landing_zone_and_
     assert result.success
     cleaned = store.read_parquet(dataset_key("cleaned_posts", partition_hour(key)))
     assert cleaned.height > 100 and cleaned["source"].unique().to_list() == ["bluesky"]
+
+
+def test_a_posts_image_blobs_are_its_images_alike_streamed_and_imported(lake, tmp_path):
+    from sentiment_platform.sources.archives.archive_landing import import_archives
+    from sentiment_platform.sources.archives.field_mapping import ImportOptions
+    from sentiment_platform.sources.archives.formats import FORMATS
+
+    event = _events(1)[0]
+    event["commit"]["record"]["embed"] = {
+        "$type": "app.bsky.embed.images",
+        "images": [
+            {
+                "alt": "a chart",
+                "image": {"$type": "blob", "ref": {"$link": "bafkreiabc123"}, "mimeType": "image/jpeg", "size": 1234},
+            }
+        ],
+    }
+    with MockJetstream([event]) as server:
+        _listen(lake, server, max_batches=1)
+    dump = tmp_path / "events.jsonl"
+    dump.write_text(orjson.dumps(event).decode() + "\n")
+    other = type(lake)(str(tmp_path / "imported"))
+    import_archives(other, [dump], FORMATS["bluesky"], ImportOptions(topic="climate"), HOUR - timedelta(days=1))
+    streamed, imported = (
+        clean_posts(
+            [(k, store.read_bytes(k)) for k in store.list_keys(landing_prefix("posts", HOUR))], hour=HOUR
+        ).cleaned
+        for store in (lake, other)
+    )
+    url = "https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:user0/bafkreiabc123@jpeg"
+    assert streamed["image_keys"].to_list() == imported["image_keys"].to_list() == [[url]]
+    assert streamed.select("post_id", "text", "created_at", "lang").equals(
+        imported.select("post_id", "text", "created_at", "lang")
+    )

@@ -78,3 +78,39 @@ def test_an_hour_of_a_tag_timeline_lands_once_each_paged_by_min_id(lake):
     assert cleaned["hashtags"][0].to_list() == ["climate"] and cleaned["post_id"][0].startswith(
         "mastodon:https://example.social/"
     )
+
+
+def test_images_download_into_the_landing_zone_and_hostile_ones_keep_their_url_and_reason(lake):
+    import io
+
+    from PIL import Image
+
+    from sentiment_platform.lib.cleansing.image_validation import ImageRules
+
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(picture, "PNG")
+    media = [
+        {"id": "m1", "type": "image", "url": "{server}/media/ok.png", "description": "a red square"},
+        {"id": "m2", "type": "image", "url": "{server}/media/huge.png"},
+        {"id": "m3", "type": "image", "url": "file:///etc/passwd"},
+        {"id": "m4", "type": "video", "url": "{server}/media/clip.mp4"},
+    ]
+    with_media = status(10, "look at this", 7)
+    routes = {
+        "/media/ok.png": (200, "image/png", picture.getvalue()),
+        "/media/huge.png": (200, "image/png", b"\x89PNG" + b"0" * (ImageRules().max_bytes + 2 * 1024 * 1024)),
+    }
+    with WireServer(routes) as server:
+        with_media["media_attachments"] = [{**m, "url": m["url"].replace("{server}", server.url)} for m in media]
+        server.routes["/api/v1/timelines/tag/climate"] = timeline([with_media])
+        client = HttpClient()
+        try:
+            counts = land_mastodon_hour(lake, HOUR, client, [server.url], {"climate": ["climate"]})
+        finally:
+            client.close()
+    assert counts["images"] == 1 and counts["media_failed"] == {"too_large": 1, "invalid_url": 1}
+    files = [(key, lake.read_bytes(key)) for key in lake.list_keys(landing_prefix("posts", HOUR))]
+    post = clean_posts(files, hour=HOUR).cleaned.row(0, named=True)
+    landed, huge, hostile = post["image_keys"]  # the video is not an image
+    assert landed.startswith("landing/images/") and lake.read_bytes(landed) == picture.getvalue()
+    assert huge.endswith("/media/huge.png") and hostile == "file:///etc/passwd"  # raw_images quarantines both
