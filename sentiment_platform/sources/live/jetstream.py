@@ -91,6 +91,7 @@ class JetstreamListener:
                 with connect(
                     subscribe_url(self.url, self.report.cursor),
                     max_size=self.max_event_bytes,
+                    proxy=None,  # as the hardened HTTP client: no proxy picked up from the environment
                     open_timeout=10,
                     close_timeout=5,
                 ) as socket:

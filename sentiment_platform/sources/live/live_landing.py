@@ -45,9 +45,10 @@ class LiveBatch:
 
 @dataclass
 class LandedBatch:
+    """How many posts of a batch landed, and the rest by reason."""
+
     landed: int
     skipped: Counter[str]
-    report: ImportReport
 
 
 def land_live_batch(
@@ -58,7 +59,7 @@ def land_live_batch(
     fields = NativeFormat(batch.source).fields_of(batch.texts)
     skipped: Counter[str] = Counter()
     if fields.is_empty():
-        return LandedBatch(0, skipped, ImportReport())
+        return LandedBatch(0, skipped)
     normal = fields[REASON].fill_null("").str.starts_with(NOT_A_POST)
     skipped.update(reason.split(" ", 1)[0] for reason in fields.filter(normal)[REASON].to_list())
     fields = fields.filter(~normal)
@@ -74,4 +75,4 @@ def land_live_batch(
         skipped.update({f"media_failed:{reason}": count for reason, count in media.get("media_failed", {}).items()})
     land_batch(storage, kept, ImportOptions(source=batch.source), f"live-{batch.source}", report)
     skipped.update({f"refused:{reason}": count for reason, count in report.refused.items()})
-    return LandedBatch(report.landed, skipped, report)
+    return LandedBatch(report.landed, skipped)
