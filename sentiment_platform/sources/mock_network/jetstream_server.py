@@ -44,8 +44,13 @@ def mock_hour_events(hour: datetime, config: MockFeedConfig = MockFeedConfig()) 
             post = orjson.loads(record.line)
         except orjson.JSONDecodeError:
             continue  # the feed's deliberately broken lines have no Jetstream form
-        if not isinstance(post, dict) or post.get("retweet_of_id") or not isinstance(post.get("text"), str):
-            continue
+        fields = ("id", "text", "created_at")
+        if (
+            not isinstance(post, dict)
+            or post.get("retweet_of_id")
+            or not all(isinstance(post.get(f), str) for f in fields)
+        ):
+            continue  # a retweet is no post on Bluesky; a deliberately broken record has no event form
         time_us = int(record.emit_at.timestamp() * 1_000_000)
         did = f"did:plc:{post.get('author_id')}"
         events.append(
