@@ -214,15 +214,6 @@ class XApiClient:
                 return
             params["pagination_token"] = token
 
-    def download(self, url: str) -> bytes:
-        """A media file, without credentials, within the media limits; raises
-        :class:`OutboundError` (its ``reason`` says why: ``invalid_url``, ``too_large``,
-        ``http_<status>``, ...)."""
-        response = self.http.get(url, self.media_limits)
-        if response.status != 200:
-            raise OutboundError(f"http_{response.status}", "the media URL did not answer 200")
-        return response.body
-
 
 def tweets_to_records(page: dict, topic: str) -> tuple[list[dict], list[dict], list[tuple[str, dict]]]:
     """(post records, user records, [(media url, media)]) in the landing format of the platform."""

@@ -9,11 +9,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
 from sentiment_platform.sources.live.json_pages import PullError, json_page
-from sentiment_platform.sources.media_downloads import with_downloaded_media
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -51,9 +48,8 @@ def land_bluesky_hour(
     max_requests: int = 200,
 ) -> dict[str, Any]:
     """Land what each topic's terms (``{topic: [term, ...]}``) find in ``hour``."""
-    from sentiment_platform.sources.archives.archive_landing import ImportReport, land_batch
-    from sentiment_platform.sources.archives.field_mapping import ImportOptions
-    from sentiment_platform.sources.archives.formats import NativeFormat
+    from sentiment_platform.sources.archives.archive_landing import ImportReport
+    from sentiment_platform.sources.live.live_landing import land_pulled, pull_totals
 
     counts: dict[str, Any] = {"searches": 0, "found": 0, "failed_searches": []}
     budget, seen, report = [max_requests], set(), ImportReport()
@@ -68,9 +64,5 @@ def land_bluesky_hour(
         fresh = [view for uri, view in views.items() if uri not in seen]
         seen.update(views)
         counts["found"] += len(fresh)
-        fields = NativeFormat("bluesky").fields_of([orjson.dumps(view).decode() for view in fresh])
-        fields = with_downloaded_media(storage, client, fields, counts)
-        land_batch(storage, fields, ImportOptions(topic=topic, source="bluesky"), f"bluesky-{topic}", report)
-    counts.update(posts=report.landed, refused=dict(report.refused), requests=max_requests - budget[0])
-    counts["media_failed"] = dict(counts.get("media_failed", {}))
-    return counts
+        land_pulled(storage, client, "bluesky", topic, fresh, report, counts)
+    return pull_totals(counts, report) | {"requests": max_requests - budget[0]}

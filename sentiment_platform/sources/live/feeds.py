@@ -112,6 +112,7 @@ def land_feeds_hour(
     from sentiment_platform.sources.archives.archive_landing import ImportReport, land_batch
     from sentiment_platform.sources.archives.field_mapping import ImportOptions
     from sentiment_platform.sources.archives.formats import fields_frame
+    from sentiment_platform.sources.live.live_landing import pull_totals
 
     end = hour + timedelta(hours=1)
     counts: dict[str, Any] = {"feeds": len(feeds), "entries": 0, "outside_hour": 0, "failed_feeds": []}
@@ -133,6 +134,4 @@ def land_feeds_hour(
         counts["outside_hour"] += len(posts) - len(in_hour)
         fields = with_downloaded_media(storage, client, fields_frame(in_hour), counts)
         land_batch(storage, fields, ImportOptions(source="rss"), f"feed-{feed.topic}", report)
-    counts.update(posts=report.landed, refused=dict(report.refused))
-    counts["media_failed"] = dict(counts.get("media_failed", {}))
-    return counts
+    return pull_totals(counts, report)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import orjson
 import polars as pl
 
 from sentiment_platform.sources.archives.archive_landing import ImportReport, land_batch
@@ -76,3 +77,27 @@ def land_live_batch(
     land_batch(storage, kept, ImportOptions(source=batch.source), f"live-{batch.source}", report)
     skipped.update({f"refused:{reason}": count for reason, count in report.refused.items()})
     return LandedBatch(report.landed, skipped)
+
+
+def land_pulled(
+    storage: LakeStore,
+    client: HttpClient,
+    source: str,
+    topic: str,
+    records: list[dict],
+    report: ImportReport,
+    counts: dict[str, Any],
+) -> None:
+    """Land what an hourly pull of ``source`` found for ``topic`` (the network's own JSON
+    objects): parsed by the import's converter, given the pull's topic, their images downloaded
+    through ``client`` (counted in ``counts``), landed per hour (counted in ``report``)."""
+    fields = NativeFormat(source).fields_of([orjson.dumps(record).decode() for record in records])
+    fields = with_downloaded_media(storage, client, fields.with_columns(pl.lit(topic).alias("topic")), counts)
+    land_batch(storage, fields, ImportOptions(source=source), f"{source}-{topic}", report)
+
+
+def pull_totals(counts: dict[str, Any], report: ImportReport) -> dict[str, Any]:
+    """``counts`` with what the pull landed and refused, as the run's ``pulled`` metadata."""
+    counts.update(posts=report.landed, refused=dict(report.refused))
+    counts["media_failed"] = dict(counts.get("media_failed", {}))
+    return counts

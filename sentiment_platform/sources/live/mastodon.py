@@ -15,11 +15,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import orjson
-
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
 from sentiment_platform.sources.live.json_pages import PullError, json_page
-from sentiment_platform.sources.media_downloads import with_downloaded_media
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -71,9 +68,8 @@ def land_mastodon_hour(
     max_requests: int = 200,
 ) -> dict[str, Any]:
     """Land ``hour`` of each instance's timeline of each topic's hashtags (``{topic: [tag, ...]}``)."""
-    from sentiment_platform.sources.archives.archive_landing import ImportReport, land_batch
-    from sentiment_platform.sources.archives.field_mapping import ImportOptions
-    from sentiment_platform.sources.archives.formats import NativeFormat
+    from sentiment_platform.sources.archives.archive_landing import ImportReport
+    from sentiment_platform.sources.live.live_landing import land_pulled, pull_totals
 
     counts: dict[str, Any] = {"timelines": 0, "statuses": 0, "failed_timelines": []}
     budget, seen, report = [max_requests], set(), ImportReport()
@@ -93,9 +89,5 @@ def land_mastodon_hour(
         fresh = [status for key, status in unique.items() if key not in seen]
         seen.update(unique)
         counts["statuses"] += len(fresh)
-        fields = NativeFormat("mastodon").fields_of([orjson.dumps(status).decode() for status in fresh])
-        fields = with_downloaded_media(storage, client, fields, counts)
-        land_batch(storage, fields, ImportOptions(topic=topic, source="mastodon"), f"mastodon-{topic}", report)
-    counts.update(posts=report.landed, refused=dict(report.refused), requests=max_requests - budget[0])
-    counts["media_failed"] = dict(counts.get("media_failed", {}))
-    return counts
+        land_pulled(storage, client, "mastodon", topic, fresh, report, counts)
+    return pull_totals(counts, report) | {"requests": max_requests - budget[0]}

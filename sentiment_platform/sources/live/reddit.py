@@ -21,7 +21,6 @@ import orjson
 
 from sentiment_platform.sources.http_client import HttpClient, HttpLimits, OutboundError
 from sentiment_platform.sources.live.json_pages import PullError, json_page
-from sentiment_platform.sources.media_downloads import with_downloaded_media
 
 if TYPE_CHECKING:
     from sentiment_platform.lib.lake_store import LakeStore
@@ -111,11 +110,8 @@ def land_reddit_hour(
 ) -> dict[str, Any]:
     """Land ``hour`` of each topic's subreddits (``{topic: [subreddit, ...]}``): new submissions
     and new comments."""
-    import polars as pl
-
-    from sentiment_platform.sources.archives.archive_landing import ImportReport, land_batch
-    from sentiment_platform.sources.archives.field_mapping import ImportOptions
-    from sentiment_platform.sources.archives.formats import NativeFormat
+    from sentiment_platform.sources.archives.archive_landing import ImportReport
+    from sentiment_platform.sources.live.live_landing import land_pulled, pull_totals
 
     counts: dict[str, Any] = {"listings": 0, "things": 0, "failed_listings": []}
     budget, report = [max_requests], ImportReport()
@@ -137,12 +133,8 @@ def land_reddit_hour(
                     except (PullError, OutboundError) as error:
                         counts["failed_listings"].append(f"r/{name}/{kind}: {getattr(error, 'reason', error)}")
             counts["things"] += len(things)
-            fields = NativeFormat("reddit").fields_of([orjson.dumps(thing).decode() for thing in things.values()])
             # The configured topic, not the subreddit's name.
-            fields = with_downloaded_media(storage, client, fields.with_columns(pl.lit(topic).alias("topic")), counts)
-            land_batch(storage, fields, ImportOptions(source="reddit"), f"reddit-{topic}", report)
+            land_pulled(storage, client, "reddit", topic, list(things.values()), report, counts)
     finally:
         client.close()
-    counts.update(posts=report.landed, refused=dict(report.refused), requests=max_requests - budget[0])
-    counts["media_failed"] = dict(counts.get("media_failed", {}))
-    return counts
+    return pull_totals(counts, report) | {"requests": max_requests - budget[0]}
